@@ -1,0 +1,91 @@
+"""The article's experiments, as functions that return result objects (never print, never plot).
+
+The slowdown experiment: one neuron, input x = 1, target y = 0, trained from a mildly wrong start
+(w, b) = (0.6, 0.9), a ≈ 0.82, and a badly wrong, saturated one (2.0, 2.0), a ≈ 0.98. Under the
+quadratic cost the saturated start barely moves for the first epochs, because ∂C/∂w carries
+σ'(z) ≈ 0.018; under cross-entropy it moves fastest at the start, where the error is largest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import checks
+from .neuron import NEURON_COSTS, Trajectory, train
+
+ARTICLE_STARTS: tuple[tuple[float, float], ...] = ((0.6, 0.9), (2.0, 2.0))
+ARTICLE_ETAS: dict[str, float] = {"quadratic": 0.15, "cross-entropy": 0.005}
+COMMON_ETA = 0.15
+OUTPUT_THRESHOLDS = (0.5, 0.2)
+
+
+@dataclass(frozen=True)
+class SlowdownRun:
+    """One (cost, η, start) run and the numbers that make its speed visible.
+
+    ``first_below[θ]`` is the first epoch at which a < θ (None: not within the epochs run);
+    ``initial_slope`` is C(1) − C(0), the change of cost in the first epoch; ``steepest_epoch``
+    is the epoch t at which C(t + 1) − C(t) is most negative: 0 when learning is fastest at the
+    start, large when the neuron starts slowly.
+    """
+
+    cost: str
+    eta: float
+    w0: float
+    b0: float
+    setting: str  # "article" (each cost at its own rate) or "common" (one rate for both)
+    epoch_cost: np.ndarray  # C after each epoch, epochs + 1 values
+    epoch_output: np.ndarray  # a after each epoch
+    first_below: dict[float, int | None]
+    initial_slope: float
+    steepest_epoch: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.cost}, (w, b) = ({self.w0:g}, {self.b0:g}), η = {self.eta:g}"
+
+
+def first_epoch_below(values: np.ndarray, threshold: float) -> int | None:
+    """The first index t with values[t] < threshold, or None."""
+    hits = np.flatnonzero(values < threshold)
+    return int(hits[0]) if hits.size else None
+
+
+def _runs(trajectory: Trajectory, starts: tuple[tuple[float, float], ...], setting: str):
+    a = trajectory.output[:, :, 0]
+    for s, (w0, b0) in enumerate(starts):
+        c = trajectory.cost[:, s]
+        steps = np.diff(c)
+        yield SlowdownRun(
+            cost=trajectory.cost_name,
+            eta=trajectory.eta,
+            w0=w0,
+            b0=b0,
+            setting=setting,
+            epoch_cost=c,
+            epoch_output=a[:, s],
+            first_below={th: first_epoch_below(a[:, s], th) for th in OUTPUT_THRESHOLDS},
+            initial_slope=float(steps[0]),
+            steepest_epoch=int(np.argmin(steps)),
+        )
+
+
+def slowdown(
+    epochs: int = 300,
+    common_eta: float = COMMON_ETA,
+    starts: tuple[tuple[float, float], ...] = ARTICLE_STARTS,
+) -> list[SlowdownRun]:
+    """Both costs from both starts at the article's rates, then at one common rate (8 runs)."""
+    epochs = checks.int_at_least("epochs", epochs, 1)
+    common_eta = checks.positive_number("common_eta", common_eta)
+    w0 = np.array([w for w, _ in starts], dtype=float)
+    b0 = np.array([b for _, b in starts], dtype=float)
+    runs: list[SlowdownRun] = []
+    for setting in ("article", "common"):
+        for cost in NEURON_COSTS:
+            eta = ARTICLE_ETAS[cost] if setting == "article" else common_eta
+            trajectory = train(w0, b0, 1.0, 0.0, cost=cost, eta=eta, epochs=epochs)
+            runs.extend(_runs(trajectory, starts, setting))
+    return runs

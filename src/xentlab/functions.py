@@ -1,0 +1,143 @@
+"""The seed's math, once: the sigmoid, softplus, softmax and the three costs.
+
+Every function here is pure NumPy, takes arrays whose *last* axis runs over output neurons
+(a batch is rows: ``z`` has shape ``(n, outputs)``), and never emits a NumPy warning for any
+finite input, ``|z| = 1000`` included.
+
+Costs are computed from the weighted input ``z``, never from the logarithm of a rounded
+``a = σ(z)``: in float64, ``σ(40) == 1.0`` exactly, so ``ln(1 − a)`` would be ``−inf`` although the
+true cost is 40. Writing the cross-entropy of a sigmoid as ``softplus(z) − y·z`` keeps it finite
+and exact for every finite ``z`` (the same identity PyTorch's ``binary_cross_entropy_with_logits``
+uses, for the same reason).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .errors import XentlabError
+
+Array = NDArray[np.floating]
+
+
+def sigmoid(z: ArrayLike) -> Array:
+    """σ(z) = 1 / (1 + e^(−z)).
+
+    Evaluated through e = e^(−|z|) ∈ (0, 1], which cannot overflow: σ(z) = 1/(1 + e) for z ≥ 0
+    and e/(1 + e) for z < 0. Both branches are exact to rounding, so σ(−40) is 4.2e−18, not 0.
+    """
+    z = np.asarray(z)
+    e = np.exp(-np.abs(z))
+    r = 1.0 / (1.0 + e)
+    return np.where(z >= 0, r, e * r)
+
+
+def sigmoid_prime(z: ArrayLike) -> Array:
+    """σ'(z) = σ(z)(1 − σ(z)) = e^(−|z|) / (1 + e^(−|z|))², symmetric in z, never overflowing."""
+    z = np.asarray(z)
+    e = np.exp(-np.abs(z))
+    return e / (1.0 + e) ** 2
+
+
+def softplus(z: ArrayLike) -> Array:
+    """softplus(z) = ln(1 + e^z) = max(z, 0) + ln(1 + e^(−|z|)), finite for every finite z.
+
+    It is −ln(1 − σ(z)), and softplus(z) − z = −ln σ(z).
+    """
+    z = np.asarray(z)
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def log_softmax(z: ArrayLike) -> Array:
+    """ln softmax(z)_j = z_j − ln Σ_k e^(z_k) on the last axis, shifted by max z to stay finite."""
+    z = np.asarray(z)
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def softmax(z: ArrayLike) -> Array:
+    """a_j = e^(z_j) / Σ_k e^(z_k), along the last axis (each row sums to 1)."""
+    z = np.asarray(z)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+# --- the three costs ------------------------------------------------------------------------
+# Each is a pair (per-example cost, output error δ = ∂C_x/∂z), both functions of (z, y). The
+# quadratic δ carries σ'(z), which is what makes a saturated neuron learn slowly; the other two
+# do not.
+
+
+def _quadratic_per_example(z: Array, y: Array) -> Array:
+    """C_x = ½ ‖y − a‖², a = σ(z)."""
+    return 0.5 * ((sigmoid(z) - y) ** 2).sum(axis=-1)
+
+
+def _quadratic_delta(z: Array, y: Array) -> Array:
+    """δ = (a − y) σ'(z)."""
+    return (sigmoid(z) - y) * sigmoid_prime(z)
+
+
+def _cross_entropy_per_example(z: Array, y: Array) -> Array:
+    """C_x = −Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)] = Σ_j [softplus(z_j) − y_j z_j]."""
+    return (softplus(z) - y * z).sum(axis=-1)
+
+
+def _cross_entropy_delta(z: Array, y: Array) -> Array:
+    """δ = a − y: σ'(z) has cancelled."""
+    return sigmoid(z) - y
+
+
+def _log_likelihood_per_example(z: Array, y: Array) -> Array:
+    """C_x = −Σ_j y_j ln a_j with a = softmax(z); for a one-hot y this is −ln a_{y(x)}."""
+    return -(y * log_softmax(z)).sum(axis=-1)
+
+
+def _log_likelihood_delta(z: Array, y: Array) -> Array:
+    """δ = a − y (for targets that sum to 1, as one-hot labels do)."""
+    return softmax(z) - y
+
+
+@dataclass(frozen=True)
+class Cost:
+    """A cost function of the output layer, with its output activation.
+
+    ``per_example(z, y)`` is C_x summed over output neurons (shape ``z.shape[:-1]``),
+    ``value(z, y)`` is C = 1/n Σ_x C_x over the rows, and ``delta(z, y)`` is δ = ∂C_x/∂z.
+    These take checked arrays; validation happens once, at the library's boundary.
+    """
+
+    name: str
+    output: str  # "sigmoid" or "softmax": the activation of the output layer
+    per_example: Callable[[Array, Array], Array]
+    delta: Callable[[Array, Array], Array]
+
+    def activation(self, z: ArrayLike) -> Array:
+        """The output layer's activations a for weighted inputs z."""
+        return softmax(z) if self.output == "softmax" else sigmoid(z)
+
+    def value(self, z: ArrayLike, y: ArrayLike) -> float:
+        """C = 1/n Σ_x C_x over the n rows of z and y."""
+        return float(np.mean(self.per_example(np.asarray(z), np.asarray(y))))
+
+
+QUADRATIC = Cost("quadratic", "sigmoid", _quadratic_per_example, _quadratic_delta)
+CROSS_ENTROPY = Cost("cross-entropy", "sigmoid", _cross_entropy_per_example, _cross_entropy_delta)
+LOG_LIKELIHOOD = Cost(
+    "log-likelihood", "softmax", _log_likelihood_per_example, _log_likelihood_delta
+)
+
+COSTS: dict[str, Cost] = {c.name: c for c in (QUADRATIC, CROSS_ENTROPY, LOG_LIKELIHOOD)}
+
+
+def get_cost(name: str | Cost, allowed: tuple[str, ...] = tuple(COSTS)) -> Cost:
+    """The cost called ``name``; an unknown name raises XentlabError listing the allowed ones."""
+    if isinstance(name, Cost):
+        name = name.name
+    if name not in allowed:
+        raise XentlabError(f"cost must be one of {', '.join(allowed)}; got {name!r}")
+    return COSTS[name]

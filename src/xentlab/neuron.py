@@ -1,0 +1,200 @@
+"""The seed's single sigmoid neuron: a = σ(z), z = Σ_j w_j x_j + b, trained by gradient descent.
+
+Under the cross-entropy cost C = −1/n Σ_x [y ln a + (1 − y) ln(1 − a)] the gradient is
+
+    ∂C/∂w_j = 1/n Σ_x x_j (σ(z) − y),      ∂C/∂b = 1/n Σ_x (σ(z) − y),
+
+with no σ'(z): the larger the error, the faster the neuron learns. Under the quadratic cost
+C = 1/(2n) Σ_x (y − a)² each term carries an extra factor σ'(z), close to 0 when the neuron
+saturates (a near 0 or 1), so a badly wrong neuron starts learning slowly.
+
+Many neurons (many starting points (w, b)) are trained at once: ``w`` may have shape
+``(starts, features)`` and ``b`` shape ``(starts,)``; every update is one array operation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from . import checks
+from .errors import XentlabError
+from .functions import Cost, get_cost, sigmoid
+
+NEURON_COSTS = ("quadratic", "cross-entropy")
+
+F64 = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class NeuronProblem:
+    """Checked inputs of a neuron: starts w (S, d), b (S,), examples x (n, d), targets y (n,)."""
+
+    w: F64
+    b: F64
+    x: F64
+    y: F64
+    cost: Cost
+    single: bool  # the caller gave one start (w of shape (d,) or scalar), not an array of them
+
+
+def _check(
+    w: ArrayLike, b: ArrayLike, x: ArrayLike, y: ArrayLike, cost: str | Cost
+) -> NeuronProblem:
+    """Validate and shape the arguments of every public function here, once."""
+    cost = get_cost(cost, NEURON_COSTS)
+    x = checks.finite_array("x", x)
+    y = checks.unit_interval_array("y", y)
+    w = checks.finite_array("w", w)
+    b = checks.finite_array("b", b)
+    if x.ndim > 2:
+        raise XentlabError(f"x must have shape (n,) or (n, features); got shape {x.shape}")
+    x = x.reshape(-1, 1) if x.ndim < 2 else x  # a number or (n,): n examples of one input
+    y = y.reshape(-1) if y.ndim == 0 else y
+    if y.ndim != 1:
+        raise XentlabError(f"y must be a number or have shape (n,); got shape {y.shape}")
+    n, d = x.shape
+    if y.shape[0] != n:
+        raise XentlabError(f"x has {n} example(s) but y has {y.shape[0]}; they must match")
+    single = b.ndim == 0
+    if b.ndim > 1:
+        raise XentlabError(f"b must be a number or have shape (starts,); got shape {b.shape}")
+    starts = 1 if single else b.shape[0]
+    if w.ndim <= 1 and w.size == starts * d:
+        w = w.reshape(starts, d)
+    if w.shape != (starts, d):
+        want = f"({d},)" if single else f"({starts}, {d})"
+        raise XentlabError(f"w must have shape {want} to match b and x; got shape {w.shape}")
+    b = b.reshape(starts)
+    return NeuronProblem(w, b, x, y, cost, single)
+
+
+def _z(w: F64, b: F64, x: F64) -> F64:
+    """z for every start and example: shape (S, n)."""
+    return w @ x.T + b[:, None]
+
+
+def _cost_and_gradient(p: NeuronProblem, w: F64, b: F64) -> tuple[F64, F64, F64]:
+    """Per-start cost C (S,), ∂C/∂w (S, d) and ∂C/∂b (S,) — the article's formulas as arrays.
+
+    δ_x = ∂C_x/∂z is σ(z) − y for cross-entropy and (σ(z) − y) σ'(z) for the quadratic cost;
+    then ∂C/∂w_j = 1/n Σ_x x_j δ_x and ∂C/∂b = 1/n Σ_x δ_x.
+    """
+    z = _z(w, b, p.x)[..., None]  # trailing axis: one output neuron
+    y = p.y[:, None]
+    n = p.x.shape[0]
+    delta = p.cost.delta(z, y)[..., 0]
+    cost = p.cost.per_example(z, y).mean(axis=-1)
+    return cost, delta @ p.x / n, delta.mean(axis=-1)
+
+
+def output(w: ArrayLike, b: ArrayLike, x: ArrayLike) -> F64:
+    """a = σ(Σ_j w_j x_j + b) for each example (and each start, if several are given)."""
+    p = _check(w, b, x, np.zeros(np.atleast_2d(np.asarray(x)).shape[0]), "cross-entropy")
+    a = sigmoid(_z(p.w, p.b, p.x))
+    return a[0] if p.single else a
+
+
+def cost(w: ArrayLike, b: ArrayLike, x: ArrayLike, y: ArrayLike, cost: str | Cost) -> F64 | float:
+    """C over the n examples: quadratic 1/(2n) Σ_x (y − a)², or cross-entropy
+    −1/n Σ_x [y ln a + (1 − y) ln(1 − a)], computed from z (finite for every finite z)."""
+    p = _check(w, b, x, y, cost)
+    values, _, _ = _cost_and_gradient(p, p.w, p.b)
+    return float(values[0]) if p.single else values
+
+
+def gradient(
+    w: ArrayLike, b: ArrayLike, x: ArrayLike, y: ArrayLike, cost: str | Cost
+) -> tuple[F64, F64 | float]:
+    """(∂C/∂w, ∂C/∂b) over the n examples.
+
+    cross-entropy: ∂C/∂w_j = 1/n Σ_x x_j (σ(z) − y),         ∂C/∂b = 1/n Σ_x (σ(z) − y)
+    quadratic:     ∂C/∂w_j = 1/n Σ_x x_j (σ(z) − y) σ'(z),   ∂C/∂b = 1/n Σ_x (σ(z) − y) σ'(z)
+    """
+    p = _check(w, b, x, y, cost)
+    _, dw, db = _cost_and_gradient(p, p.w, p.b)
+    return (dw[0], float(db[0])) if p.single else (dw, db)
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """A neuron's (or many neurons') path under gradient descent, epoch 0 (the start) to the end.
+
+    w has shape (epochs + 1, S, d), b and cost (epochs + 1, S): row t is the state after t
+    epochs. ``output`` gives a = σ(z) on every example, shape (epochs + 1, S, n).
+    """
+
+    cost_name: str
+    eta: float
+    x: F64
+    y: F64
+    w: F64
+    b: F64
+    cost: F64
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def epochs(self) -> int:
+        return self.w.shape[0] - 1
+
+    @property
+    def output(self) -> F64:
+        return sigmoid(np.einsum("tsd,nd->tsn", self.w, self.x) + self.b[..., None])
+
+    def to_dict(self, start: int = 0) -> dict[str, Any]:
+        """One start's path as JSON-ready lists (a is the output on the first example)."""
+        return {
+            "cost": self.cost_name,
+            "eta": self.eta,
+            "epochs": self.epochs,
+            "x": self.x.tolist(),
+            "y": self.y.tolist(),
+            "trajectory": {
+                "epoch": list(range(self.epochs + 1)),
+                "w": self.w[:, start].tolist(),
+                "b": self.b[:, start].tolist(),
+                "a": self.output[:, start, 0].tolist(),
+                "C": self.cost[:, start].tolist(),
+            },
+        }
+
+
+def train(
+    w: ArrayLike,
+    b: ArrayLike,
+    x: ArrayLike = 1.0,
+    y: ArrayLike = 0.0,
+    *,
+    cost: str | Cost = "cross-entropy",
+    eta: float = 0.15,
+    epochs: int = 300,
+) -> Trajectory:
+    """Gradient descent from each start (w, b): w ← w − η ∂C/∂w, b ← b − η ∂C/∂b, once an epoch.
+
+    Each epoch is one full-batch step over the n examples (the article's experiment has one
+    example, x = 1, y = 0). All starts move together in one array operation per epoch.
+    """
+    p = _check(w, b, x, y, cost)
+    eta = checks.positive_number("eta", eta)
+    epochs = checks.int_at_least("epochs", epochs, 1)
+    starts, d = p.w.shape
+    ws = np.empty((epochs + 1, starts, d))
+    bs = np.empty((epochs + 1, starts))
+    cs = np.empty((epochs + 1, starts))
+    ws[0], bs[0] = p.w, p.b
+    for t in range(epochs + 1):
+        cs[t], dw, db = _cost_and_gradient(p, ws[t], bs[t])
+        if t == epochs:
+            break
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below, with a message
+            ws[t + 1] = ws[t] - eta * dw
+            bs[t + 1] = bs[t] - eta * db
+        if not (np.isfinite(ws[t + 1]).all() and np.isfinite(bs[t + 1]).all()):
+            raise XentlabError(
+                f"training diverged at epoch {t + 1}: the weights became infinite; "
+                f"try a smaller eta than {eta:g}"
+            )
+    return Trajectory(p.cost.name, eta, p.x, p.y, ws, bs, cs)

@@ -1,0 +1,123 @@
+"""The seed's neuron: the article's gradients, vectorised training, the slowdown experiment."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import central_difference, relative_error
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from xentlab import neuron
+from xentlab.errors import XentlabError
+from xentlab.experiments import slowdown
+from xentlab.functions import sigmoid, sigmoid_prime
+
+weights = st.floats(-3, 3)
+
+
+@settings(max_examples=80)
+@given(
+    arrays(np.float64, 3, elements=weights),
+    weights,
+    arrays(np.float64, (4, 3), elements=st.floats(-2, 2)),
+    arrays(np.float64, 4, elements=st.floats(0, 1)),
+    st.sampled_from(neuron.NEURON_COSTS),
+)
+def test_gradient_matches_finite_differences(w, b, x, y, cost):
+    dw, db = neuron.gradient(w, b, x, y, cost)
+    numeric_w = central_difference(lambda ww: neuron.cost(ww, b, x, y, cost), w)
+    numeric_b = central_difference(lambda bb: neuron.cost(w, float(bb), x, y, cost), np.array(b))
+    assert relative_error(dw, numeric_w) < 1e-7
+    assert relative_error(db, numeric_b) < 1e-7
+
+
+@given(arrays(np.float64, 2, elements=weights), weights, st.floats(0, 1))
+def test_cross_entropy_gradient_is_the_article_formula(w, b, y):
+    x = np.array([[0.5, -1.0], [1.5, 2.0]])
+    ys = np.array([y, 1 - y])
+    error = sigmoid(x @ w + b) - ys  # σ(z) − y: no σ'(z)
+    dw, db = neuron.gradient(w, b, x, ys, "cross-entropy")
+    assert np.allclose(dw, (x * error[:, None]).mean(axis=0), rtol=1e-12, atol=1e-15)
+    assert db == pytest.approx(error.mean(), rel=1e-12, abs=1e-15)
+    qdw, qdb = neuron.gradient(w, b, x, ys, "quadratic")
+    slow = error * sigmoid_prime(x @ w + b)
+    assert np.allclose(qdw, (x * slow[:, None]).mean(axis=0), rtol=1e-12, atol=1e-15)
+    assert qdb == pytest.approx(slow.mean(), rel=1e-12, abs=1e-15)
+
+
+def test_many_starts_train_exactly_like_one_at_a_time():
+    rng = np.random.default_rng(0)
+    w0, b0 = rng.normal(0, 2, 50), rng.normal(0, 2, 50)
+    together = neuron.train(w0, b0, cost="quadratic", eta=0.15, epochs=40)
+    for s in (0, 17, 49):
+        alone = neuron.train(w0[s], b0[s], cost="quadratic", eta=0.15, epochs=40)
+        np.testing.assert_allclose(together.w[:, s], alone.w[:, 0], rtol=1e-13)
+        np.testing.assert_allclose(together.cost[:, s], alone.cost[:, 0], rtol=1e-13)
+
+
+def test_one_step_is_gradient_descent():
+    t = neuron.train(2.0, 2.0, cost="cross-entropy", eta=0.5, epochs=1)
+    a = sigmoid(4.0)
+    assert t.w[1, 0, 0] == pytest.approx(2.0 - 0.5 * a)  # ∂C/∂w = x (a − y), x = 1, y = 0
+    assert t.b[1, 0] == pytest.approx(2.0 - 0.5 * a)
+
+
+def test_saturated_quadratic_starts_slowly_and_cross_entropy_does_not():
+    runs = {(r.setting, r.cost, r.w0): r for r in slowdown(epochs=300)}
+    quad = runs["article", "quadratic", 2.0]
+    xent = runs["article", "cross-entropy", 2.0]
+    # The quadratic cost barely moves for the first ~100 epochs at η = 0.15 ...
+    assert quad.epoch_cost[0] - quad.epoch_cost[100] < 0.05 * quad.epoch_cost[0]
+    assert quad.steepest_epoch > 150
+    # ... while cross-entropy's slope is steepest at the very start.
+    assert xent.steepest_epoch == 0
+    assert abs(xent.initial_slope) > 50 * abs(quad.initial_slope)
+    # At one common rate cross-entropy gets the badly wrong neuron right first.
+    fair_q = runs["common", "quadratic", 2.0].first_below[0.5]
+    fair_x = runs["common", "cross-entropy", 2.0].first_below[0.5]
+    assert fair_x is not None and fair_q is not None and fair_x < fair_q / 5
+    # The mildly wrong start learns quickly under both.
+    assert runs["article", "quadratic", 0.6].steepest_epoch < 40
+
+
+def test_trajectory_json_ready():
+    d = neuron.train(0.6, 0.9, cost="quadratic", eta=0.15, epochs=3).to_dict()
+    assert d["trajectory"]["epoch"] == [0, 1, 2, 3]
+    assert d["trajectory"]["a"][0] == pytest.approx(sigmoid(1.5))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "names"),
+    [
+        ({"eta": 0.0}, "eta"),
+        ({"eta": -1.0}, "eta"),
+        ({"eta": float("nan")}, "eta"),
+        ({"epochs": 0}, "epochs"),
+        ({"epochs": 2.5}, "epochs"),
+        ({"w": float("nan")}, "w"),
+        ({"b": float("inf")}, "b"),
+        ({"x": float("nan")}, "x"),
+        ({"y": 1.5}, "y"),
+        ({"y": -0.1}, "y"),
+        ({"y": float("nan")}, "y"),
+        ({"cost": "hinge"}, "cost"),
+        ({"cost": "log-likelihood"}, "cost"),
+        ({"w": [1.0, 2.0], "b": [1.0, 2.0, 3.0]}, "b"),
+        ({"w": [1.0, 2.0], "b": 1.0}, "w"),
+        ({"x": [1.0, 2.0], "y": [0.0]}, "y"),
+        ({"x": np.ones((2, 2, 2)), "y": [0.0, 1.0]}, "x"),
+        ({"w": "abc"}, "w"),
+    ],
+)
+def test_bad_input_is_named(kwargs, names):
+    args = {"w": 2.0, "b": 2.0, "x": 1.0, "y": 0.0, "cost": "quadratic", "eta": 0.1, "epochs": 5}
+    args.update(kwargs)
+    with pytest.raises(XentlabError, match=rf"\b{names}\b"):
+        neuron.train(args.pop("w"), args.pop("b"), args.pop("x"), args.pop("y"), **args)
+
+
+def test_divergence_is_reported_not_silent():
+    with pytest.raises(XentlabError, match=r"diverged at epoch 1.*smaller eta"):
+        neuron.train(0.0, 0.0, [[1e300]], [1.0], cost="cross-entropy", eta=1e300, epochs=3)
