@@ -1,0 +1,186 @@
+"""A feed-forward network of sigmoid neurons: sizes, weights, biases, cost.
+
+Batches are rows. Layer l maps activations A (n, n_in) to Z = A W + b with W of shape
+(n_in, n_out), b of shape (n_out,), and A' = σ(Z); the output layer is sigmoid, or softmax for
+the log-likelihood cost. Back-propagation is written over the whole batch:
+
+    δ_L = ∂C_x/∂z_L                         (a − y for cross-entropy and log-likelihood)
+    δ_l = (δ_{l+1} W_{l+1}ᵀ) ⊙ σ'(z_l)      with σ'(z) = a (1 − a)
+    ∂C/∂W_l = A_{l−1}ᵀ δ_l / n,   ∂C/∂b_l = Σ_x δ_l / n
+
+This module holds the plain, readable path; ``kernel.py`` holds the fast epoch loop, tested
+against it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from . import checks
+from .errors import XentlabError
+from .functions import Cost, get_cost, sigmoid
+
+INITS = ("default", "large")
+DTYPES = ("float32", "float64")
+REGULARIZATIONS = ("l2", "l1")
+MAX_LAYER_SIZE = 100_000
+
+
+def check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
+    """Layer sizes: at least an input and an output layer, each an integer in [1, 100000]."""
+    try:
+        sizes = tuple(sizes)
+    except TypeError:
+        raise XentlabError(f"sizes must be a list of layer sizes; got {sizes!r}") from None
+    if len(sizes) < 2:
+        raise XentlabError(f"sizes must name at least 2 layers (input, output); got {sizes}")
+    for size in sizes:
+        checks.int_at_least("each layer size", size, 1)
+        if size > MAX_LAYER_SIZE:
+            raise XentlabError(f"each layer size must be at most {MAX_LAYER_SIZE}; got {size}")
+    return tuple(int(s) for s in sizes)
+
+
+def check_dtype(dtype: str | np.dtype) -> np.dtype:
+    name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
+    if name not in DTYPES:
+        raise XentlabError(f"dtype must be one of {', '.join(DTYPES)}; got {name!r}")
+    return np.dtype(name)
+
+
+@dataclass
+class Network:
+    """Weights W_l (n_in, n_out) and biases b_l (n_out,) for each layer after the input."""
+
+    sizes: tuple[int, ...]
+    weights: list[NDArray[np.floating]]
+    biases: list[NDArray[np.floating]]
+    cost: Cost
+
+    @classmethod
+    def create(
+        cls,
+        sizes: Sequence[int],
+        cost: str | Cost = "cross-entropy",
+        init: str = "default",
+        seed: int = 0,
+        dtype: str = "float32",
+    ) -> Network:
+        """A new network with Gaussian weights drawn from ``numpy.random.default_rng(seed)``.
+
+        ``default``: weights N(0, 1/n_in) (standard deviation 1/√n_in), biases N(0, 1), so z
+        starts with variance ≈ 1 and hidden neurons start unsaturated. ``large``: weights and
+        biases N(0, 1), the older choice under which z has variance ≈ n_in / 2 and neurons start
+        saturated. Draws happen in float64 and are then cast, so a seed means the same weights in
+        both dtypes (to rounding).
+        """
+        sizes = check_sizes(sizes)
+        cost = get_cost(cost)
+        if init not in INITS:
+            raise XentlabError(f"init must be one of {', '.join(INITS)}; got {init!r}")
+        seed = checks.int_at_least("seed", seed, 0)
+        dt = check_dtype(dtype)
+        rng = np.random.default_rng(seed)
+        weights, biases = [], []
+        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+            scale = 1.0 / np.sqrt(n_in) if init == "default" else 1.0
+            weights.append((rng.standard_normal((n_in, n_out)) * scale).astype(dt))
+            biases.append(rng.standard_normal(n_out).astype(dt))
+        return cls(sizes, weights, biases, cost)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.weights[0].dtype
+
+    def copy(self) -> Network:
+        return Network(
+            self.sizes, [w.copy() for w in self.weights], [b.copy() for b in self.biases], self.cost
+        )
+
+    def check_inputs(self, X: ArrayLike, name: str = "X") -> NDArray[np.floating]:
+        """X as a finite (n, sizes[0]) array of the network's dtype."""
+        X = checks.finite_array(name, X, self.dtype)
+        if X.ndim != 2 or X.shape[1] != self.sizes[0]:
+            raise XentlabError(
+                f"{name} must have shape (n, {self.sizes[0]}) for a network with sizes "
+                f"{list(self.sizes)}; got shape {X.shape}"
+            )
+        return X
+
+    def weighted_inputs(self, X: NDArray[np.floating]) -> list[NDArray[np.floating]]:
+        """Activations A_0 = X, ..., A_{L−1} and the output layer's z: [A_0, ..., A_{L−1}, z_L]."""
+        layers = [X]
+        for W, b in zip(self.weights[:-1], self.biases[:-1], strict=True):
+            layers.append(sigmoid(layers[-1] @ W + b).astype(self.dtype, copy=False))
+        layers.append(layers[-1] @ self.weights[-1] + self.biases[-1])
+        return layers
+
+    def output_z(self, X: NDArray[np.floating], chunk: int = 10_000) -> NDArray[np.floating]:
+        """The output layer's z for every row of X, computed in chunks of rows to bound memory."""
+        parts = [self.weighted_inputs(X[i : i + chunk])[-1] for i in range(0, len(X), chunk)]
+        return np.concatenate(parts) if parts else np.empty((0, self.sizes[-1]), self.dtype)
+
+    def predict_proba(self, X: ArrayLike) -> NDArray[np.floating]:
+        """The output activations a_L for each row of X (softmax rows sum to 1)."""
+        return self.cost.activation(self.output_z(self.check_inputs(X))).astype(self.dtype)
+
+    def predict(self, X: ArrayLike) -> NDArray[np.int64]:
+        """The index of the most active output neuron for each row of X."""
+        return np.argmax(self.output_z(self.check_inputs(X)), axis=1)
+
+    def backprop(
+        self, X: NDArray[np.floating], Y: NDArray[np.floating]
+    ) -> tuple[list[NDArray[np.floating]], list[NDArray[np.floating]]]:
+        """∂C/∂W_l and ∂C/∂b_l of the batch cost C = 1/m Σ_x C_x (no regularisation term)."""
+        layers = self.weighted_inputs(X)
+        m = X.shape[0]
+        delta = self.cost.delta(layers[-1], Y)
+        grads_w: list[NDArray[np.floating]] = [np.empty(0)] * len(self.weights)
+        grads_b: list[NDArray[np.floating]] = [np.empty(0)] * len(self.weights)
+        for layer in range(len(self.weights) - 1, -1, -1):
+            A = layers[layer]
+            grads_w[layer] = A.T @ delta / m
+            grads_b[layer] = delta.sum(axis=0) / m
+            if layer:
+                delta = (delta @ self.weights[layer].T) * A * (1 - A)
+        return grads_w, grads_b
+
+    def regularization_cost(self, lmbda: float, n: int, regularization: str = "l2") -> float:
+        """λ/(2n) Σ w² for L2, λ/n Σ |w| for L1 (biases are not regularised)."""
+        if lmbda == 0:
+            return 0.0
+        if regularization == "l2":
+            return (
+                lmbda
+                / (2 * n)
+                * sum(float(np.sum(W.astype(np.float64) ** 2)) for W in self.weights)
+            )
+        return lmbda / n * sum(float(np.sum(np.abs(W.astype(np.float64)))) for W in self.weights)
+
+    def total_cost(
+        self,
+        X: NDArray[np.floating],
+        Y: NDArray[np.floating],
+        lmbda: float = 0.0,
+        n_train: int | None = None,
+        regularization: str = "l2",
+    ) -> float:
+        """C = 1/n Σ_x C_x on (X, Y) plus the regularisation term for a training set of n_train."""
+        z = self.output_z(X).astype(np.float64)
+        data_cost = self.cost.value(z, Y)
+        return data_cost + self.regularization_cost(lmbda, n_train or len(X), regularization)
+
+    def accuracy(self, X: NDArray[np.floating], labels: NDArray[np.integer]) -> float:
+        """The fraction of rows whose most active output neuron is the label."""
+        return float(np.mean(np.argmax(self.output_z(X), axis=1) == labels))
+
+
+def one_hot(labels: NDArray[np.integer], classes: int, dtype: np.dtype) -> NDArray[np.floating]:
+    """Row i has a 1 in column labels[i] and 0 elsewhere."""
+    Y = np.zeros((len(labels), classes), dtype=dtype)
+    Y[np.arange(len(labels)), labels] = 1
+    return Y
