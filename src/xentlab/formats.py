@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import math
 import os
@@ -26,10 +27,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from . import checks
 from .errors import FormatError, XentlabError
 from .files import atomic_write
 from .functions import COSTS
 from .model import DTYPES, Network, check_sizes
+from .training import History, TrainConfig, TrainState
 
 NETWORK_FORMAT = "xentlab.network"
 NETWORK_VERSION = 1
@@ -183,3 +186,98 @@ def load_network(path: str | os.PathLike[str]) -> tuple[Network, dict[str, Any]]
     if not isinstance(meta, dict):
         raise FormatError(f"{path}: 'meta' must be an object")
     return network, meta
+
+
+# --- checkpoints ------------------------------------------------------------------------------
+# Format ``xentlab.checkpoint`` version 1: everything a run needs to continue bit for bit.
+#
+#     {"format": "xentlab.checkpoint", "version": 1,
+#      "network": <a network document>,
+#      "config": {"epochs": 30, "batch_size": 10, "eta": 0.5, ...},    # TrainConfig
+#      "progress": {"eta": 0.5, "epoch": 3, "batch": 1200, "best_accuracy": 0.95,
+#                   "epochs_without_improvement": 0},
+#      "order": {"shape": [n], "data": "<base64 int64>"} or null,      # the epoch's shuffle
+#      "rng": <numpy bit generator state>, "history": {...},
+#      "data": {"dataset": "mnist", "n": 50000, "fingerprint": "<sha256>"}}
+
+CHECKPOINT_FORMAT = "xentlab.checkpoint"
+CHECKPOINT_VERSION = 1
+
+
+def checkpoint_document(state: TrainState, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "format": CHECKPOINT_FORMAT,
+        "version": CHECKPOINT_VERSION,
+        "network": network_document(state.network),
+        "config": dataclasses.asdict(state.config),
+        "progress": {
+            "eta": state.eta,
+            "epoch": state.epoch,
+            "batch": state.batch,
+            "best_accuracy": state.best_accuracy,
+            "epochs_without_improvement": state.epochs_without_improvement,
+        },
+        "order": None if state.order is None else encode_array(state.order.astype(np.int64)),
+        "rng": state.rng.bit_generator.state,
+        "history": state.history.to_dict(),
+        "data": data,
+    }
+
+
+def save_checkpoint(state: TrainState, path: str | os.PathLike[str], data: dict[str, Any]) -> None:
+    """Write the whole training state atomically (temporary file, fsync, rename)."""
+    write_json(path, checkpoint_document(state, data))
+
+
+def load_checkpoint(path: str | os.PathLike[str]) -> tuple[TrainState, dict[str, Any]]:
+    """The training state saved at ``path`` and its data description; FormatError if bad."""
+    document = read_json(path, "checkpoint")
+    check_header(document, path, "checkpoint", CHECKPOINT_FORMAT, CHECKPOINT_VERSION)
+    network = network_from_document(require(document, "network", dict, path), f"{path}: network")
+    config_doc = require(document, "config", dict, path)
+    progress = require(document, "progress", dict, path)
+    data = require(document, "data", dict, path)
+    try:
+        config = TrainConfig(**config_doc)
+        history = History.from_dict(require(document, "history", dict, path))
+        n = checks.int_at_least("data n", data.get("n"), 1)
+        batches = -(-n // config.batch_size)
+        state = TrainState(
+            network=network,
+            config=config,
+            rng=_generator(require(document, "rng", dict, path)),
+            eta=checks.positive_number("progress eta", progress.get("eta")),
+            epoch=checks.int_at_least("progress epoch", progress.get("epoch"), 0),
+            batch=checks.int_at_least("progress batch", progress.get("batch"), 0),
+            best_accuracy=checks.real_number("best_accuracy", progress.get("best_accuracy")),
+            epochs_without_improvement=checks.int_at_least(
+                "epochs_without_improvement", progress.get("epochs_without_improvement"), 0
+            ),
+            history=history,
+        )
+    except (TypeError, KeyError, XentlabError) as exc:
+        raise FormatError(f"{path}: bad training state: {exc}") from None
+    if state.batch > batches or state.epoch > config.epochs:
+        raise FormatError(
+            f"{path}: progress (epoch {state.epoch}, batch {state.batch}) is impossible"
+        )
+    order = document.get("order")
+    if order is not None:
+        state.order = decode_array(order, np.dtype(np.int64), (n,), f"{path}: order")
+        if not np.array_equal(np.sort(state.order), np.arange(n)):
+            raise FormatError(f"{path}: order is not a permutation of 0..{n - 1}")
+    elif state.batch:
+        raise FormatError(f"{path}: a run in mid-epoch needs its 'order'")
+    return state, data
+
+
+def _generator(doc: dict[str, Any]) -> np.random.Generator:
+    """A PCG64 generator restored from its saved state (the only kind xentlab creates)."""
+    if doc.get("bit_generator") != "PCG64":
+        raise XentlabError(f"rng must be a PCG64 state; got {doc.get('bit_generator')!r}")
+    bit_generator = np.random.PCG64()
+    try:
+        bit_generator.state = doc
+    except (TypeError, ValueError, KeyError) as exc:
+        raise XentlabError(f"rng state is malformed ({exc})") from None
+    return np.random.Generator(bit_generator)
