@@ -196,6 +196,27 @@ def test_divergence_stops_at_the_batch_and_names_eta():
     assert all(np.isfinite(W).all() for W in net.weights)  # the last good weights are kept
 
 
+@pytest.mark.parametrize("cost", ["cross-entropy", "log-likelihood"])
+def test_divergence_with_eta_1e6_is_caught(cost):
+    # η = 1e6 does not overflow a sigmoid network: it throws the cost up by orders of magnitude.
+    X, labels = toy(400, 20, 4)
+    net = Network.create([20, 10, 4], cost=cost, seed=1)
+    state = TrainState.start(net, TrainConfig(epochs=5, batch_size=10, eta=1e6))
+    with pytest.raises(
+        TrainingDiverged, match=r"epoch 1, mini-batch 1: the cost on 100 training examples rose"
+    ):
+        fit(state, LabelledData.check(net, X, labels, "training"))
+    fresh = Network.create([20, 10, 4], cost=cost, seed=1)
+    assert weights_equal(net, fresh)  # stopped before the bad mini-batch changed anything
+
+
+def weights_equal(a, b):
+    return all(
+        np.array_equal(u, v)
+        for u, v in zip(a.weights + a.biases, b.weights + b.biases, strict=True)
+    )
+
+
 @pytest.mark.parametrize(
     ("change", "needle"),
     [

@@ -216,6 +216,7 @@ def checkpoint_document(state: TrainState, data: dict[str, Any]) -> dict[str, An
             "batch": state.batch,
             "best_accuracy": state.best_accuracy,
             "epochs_without_improvement": state.epochs_without_improvement,
+            "reference_cost": state.reference_cost,
         },
         "order": None if state.order is None else encode_array(state.order.astype(np.int64)),
         "rng": state.rng.bit_generator.state,
@@ -252,6 +253,9 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[TrainState, dict[str,
             best_accuracy=checks.real_number("best_accuracy", progress.get("best_accuracy")),
             epochs_without_improvement=checks.int_at_least(
                 "epochs_without_improvement", progress.get("epochs_without_improvement"), 0
+            ),
+            reference_cost=checks.non_negative_number(
+                "reference_cost", progress.get("reference_cost")
             ),
             history=history,
         )

@@ -31,7 +31,7 @@ class TrainingDiverged(XentlabError):
     def __init__(self, epoch: int, batch: int | None, eta: float, what: str) -> None:
         where = f"epoch {epoch}" + (f", mini-batch {batch}" if batch is not None else "")
         super().__init__(
-            f"training diverged at {where}: {what} became NaN or infinite with eta = {eta:g}; "
+            f"training diverged at {where}: {what} with eta = {eta:g}; "
             f"try a smaller eta (say {eta / 10:g})"
         )
         self.epoch, self.batch, self.eta = epoch, batch, eta
@@ -142,6 +142,7 @@ class TrainState:
     order: NDArray[np.int64] | None = None  # the current epoch's shuffle, once drawn
     best_accuracy: float = -1.0
     epochs_without_improvement: int = 0
+    reference_cost: float | None = None  # the divergence guard's cost at the start of the run
     history: History = field(default_factory=History)
 
     @classmethod
@@ -204,6 +205,7 @@ def fit(
     kernel = EpochKernel(net.sizes, cfg.batch_size, net.dtype, net.cost.name)
     Y_all = one_hot(training.labels, net.sizes[-1], net.dtype)
     total = batches_per_epoch(n, cfg.batch_size)
+    guard = DivergenceGuard(state, training)
     while not state.finished:
         if state.order is None:
             state.order = state.rng.permutation(n)
@@ -213,7 +215,7 @@ def fit(
             stop = min(total, state.batch + chunk)
             if checkpoint_every:
                 stop = min(stop, (state.batch // checkpoint_every + 1) * checkpoint_every)
-            _run_checked(kernel, state, X, Y, stop, n)
+            _run_checked(kernel, state, guard, X, Y, stop, n)
             for observer in observers:
                 observer.on_batches(state, state.batch, total)
             if checkpoint and checkpoint_every and state.batch % checkpoint_every == 0:
@@ -226,22 +228,62 @@ def fit(
     return state
 
 
-def _weights_finite(net: Network) -> bool:
-    return all(np.isfinite(W).all() for W in net.weights) and all(
-        np.isfinite(b).all() for b in net.biases
-    )
+class DivergenceGuard:
+    """Decides whether training has diverged, cheaply enough to ask after every chunk.
+
+    Diverged means: a weight or bias is NaN or infinite, or the cost on a fixed sample of the
+    first 100 training examples is non-finite or has risen above 10 × its value at the start
+    of the run (+ 1, so a near-zero start is not a hair trigger). Sigmoid outputs and δ are
+    bounded, so an absurd η (1e6, say) rarely overflows; it throws the cost up by orders of
+    magnitude instead, which the second test catches.
+    """
+
+    SAMPLE = 100
+    FACTOR = 10.0
+
+    def __init__(self, state: TrainState, training: LabelledData) -> None:
+        net = state.network
+        self.X = training.X[: self.SAMPLE]
+        self.Y = one_hot(training.labels[: self.SAMPLE], net.sizes[-1], np.float64)
+        if state.reference_cost is None:
+            state.reference_cost = self.cost(net)
+        self.limit = self.FACTOR * state.reference_cost + 1.0
+
+    def cost(self, net: Network) -> float:
+        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite cost is the answer
+            return net.cost.value(net.output_z(self.X).astype(np.float64), self.Y)
+
+    def problem(self, net: Network) -> str | None:
+        """What went wrong with ``net``, or None if it is fine."""
+        finite = all(np.isfinite(a).all() for a in net.weights + net.biases)
+        if not finite:
+            return "the weights became NaN or infinite"
+        cost = self.cost(net)
+        if not cost <= self.limit:  # also true for NaN
+            start = (self.limit - 1.0) / self.FACTOR
+            return (
+                f"the cost on {len(self.X)} training examples rose from {start:.4g} to {cost:.4g}"
+            )
+        return None
 
 
 def _run_checked(
-    kernel: EpochKernel, state: TrainState, X: NDArray, Y: NDArray, stop: int, n: int
+    kernel: EpochKernel,
+    state: TrainState,
+    guard: DivergenceGuard,
+    X: NDArray,
+    Y: NDArray,
+    stop: int,
+    n: int,
 ) -> None:
-    """Apply mini-batches state.batch..stop − 1; if a weight goes non-finite, find the batch."""
+    """Apply mini-batches state.batch..stop − 1; on divergence, stop at the first bad batch
+    with the weights it started from."""
     net, cfg = state.network, state.config
     before = net.copy()
     args = (state.eta, cfg.lmbda, n, cfg.regularization)
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is caught just below
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is judged by the guard
         kernel.run(net.weights, net.biases, X, Y, state.batch, stop, *args)
-    if _weights_finite(net):
+    if guard.problem(net) is None:
         state.batch = stop
         return
     # Replay from the last good weights one mini-batch at a time, to stop at the bad one.
@@ -250,9 +292,10 @@ def _run_checked(
         trial = net.copy()
         with np.errstate(over="ignore", invalid="ignore"):
             kernel.run(trial.weights, trial.biases, X, Y, k, k + 1, *args)
-        if not _weights_finite(trial):
+        problem = guard.problem(trial)
+        if problem:
             state.batch = k
-            raise TrainingDiverged(state.epoch + 1, k + 1, state.eta, "the weights")
+            raise TrainingDiverged(state.epoch + 1, k + 1, state.eta, problem)
         net.weights, net.biases = trial.weights, trial.biases
     raise AssertionError("unreachable: the chunk diverged but no single batch did")
 
@@ -270,7 +313,9 @@ def _end_epoch(
             eval_cost, eval_acc = evaluate(net, evaluation, cfg.lmbda, n, cfg.regularization)
     for cost in (train_cost, eval_cost):
         if cost is not None and not np.isfinite(cost):
-            raise TrainingDiverged(state.epoch + 1, None, state.eta, "the cost")
+            raise TrainingDiverged(
+                state.epoch + 1, None, state.eta, "the cost became NaN or infinite"
+            )
     state.epoch += 1
     state.batch = 0
     state.order = None
