@@ -6,6 +6,7 @@ Every bad input ends the same way: one line on stderr naming the problem, exit c
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -98,6 +99,284 @@ def _slowdown(args: argparse.Namespace, out: Console) -> int:
     return 0
 
 
+# --- networks: train, evaluate, data fetch ----------------------------------------------------
+
+
+def _parse_sizes(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise XentlabError(
+            f"sizes must be comma-separated integers like 784,30,10; got {text!r}"
+        ) from None
+
+
+class _EpochProgress:
+    """Renders training progress: a bar within each epoch, then one line per epoch."""
+
+    def __init__(self, out: Console, epochs: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        self.out, self.epochs = out, epochs
+        self.progress = Progress(
+            "epoch {task.fields[epoch]}/" + str(epochs),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=out,
+            transient=True,
+        )
+        self.task = None
+
+    def __enter__(self) -> _EpochProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def on_batches(self, state, done: int, total: int) -> None:
+        if self.task is None:
+            self.task = self.progress.add_task("", total=total, epoch=state.epoch + 1)
+        self.progress.update(self.task, completed=done, total=total, epoch=state.epoch + 1)
+
+    def on_epoch(self, state, record) -> None:
+        if self.task is not None:
+            self.progress.remove_task(self.task)
+            self.task = None
+        evaluation = (
+            f"evaluation accuracy {record.evaluation_accuracy:.2%}"
+            if record.evaluation_accuracy is not None
+            else "no evaluation data"
+        )
+        self.out.print(
+            f"epoch {record.epoch:>3}/{self.epochs}  training cost {record.training_cost:.4f}  "
+            f"training accuracy {record.training_accuracy:.2%}  {evaluation}  "
+            f"η {record.eta:g}  {record.seconds:.2f} s"
+        )
+
+
+EXIT_INTERRUPTED = 130
+
+
+class _StopOnSignal:
+    """Turns Ctrl-C into a stop at the next mini-batch boundary, where the state is whole."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __enter__(self) -> _StopOnSignal:
+        import signal
+
+        self.previous = signal.signal(signal.SIGINT, self._request)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        signal.signal(signal.SIGINT, self.previous)
+
+    def _request(self, signum: int, frame: object) -> None:
+        self.requested = True
+
+    def on_batches(self, state, done: int, total: int) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+
+    def on_epoch(self, state, record) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+
+
+def _train_state(args: argparse.Namespace):
+    """A new training state from the arguments, or the one saved in --resume (checked)."""
+    from .data import load_dataset
+    from .formats import load_checkpoint
+    from .model import Network
+    from .training import TrainConfig, TrainState
+
+    if args.resume:
+        state, data = load_checkpoint(args.resume)
+        name = args.dataset or data.get("dataset")
+        if name != data.get("dataset"):
+            raise XentlabError(
+                f"{args.resume} was made on {data.get('dataset')!r}, not {name!r}; "
+                "resume it on the same data set"
+            )
+        dataset = load_dataset(name, args.data_dir, seed=data.get("split_seed", 0))
+        if args.sizes and _parse_sizes(args.sizes) != list(state.network.sizes):
+            raise XentlabError(
+                f"{args.resume} holds a network with sizes "
+                f"{','.join(map(str, state.network.sizes))}, not {args.sizes}"
+            )
+        return state, dataset, data
+    name = args.dataset or "digits"
+    config = TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        eta=args.eta,
+        lmbda=args.lmbda,
+        regularization=args.regularization,
+        early_stop=args.early_stop,
+        schedule=args.schedule,
+        seed=args.seed,
+    )
+    dataset = load_dataset(name, args.data_dir, seed=args.seed)
+    features = dataset.train.X.shape[1]
+    sizes = _parse_sizes(args.sizes) if args.sizes else [features, 30, dataset.n_classes]
+    if sizes[0] != features or sizes[-1] != dataset.n_classes:
+        raise XentlabError(
+            f"sizes must start with {features} inputs and end with {dataset.n_classes} outputs "
+            f"for {name}; got {','.join(map(str, sizes))}"
+        )
+    network = Network.create(sizes, args.cost, args.init, args.seed, args.dtype)
+    return TrainState.start(network, config), dataset, {"dataset": name, "split_seed": args.seed}
+
+
+def _train(args: argparse.Namespace, out: Console) -> int:
+    from .formats import save_checkpoint, save_network
+    from .training import LabelledData, TrainingDiverged, check_batch_size, fit
+
+    state, dataset, data = _train_state(args)
+    network, config = state.network, state.config
+    training = LabelledData.check(network, dataset.train.X, dataset.train.labels, "training")
+    evaluation = LabelledData.check(
+        network, dataset.validation.X, dataset.validation.labels, "validation"
+    )
+    check_batch_size(config, len(training.X))
+    fingerprint = training.fingerprint()
+    if args.resume and data.get("fingerprint") != fingerprint:
+        raise XentlabError(
+            f"{args.resume} was made on other {data['dataset']} data (its fingerprint differs)"
+        )
+    data = {**data, "n": len(training.X), "fingerprint": fingerprint}
+    if args.resume and state.finished:
+        out.print(f"{args.resume} holds a finished run: nothing left to train")
+    checkpoint_path = args.checkpoint or args.resume
+    for path in (args.save, checkpoint_path):
+        if path:
+            _check_writable(path)
+    if args.checkpoint_every is not None and not checkpoint_path:
+        raise XentlabError("--checkpoint-every needs --checkpoint PATH (or --resume PATH)")
+
+    def checkpoint(st) -> None:
+        save_checkpoint(st, checkpoint_path, data)
+
+    verb = f"resuming {args.resume} at epoch {state.epoch + 1}" if args.resume else "training"
+    out.print(
+        f"{verb}: {list(network.sizes)} on {data['dataset']} ({len(training.X)} training, "
+        f"{len(evaluation.X)} validation images), {network.cost.name}, η = {config.eta:g}, "
+        f"λ = {config.lmbda:g}, mini-batch {config.batch_size}, seed {config.seed}"
+    )
+    try:
+        with _StopOnSignal() as stopper, _EpochProgress(out, config.epochs) as progress:
+            fit(
+                state,
+                training,
+                evaluation,
+                observers=[progress, stopper],
+                checkpoint=checkpoint if checkpoint_path else None,
+                checkpoint_every=args.checkpoint_every,
+            )
+    except KeyboardInterrupt:
+        if not checkpoint_path:
+            checkpoint_path = "interrupted.ckpt"
+            _check_writable(checkpoint_path)
+        checkpoint(state)
+        print(
+            f"interrupted at epoch {state.epoch + 1}, mini-batch {state.batch}; saved to "
+            f"{checkpoint_path}; continue with: xentlab train --resume {checkpoint_path}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    except TrainingDiverged as exc:
+        if checkpoint_path:
+            raise XentlabError(f"{exc}; the last good checkpoint is {checkpoint_path}") from None
+        raise
+    history = state.history
+    test = LabelledData.check(network, dataset.test.X, dataset.test.labels, "test")
+    test_accuracy = network.accuracy(test.X, test.labels)
+    best = max(history.column("evaluation_accuracy"))
+    out.print(
+        f"done after {state.epoch} epochs"
+        + (f" ({history.stop_reason})" if history.stop_reason else "")
+        + f": best validation accuracy {best:.2%}, test accuracy {test_accuracy:.2%}"
+    )
+    if args.save:
+        meta = {
+            "dataset": data["dataset"],
+            "config": dataclasses.asdict(config),
+            "history": history.to_dict(),
+            "test_accuracy": test_accuracy,
+        }
+        save_network(network, args.save, meta)
+        out.print(f"network saved to {args.save}")
+    return 0
+
+
+def _check_writable(path: str) -> None:
+    """Fail before hours of training, not after, if the result can't be saved."""
+    import os
+
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory) or not os.access(directory, os.W_OK):
+        raise XentlabError(f"cannot write to {path}: {directory} is not a writable directory")
+
+
+def _evaluate(args: argparse.Namespace, out: Console) -> int:
+    import numpy as np
+
+    from .data import load_dataset
+    from .formats import load_network
+
+    network, meta = load_network(args.network)
+    name = args.dataset or meta.get("dataset") or "digits"
+    seed = args.seed if args.seed is not None else meta.get("config", {}).get("seed", 0)
+    dataset = load_dataset(name, args.data_dir, seed=seed)
+    split = getattr(dataset, args.split)
+    X = network.check_inputs(split.X, f"{args.split} X")
+    if split.labels.max() >= network.sizes[-1]:
+        raise XentlabError(
+            f"{args.network} has {network.sizes[-1]} outputs but {name} has "
+            f"{dataset.n_classes} classes"
+        )
+    predicted = network.predict(X)
+    classes = network.sizes[-1]
+    confusion = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(confusion, (split.labels, predicted), 1)
+    accuracy = float(np.trace(confusion) / len(predicted))
+    out.print(
+        f"{args.network} ({list(network.sizes)}, {network.cost.name}) on {name} "
+        f"{args.split} ({len(predicted)} images): accuracy {accuracy:.2%}"
+    )
+    table = Table(title="confusion matrix: rows true digit, columns predicted")
+    table.add_column("true", justify="right")
+    for c in range(classes):
+        table.add_column(str(c), justify="right")
+    for t in range(classes):
+        table.add_row(str(t), *(str(v) for v in confusion[t]))
+    out.print(table)
+    return 0
+
+
+def _fetch(args: argparse.Namespace, out: Console) -> int:
+    from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+
+    from .data import fetch
+
+    with Progress(
+        "{task.description}", DownloadColumn(), TransferSpeedColumn(), console=out, transient=True
+    ) as progress:
+        task = progress.add_task(f"fetching {args.name}", total=None)
+
+        def report(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total)
+
+        where = fetch(args.name, args.dest, progress=report)
+    out.print(f"{args.name} is in {where} (checksums verified)")
+    return 0
+
+
 # --- the parser -----------------------------------------------------------------------------
 
 
@@ -139,6 +418,81 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", default="slowdown.png", help="figure path (default slowdown.png)")
     p.set_defaults(run=_slowdown)
+
+    from .data import DATASETS
+    from .functions import COSTS
+    from .model import DTYPES, INITS, REGULARIZATIONS
+
+    p = commands.add_parser(
+        "train",
+        help="train a network of sigmoid neurons by mini-batch SGD",
+        description="Train a feed-forward network on MNIST, Fashion-MNIST or the embedded 8x8 "
+        "digits (no download), with a progress bar, one line per epoch and a summary.",
+    )
+    p.add_argument(
+        "--dataset", choices=DATASETS, help="default: digits, or the data set of --resume"
+    )
+    p.add_argument("--data-dir", help="where the data files are (default: $XENTLAB_DATA, cache)")
+    p.add_argument("--sizes", help="layer sizes, e.g. 784,30,10 (default: inputs,30,classes)")
+    p.add_argument("--cost", default="cross-entropy", choices=list(COSTS))
+    p.add_argument("--epochs", type=int, default=30, help="default 30")
+    p.add_argument("--batch-size", type=int, default=10, help="mini-batch size (default 10)")
+    p.add_argument("--eta", type=float, default=0.5, help="learning rate η (default 0.5)")
+    p.add_argument("--lmbda", type=float, default=0.0, help="regularisation λ ≥ 0 (default 0)")
+    p.add_argument("--regularization", default="l2", choices=REGULARIZATIONS)
+    p.add_argument("--init", default="default", choices=INITS, help="default: 1/√n_in weights")
+    p.add_argument("--seed", type=int, default=0, help="weights, shuffles and splits (default 0)")
+    p.add_argument("--dtype", default="float32", choices=DTYPES)
+    p.add_argument(
+        "--early-stop",
+        type=int,
+        metavar="N",
+        help="stop after N epochs without a better validation accuracy",
+    )
+    p.add_argument(
+        "--schedule",
+        type=int,
+        metavar="N",
+        help="halve η after N epochs without a better validation accuracy; stop at η₀/128",
+    )
+    p.add_argument("--save", metavar="JSON", help="write the trained network here")
+    p.add_argument(
+        "--checkpoint", metavar="PATH", help="write the training state here after every epoch"
+    )
+    p.add_argument("--checkpoint-every", type=int, metavar="N", help="... and every N mini-batches")
+    p.add_argument(
+        "--resume",
+        metavar="PATH",
+        help="continue the run saved in this checkpoint (its "
+        "settings are used; the checkpoint keeps being updated)",
+    )
+    p.set_defaults(run=_train)
+
+    p = commands.add_parser(
+        "evaluate",
+        help="accuracy and confusion matrix of a saved network",
+        description="Load a saved network and report its accuracy and confusion matrix.",
+    )
+    p.add_argument("network", help="a network file written by xentlab train --save")
+    p.add_argument(
+        "--dataset", choices=DATASETS, help="default: the data set the network was trained on"
+    )
+    p.add_argument("--data-dir", help="where the data files are (default: $XENTLAB_DATA, cache)")
+    p.add_argument("--split", default="test", choices=("train", "validation", "test"))
+    p.add_argument("--seed", type=int, help="the digits split's seed (default: the training seed)")
+    p.set_defaults(run=_evaluate)
+
+    p = commands.add_parser("data", help="download data sets", description="Manage data sets.")
+    data_commands = p.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
+    p = data_commands.add_parser(
+        "fetch",
+        help="download MNIST or Fashion-MNIST and verify checksums",
+        description="Download a data set from known public mirrors into the cache (or --dest) "
+        "and verify the SHA-256 of every file.",
+    )
+    p.add_argument("name", choices=("mnist", "fashion-mnist"))
+    p.add_argument("--dest", help="directory to download into (default: the per-user cache)")
+    p.set_defaults(run=_fetch)
     return parser
 
 

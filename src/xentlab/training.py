@@ -162,6 +162,13 @@ class Observer(Protocol):
     def on_epoch(self, state: TrainState, record: EpochRecord) -> None: ...
 
 
+def check_batch_size(config: TrainConfig, n: int) -> None:
+    if config.batch_size > n:
+        raise XentlabError(
+            f"batch_size must be at most the {n} training examples; got {config.batch_size}"
+        )
+
+
 def batches_per_epoch(n: int, batch_size: int) -> int:
     return -(-n // batch_size)
 

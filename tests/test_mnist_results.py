@@ -1,0 +1,52 @@
+"""The book's MNIST results, reproduced: 30 epochs, mini-batch 10, large init, median of 3 seeds.
+
+Slow (minutes); CI runs it. Skipped with a reason when MNIST is not on this machine.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+
+from xentlab.errors import XentlabError
+from xentlab.model import Network
+from xentlab.training import LabelledData, TrainConfig, TrainState, fit
+
+SEEDS = (1, 2, 3)
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    from xentlab.data import load_dataset
+
+    try:
+        return load_dataset("mnist")
+    except XentlabError as exc:
+        pytest.skip(f"MNIST not available (set XENTLAB_DATA): {exc}")
+
+
+def median_test_accuracy(mnist, sizes, cost, eta):
+    accuracies = []
+    for seed in SEEDS:
+        net = Network.create(sizes, cost=cost, init="large", seed=seed)
+        training = LabelledData.check(net, mnist.train.X, mnist.train.labels, "training")
+        state = TrainState.start(net, TrainConfig(epochs=30, batch_size=10, eta=eta, seed=seed))
+        fit(state, training)
+        accuracies.append(net.accuracy(mnist.test.X, mnist.test.labels))
+    return statistics.median(accuracies), accuracies
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("sizes", "cost", "eta", "floor"),
+    [
+        ([784, 30, 10], "cross-entropy", 0.5, 0.950),  # book: 95.49%
+        ([784, 100, 10], "cross-entropy", 0.5, 0.965),  # book: 96.82%
+        ([784, 30, 10], "quadratic", 3.0, 0.950),  # book, chapter 1: 95.42%
+    ],
+)
+def test_book_results(mnist, sizes, cost, eta, floor):
+    median, accuracies = median_test_accuracy(mnist, sizes, cost, eta)
+    print(f"{sizes} {cost} eta={eta}: test accuracies {accuracies}, median {median:.4f}")
+    assert median >= floor, accuracies
