@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
@@ -377,6 +378,55 @@ def _fetch(args: argparse.Namespace, out: Console) -> int:
     return 0
 
 
+FILE_KINDS = ("idx", "pkl", "network", "checkpoint")
+
+
+def _kind_of(path: str) -> str:
+    """The kind of a file xentlab reads, from its name: .json, .ckpt, .pkl[.gz], else IDX."""
+    name = path.lower()
+    if name.endswith(".json"):
+        return "network"
+    if name.endswith(".ckpt"):
+        return "checkpoint"
+    if name.endswith((".pkl", ".pkl.gz")):
+        return "pkl"
+    return "idx"
+
+
+def _inspect(args: argparse.Namespace, out: Console) -> int:
+    from . import data, formats
+
+    kind = args.kind or _kind_of(args.file)
+    if kind == "idx":
+        array = data.read_idx(args.file)
+        out.print(f"{args.file}: IDX, unsigned bytes, shape {array.shape}")
+        if array.ndim == 1:
+            values, counts = np.unique(array, return_counts=True)
+            counts = ", ".join(f"{v}: {c}" for v, c in zip(values, counts, strict=True))
+            out.print(f"values: {counts}")
+    elif kind == "pkl":
+        dataset = data.read_mnist_pkl(args.file)
+        sizes = [len(getattr(dataset, s).X) for s in ("train", "validation", "test")]
+        out.print(
+            f"{args.file}: MNIST pickle, {sizes[0]} training, {sizes[1]} validation, "
+            f"{sizes[2]} test images"
+        )
+    elif kind == "network":
+        network, meta = formats.load_network(args.file)
+        out.print(
+            f"{args.file}: network {list(network.sizes)}, {network.cost.name}, "
+            f"{network.dtype.name}, trained on {meta.get('dataset', 'unknown data')}"
+        )
+    else:
+        state, info = formats.load_checkpoint(args.file)
+        out.print(
+            f"{args.file}: checkpoint of {list(state.network.sizes)} on "
+            f"{info.get('dataset')}, epoch {state.epoch + 1} of {state.config.epochs}, "
+            f"mini-batch {state.batch}, η = {state.eta:g}"
+        )
+    return 0
+
+
 # --- the parser -----------------------------------------------------------------------------
 
 
@@ -482,7 +532,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="the digits split's seed (default: the training seed)")
     p.set_defaults(run=_evaluate)
 
-    p = commands.add_parser("data", help="download data sets", description="Manage data sets.")
+    p = commands.add_parser(
+        "data", help="download data sets, inspect files", description="Data sets and files."
+    )
     data_commands = p.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
     p = data_commands.add_parser(
         "fetch",
@@ -493,6 +545,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", choices=("mnist", "fashion-mnist"))
     p.add_argument("--dest", help="directory to download into (default: the per-user cache)")
     p.set_defaults(run=_fetch)
+    p = data_commands.add_parser(
+        "inspect",
+        help="check a file xentlab reads and say what it holds",
+        description="Read an IDX file, an MNIST pickle, a network or a checkpoint with every "
+        "check xentlab applies, and summarise it (or say exactly what is wrong).",
+    )
+    p.add_argument("file")
+    p.add_argument("--kind", choices=FILE_KINDS, help="default: from the file name")
+    p.set_defaults(run=_inspect)
     return parser
 
 
