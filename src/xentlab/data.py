@@ -137,11 +137,19 @@ def _content(path: Path) -> Iterator[IO[bytes]]:
 
 
 def _read_capped(path: Path, stream: IO[bytes], limit: int) -> bytes:
-    """Read at most ``limit`` bytes; turn gzip damage into a FormatError naming the file."""
+    """Read up to ``limit`` bytes in 1 MiB pieces, so memory follows the bytes actually there
+    rather than the size a header claims; gzip damage becomes a FormatError naming the file."""
+    pieces, remaining = [], limit
     try:
-        return stream.read(limit)
+        while remaining > 0:
+            piece = stream.read(min(remaining, 1 << 20))
+            if not piece:
+                break
+            pieces.append(piece)
+            remaining -= len(piece)
     except (EOFError, OSError, zlib.error) as exc:
         raise FormatError(f"{path}: damaged gzip data ({exc})") from None
+    return b"".join(pieces)
 
 
 def read_idx(path: str | os.PathLike[str]) -> NDArray[np.uint8]:
