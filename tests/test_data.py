@@ -48,6 +48,8 @@ GOOD = np.arange(24, dtype=np.uint8).reshape(2, 3, 4)
         (idx_bytes(GOOD, dims=(3, 3, 4)), "truncated"),
         (idx_bytes(GOOD, dims=(1, 3, 4)), "longer than declared"),
         (idx_bytes(GOOD, dims=(1_000_000, 1000, 1000)), "more than xentlab reads"),
+        # found by the atheris target: no bytes declared, yet no array of that shape exists
+        (idx_bytes(GOOD[:0], dims=(2052, 4278190068, 0, 1088421887)), "more than xentlab reads"),
         (gzip.compress(idx_bytes(GOOD))[:-10], "damaged gzip"),
         (gzip.compress(idx_bytes(GOOD))[:20], "damaged gzip"),
         (b"\x1f\x8b" + b"\xff" * 40, "damaged gzip"),

@@ -15,6 +15,7 @@ import contextlib
 import gzip
 import hashlib
 import io
+import math
 import os
 import pickle
 import struct
@@ -174,8 +175,10 @@ def read_idx(path: str | os.PathLike[str]) -> NDArray[np.uint8]:
         if len(size_bytes) < 4 * dims:
             raise FormatError(f"{path}: truncated IDX header")
         shape = struct.unpack(f">{dims}I", size_bytes)
-        expected = int(np.prod(shape, dtype=object))
-        if expected > MAX_IDX_BYTES:
+        expected = math.prod(shape)
+        # Zero dimensions are counted as 1 here: (0, 4e9, 4e9) holds no bytes but is no more
+        # an array xentlab can build than (1, 4e9, 4e9) is.
+        if math.prod(max(d, 1) for d in shape) > MAX_IDX_BYTES:
             raise FormatError(
                 f"{path}: declares shape {shape} ({expected} bytes), more than xentlab reads"
             )

@@ -1,0 +1,170 @@
+"""Property-based fuzzing of every reader: random bytes and random mutations of valid files.
+
+The only outcomes allowed are a correct result or xentlab's own documented error
+(XentlabError / FormatError). "Correct" is checked, not assumed: an IDX result re-encodes to the
+very bytes read; a loaded network has the shapes its sizes promise and finite values.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from idx_tools import idx_bytes
+
+from xentlab import data
+from xentlab.errors import XentlabError
+from xentlab.formats import load_checkpoint, load_network, network_document
+from xentlab.model import Network
+
+FUZZ = settings(
+    max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+VALID_IDX = idx_bytes(np.arange(60, dtype=np.uint8).reshape(3, 4, 5))
+VALID_NET = json.dumps(network_document(Network.create([4, 3, 2], seed=0))).encode()
+VALID_PKL = pickle.dumps(
+    tuple((np.full((2, 784), 0.5, np.float32), np.array([1, 2])) for _ in range(3)), protocol=2
+)
+CORPUS_CKPT = Path(__file__).parent / "corpus" / "files" / "good.ckpt"
+
+
+@st.composite
+def mutations(draw, valid: bytes):
+    """valid bytes with a few bytes flipped, inserted, deleted, or the tail cut off."""
+    content = bytearray(valid)
+    for _ in range(draw(st.integers(1, 4))):
+        action = draw(st.sampled_from(["flip", "insert", "delete", "truncate", "set"]))
+        at = draw(st.integers(0, max(len(content) - 1, 0)))
+        if action == "flip" and content:
+            content[at] ^= 1 << draw(st.integers(0, 7))
+        elif action == "set" and content:
+            content[at] = draw(st.integers(0, 255))
+        elif action == "insert":
+            content[at:at] = draw(st.binary(min_size=1, max_size=8))
+        elif action == "delete":
+            del content[at : at + draw(st.integers(1, 8))]
+        else:
+            del content[at:]
+    return bytes(content)
+
+
+def check_idx(path: Path, raw: bytes) -> None:
+    try:
+        array = data.read_idx(path)
+    except XentlabError:
+        return
+    content = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+    assert array.dtype == np.uint8
+    assert idx_bytes(array) == content  # the result is exactly what the bytes say
+
+
+@FUZZ
+@given(st.binary(max_size=200))
+def test_idx_random_bytes(tmp_path, raw):
+    path = tmp_path / "f"
+    path.write_bytes(raw)
+    check_idx(path, raw)
+
+
+@FUZZ
+@given(st.one_of(mutations(VALID_IDX), mutations(gzip.compress(VALID_IDX, mtime=0))))
+def test_idx_mutations(tmp_path, raw):
+    path = tmp_path / "f"
+    path.write_bytes(raw)
+    check_idx(path, raw)
+
+
+def check_network(path: Path) -> None:
+    try:
+        net, meta = load_network(path)
+    except XentlabError:
+        return
+    assert isinstance(meta, dict)
+    for (n_in, n_out), W, b in zip(
+        zip(net.sizes[:-1], net.sizes[1:], strict=True), net.weights, net.biases, strict=True
+    ):
+        assert W.shape == (n_in, n_out) and b.shape == (n_out,)
+        assert np.isfinite(W).all() and np.isfinite(b).all()
+
+
+@FUZZ
+@given(st.binary(max_size=300))
+def test_network_random_bytes(tmp_path, raw):
+    path = tmp_path / "n.json"
+    path.write_bytes(raw)
+    check_network(path)
+
+
+@FUZZ
+@given(mutations(VALID_NET))
+def test_network_mutations(tmp_path, raw):
+    path = tmp_path / "n.json"
+    path.write_bytes(raw)
+    check_network(path)
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(mutations(CORPUS_CKPT.read_bytes()))
+def test_checkpoint_mutations(tmp_path, raw):
+    path = tmp_path / "c.ckpt"
+    path.write_bytes(raw)
+    try:
+        state, _ = load_checkpoint(path)
+    except XentlabError:
+        return
+    assert 0 <= state.batch and state.eta > 0
+    assert state.order is None or np.array_equal(np.sort(state.order), np.arange(len(state.order)))
+
+
+def check_pkl(path: Path) -> None:
+    try:
+        ds = data.read_mnist_pkl(path)
+    except XentlabError:
+        return
+    for split in (ds.train, ds.validation, ds.test):
+        assert split.X.shape[1] == 784 and len(split.X) == len(split.labels) > 0
+        assert split.X.min() >= 0 and split.X.max() <= 1
+        assert split.labels.min() >= 0 and split.labels.max() <= 9
+
+
+@FUZZ
+@given(st.binary(max_size=300))
+def test_pkl_random_bytes(tmp_path, raw):
+    path = tmp_path / "p.pkl"
+    path.write_bytes(raw)
+    check_pkl(path)
+
+
+@FUZZ
+@given(st.one_of(mutations(VALID_PKL), mutations(gzip.compress(VALID_PKL, mtime=0))))
+def test_pkl_mutations(tmp_path, raw):
+    path = tmp_path / "p.pkl"
+    path.write_bytes(raw)
+    check_pkl(path)
+
+
+def test_atheris_target_runs_clean_for_a_while(tmp_path):
+    """Run the coverage-guided target for a bounded time, when atheris is installed."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("atheris")
+    target = Path(__file__).parent / "fuzz" / "atheris_readers.py"
+    result = subprocess.run(
+        [sys.executable, str(target), "-max_total_time=15", "-rss_limit_mb=2048"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Done" in result.stderr
+    assert not list(tmp_path.glob("crash-*"))
