@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -291,7 +292,7 @@ def _train(args: argparse.Namespace, out: Console) -> int:
         )
         return EXIT_INTERRUPTED
     except TrainingDiverged as exc:
-        if checkpoint_path:
+        if checkpoint_path and os.path.exists(checkpoint_path):
             raise XentlabError(f"{exc}; the last good checkpoint is {checkpoint_path}") from None
         raise
     history = state.history
@@ -317,8 +318,6 @@ def _train(args: argparse.Namespace, out: Console) -> int:
 
 def _check_writable(path: str) -> None:
     """Fail before hours of training, not after, if the result can't be saved."""
-    import os
-
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory) or not os.access(directory, os.W_OK):
         raise XentlabError(f"cannot write to {path}: {directory} is not a writable directory")
