@@ -311,3 +311,48 @@ def test_unknown_dataset():
     with pytest.raises(XentlabError, match="dataset must be one of"):
         data.load_dataset("cifar")
     assert isinstance(Path(data.cache_dir()), Path)
+
+
+def py2_array(array: np.ndarray) -> bytes:
+    """A NumPy array as Python 2's cPickle (protocol 2) wrote it: byte strings, not bytes."""
+    import struct
+
+    def short(text: bytes) -> bytes:
+        return b"U" + bytes([len(text)]) + text
+
+    def binint(value: int) -> bytes:
+        return b"J" + struct.pack("<i", value)
+
+    code = array.dtype.str[1:].encode()
+    dtype = b"cnumpy\ndtype\n" + short(code) + b"K\x00K\x01\x87R"
+    dtype += b"(K\x03" + short(b"<") + b"NNN" + binint(-1) + binint(-1) + b"K\x00tb"
+    shape = b"(" + b"".join(binint(d) for d in array.shape) + b"t"
+    raw = array.astype(array.dtype.newbyteorder("<")).tobytes()
+    return (
+        b"cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\x00\x85"
+        + short(b"b")
+        + b"\x87R(K\x01"
+        + shape
+        + dtype
+        + b"\x89T"
+        + struct.pack("<I", len(raw))
+        + raw
+        + b"tb"
+    )
+
+
+def test_pkl_written_by_python_2(tmp_path):
+    parts = pkl_parts(3)
+    body = b"".join(py2_array(X) + py2_array(y) + b"\x86" for X, y in parts)
+    path = tmp_path / "mnist.pkl.gz"
+    path.write_bytes(gzip.compress(b"\x80\x02" + body + b"\x87."))
+    ds = data.read_mnist_pkl(path)
+    for split, (X, y) in zip((ds.train, ds.validation, ds.test), parts, strict=True):
+        assert np.array_equal(split.X, X) and np.array_equal(split.labels, y)
+
+
+def test_pkl_object_dtype_is_refused(tmp_path):
+    path = tmp_path / "mnist.pkl.gz"
+    path.write_bytes(gzip.compress(pickle.dumps(np.array([1, None], dtype=object), protocol=2)))
+    with pytest.raises(FormatError, match="not a plain numeric type"):
+        data.read_mnist_pkl(path)

@@ -268,25 +268,99 @@ def load_digits(seed: int = 0) -> Dataset:
 
 # --- the book's pickle -----------------------------------------------------------------------
 
-_PKL_GLOBALS = {
-    ("numpy.core.multiarray", "_reconstruct"),
-    ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy", "ndarray"),
-    ("numpy", "dtype"),
-    ("numpy.core.multiarray", "scalar"),
-    ("numpy._core.multiarray", "scalar"),
-    ("_codecs", "encode"),
+# NumPy pickles an array as _reconstruct(ndarray, ...) followed by a state tuple, and its dtype
+# as dtype(code, ...) followed by another. Handing those states to NumPy's own reconstructors
+# trusts them (a crafted dtype state can make raw bytes be read as object pointers), so the
+# pickle reader maps each NumPy global to a stand-in of its own, which accepts only plain numeric
+# dtypes and builds the array with np.frombuffer from a byte count it has checked.
+PKL_DTYPES = {"f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8"}
+PKL_BYTE_ORDERS = {"<", ">", "|", "="}
+
+
+class _PickledDType:
+    """Stands in for numpy.dtype(code, align, copy) and its state (version, byte order, ...)."""
+
+    def __init__(self, code: Any, align: Any = 0, copy: Any = 1) -> None:
+        if not isinstance(code, str) or code not in PKL_DTYPES:
+            raise FormatError(f"dtype {code!r} is not a plain numeric type")
+        self.code, self.order = code, "="
+
+    def __setstate__(self, state: Any) -> None:
+        if not (isinstance(state, tuple) and len(state) >= 2 and state[1] in PKL_BYTE_ORDERS):
+            raise FormatError("malformed dtype state")
+        self.order = "=" if state[1] == "|" else state[1]
+
+    def dtype(self) -> np.dtype:
+        return np.dtype(self.order + self.code)
+
+
+class _NDArrayName:
+    """Stands in for the name numpy.ndarray: the only class _reconstruct may be asked for."""
+
+
+class _PickledArray:
+    """Stands in for numpy's _reconstruct(ndarray, shape, typecode) and the array state
+    (version, shape, dtype, is_fortran, raw bytes)."""
+
+    def __init__(self, cls: Any, shape: Any = (0,), typecode: Any = b"b") -> None:
+        if cls is not _NDArrayName:
+            raise FormatError("only numpy.ndarray may be reconstructed")
+        self.array: np.ndarray | None = None
+
+    def __setstate__(self, state: Any) -> None:
+        if not (isinstance(state, tuple) and len(state) == 5):
+            raise FormatError("malformed array state")
+        _, shape, dtype, fortran, raw = state
+        if not isinstance(dtype, _PickledDType):
+            raise FormatError("an array's dtype must be a plain numeric dtype")
+        if not (isinstance(shape, tuple) and all(type(d) is int and d >= 0 for d in shape)):
+            raise FormatError(f"malformed array shape {shape!r}")
+        if isinstance(raw, str):  # a Python 2 byte string, read as latin-1
+            raw = raw.encode("latin1")
+        if not isinstance(raw, bytes):
+            raise FormatError("an array's data must be bytes")
+        dt = dtype.dtype()
+        if len(raw) != math.prod(shape) * dt.itemsize:
+            raise FormatError(f"array data of {len(raw)} bytes does not fit shape {shape} {dt}")
+        order = "F" if fortran else "C"
+        self.array = np.frombuffer(raw, dt).reshape(shape, order=order).astype(dt.newbyteorder("="))
+
+
+def _latin1_encode(text: Any, encoding: Any = "latin1") -> bytes:
+    """Stands in for _codecs.encode, which Python 3 pickles use for byte strings."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise FormatError("only latin-1 byte strings may be encoded")
+    return text.encode("latin1")
+
+
+_PKL_GLOBALS: dict[tuple[str, str], Any] = {
+    ("numpy.core.multiarray", "_reconstruct"): _PickledArray,
+    ("numpy._core.multiarray", "_reconstruct"): _PickledArray,
+    ("numpy", "ndarray"): _NDArrayName,
+    ("numpy", "dtype"): _PickledDType,
+    ("_codecs", "encode"): _latin1_encode,
 }
 
 
 class _ArraysOnly(pickle.Unpickler):
-    """An unpickler that can build NumPy arrays and nothing else: any other global (os.system,
-    builtins.eval, ...) is refused before it can be called."""
+    """An unpickler that can build plain numeric NumPy arrays and nothing else: any other global
+    (os.system, builtins.eval, ...) is refused before it can be called."""
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in _PKL_GLOBALS:
             raise FormatError(f"refused to load {module}.{name}: only NumPy arrays are accepted")
-        return super().find_class(module, name)
+        return _PKL_GLOBALS[module, name]
+
+
+def _arrays(content: Any) -> Any:
+    """The unpickled structure with each stand-in replaced by the array it built."""
+    if isinstance(content, _PickledArray):
+        if content.array is None:
+            raise FormatError("an array without its data")
+        return content.array
+    if isinstance(content, tuple):
+        return tuple(_arrays(part) for part in content)
+    return content
 
 
 def _pkl_split(path: Path, part: Any, which: str) -> Split:
@@ -317,7 +391,7 @@ def read_mnist_pkl(path: str | os.PathLike[str]) -> Dataset:
     if len(raw) > MAX_IDX_BYTES:
         raise FormatError(f"{path}: larger than any MNIST pickle")
     try:
-        content = _ArraysOnly(io.BytesIO(raw), encoding="latin1").load()
+        content = _arrays(_ArraysOnly(io.BytesIO(raw), encoding="latin1").load())
     except FormatError as exc:
         raise FormatError(f"{path}: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - any way a pickle can be malformed

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
@@ -192,7 +192,7 @@ def fit(
     evaluation: LabelledData | None = None,
     observers: Sequence[Observer] = (),
     chunk: int = 100,
-    checkpoint: Any = None,
+    checkpoint: Callable[[TrainState], None] | None = None,
     checkpoint_every: int | None = None,
 ) -> TrainState:
     """Run (or continue) the epochs of ``state`` on ``training``; returns the same state.
