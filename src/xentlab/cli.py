@@ -21,6 +21,7 @@ from . import __version__
 from .errors import XentlabError
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
 class _Parser(argparse.ArgumentParser):
@@ -156,9 +157,6 @@ class _EpochProgress:
             f"training accuracy {record.training_accuracy:.2%}  {evaluation}  "
             f"η {record.eta:g}  {record.seconds:.2f} s"
         )
-
-
-EXIT_INTERRUPTED = 130
 
 
 class _StopOnSignal:
