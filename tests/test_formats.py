@@ -112,3 +112,16 @@ def test_failed_save_leaves_old_file(tmp_path):
         save_network(Network.create([4, 3, 2], seed=1), path, {"bad": float("nan")})
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["net.json"]
+
+
+def test_saved_files_get_the_usual_mode(tmp_path):
+    import os
+
+    path = tmp_path / "net.json"
+    save_network(Network.create([4, 3, 2], seed=0), path)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    path.chmod(0o640)
+    save_network(Network.create([4, 3, 2], seed=1), path)
+    assert path.stat().st_mode & 0o777 == 0o640  # rewriting keeps the file's mode
