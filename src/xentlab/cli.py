@@ -296,11 +296,12 @@ def _train(args: argparse.Namespace, out: Console) -> int:
     history = state.history
     test = LabelledData.check(network, dataset.test.X, dataset.test.labels, "test")
     test_accuracy = network.accuracy(test.X, test.labels)
-    best = max(history.column("evaluation_accuracy"))
+    accuracies = [a for a in history.column("evaluation_accuracy") if a is not None]
+    best = f"best validation accuracy {max(accuracies):.2%}, " if accuracies else ""
     out.print(
         f"done after {state.epoch} epochs"
         + (f" ({history.stop_reason})" if history.stop_reason else "")
-        + f": best validation accuracy {best:.2%}, test accuracy {test_accuracy:.2%}"
+        + f": {best}test accuracy {test_accuracy:.2%}"
     )
     if args.save:
         meta = {

@@ -26,7 +26,8 @@ SCHEDULE_FLOOR = 128  # the schedule stops once η has fallen to η₀/128
 
 
 class TrainingDiverged(XentlabError):
-    """The cost or a weight became NaN or infinite; the network is left as it was before."""
+    """Training diverged (see DivergenceGuard); the network is left as it was before the first
+    bad mini-batch."""
 
     def __init__(self, epoch: int, batch: int | None, eta: float, what: str) -> None:
         where = f"epoch {epoch}" + (f", mini-batch {batch}" if batch is not None else "")
@@ -93,7 +94,21 @@ class History:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> History:
-        return cls([EpochRecord(**r) for r in data["records"]], data["stop_reason"])
+        """The history saved by ``to_dict``, each field checked (it comes from a file)."""
+        records = data["records"]
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise XentlabError("history records must be a list of objects")
+        for r in records:
+            checks.int_at_least("history epoch", r.get("epoch"), 1)
+            for key in ("eta", "training_cost", "training_accuracy", "seconds"):
+                checks.real_number(f"history {key}", r.get(key))
+            for key in ("evaluation_cost", "evaluation_accuracy"):
+                if r.get(key) is not None:
+                    checks.real_number(f"history {key}", r.get(key))
+        reason = data["stop_reason"]
+        if reason is not None and not isinstance(reason, str):
+            raise XentlabError("history stop_reason must be text or null")
+        return cls([EpochRecord(**r) for r in records], reason)
 
 
 @dataclass(frozen=True)
@@ -203,10 +218,7 @@ def fit(
     """
     cfg, net = state.config, state.network
     n = training.X.shape[0]
-    if cfg.batch_size > n:
-        raise XentlabError(
-            f"batch_size must be at most the {n} training examples; got {cfg.batch_size}"
-        )
+    check_batch_size(cfg, n)
     if checkpoint_every is not None:
         checks.int_at_least("checkpoint_every", checkpoint_every, 1)
     kernel = EpochKernel(net.sizes, cfg.batch_size, net.dtype, net.cost.name)

@@ -340,6 +340,23 @@ def main() -> None:
     )
     ckpt_case("ckpt-other-shape.ckpt", "holds a network with sizes 64,5,10", lambda d: None)
     cases[-1]["args"] += ["--sizes", "64,30,10"]
+    ckpt_case(
+        "ckpt-history-text-cost.ckpt",
+        "history training_cost must be a finite number",
+        lambda d: d["history"].update(
+            records=[
+                {
+                    "epoch": 1,
+                    "eta": 0.5,
+                    "training_cost": "low",
+                    "training_accuracy": 0.9,
+                    "evaluation_cost": None,
+                    "evaluation_accuracy": None,
+                    "seconds": 1.0,
+                }
+            ]
+        ),
+    )
 
     # --- pickles ------------------------------------------------------------------------------
     pkl_inspect = ["data", "inspect", "--kind", "pkl"]
