@@ -64,3 +64,15 @@ def test_bad_input_is_one_line_and_exit_2(args, needle, tmp_path):
     assert len(lines) == 1 and needle in lines[0], result.stderr
     assert "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_a_closed_pipe_is_not_an_error():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "xentlab", "neuron", "--json", "--epochs", "200000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout.read(10) == b'{"cost": "'
+    process.stdout.close()  # as `| head -c 10` does
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0 and b"Traceback" not in stderr, stderr

@@ -561,6 +561,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
     try:
         return args.run(args, out)
+    except KeyboardInterrupt:  # outside training, where Ctrl-C saves a checkpoint itself
+        print("xentlab: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `xentlab neuron --json | head`: the reader has gone, fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except XentlabError as exc:
         print(f"xentlab: error: {exc}", file=sys.stderr)
     except OSError as exc:
