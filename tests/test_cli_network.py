@@ -12,10 +12,11 @@ from xentlab.formats import load_network
 def test_train_digits_needs_no_data_and_saves(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("XENTLAB_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))
-    net = tmp_path / "net.json"
-    assert main(["train", "--epochs", "3", "--save", str(net)]) == 0
+    net, curves = tmp_path / "net.json", tmp_path / "curves.png"
+    assert main(["train", "--epochs", "3", "--save", str(net), "--plot", str(curves)]) == 0
     out = capsys.readouterr().out
     assert out.count("epoch ") >= 3 and "test accuracy" in out and "network saved" in out
+    assert curves.read_bytes()[:4] == b"\x89PNG"
     loaded, meta = load_network(net)
     assert loaded.sizes == (64, 30, 10)
     assert meta["dataset"] == "digits" and len(meta["history"]["records"]) == 3

@@ -253,7 +253,7 @@ def _train(args: argparse.Namespace, out: Console) -> int:
     if args.resume and state.finished:
         out.print(f"{args.resume} holds a finished run: nothing left to train")
     checkpoint_path = args.checkpoint or args.resume
-    for path in (args.save, checkpoint_path):
+    for path in (args.save, checkpoint_path, args.plot):
         if path:
             _check_writable(path)
     if args.checkpoint_every is not None and not checkpoint_path:
@@ -303,6 +303,14 @@ def _train(args: argparse.Namespace, out: Console) -> int:
         + (f" ({history.stop_reason})" if history.stop_reason else "")
         + f": {best}test accuracy {test_accuracy:.2%}"
     )
+    if args.plot:
+        from .plots import history_figure, save
+
+        title = (
+            f"{list(network.sizes)} on {data['dataset']}, {network.cost.name}, η = {config.eta:g}"
+        )
+        save(history_figure(history, title), args.plot)
+        out.print(f"learning curves written to {args.plot}")
     if args.save:
         meta = {
             "dataset": data["dataset"],
@@ -504,6 +512,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="halve η after N epochs without a better validation accuracy; stop at η₀/128",
     )
     p.add_argument("--save", metavar="JSON", help="write the trained network here")
+    p.add_argument("--plot", metavar="PNG", help="write the learning curves (cost, accuracy) here")
     p.add_argument(
         "--checkpoint", metavar="PATH", help="write the training state here after every epoch"
     )

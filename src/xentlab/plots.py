@@ -14,6 +14,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from .experiments import SlowdownRun  # noqa: E402
 from .files import atomic_write  # noqa: E402
 from .neuron import Trajectory  # noqa: E402
+from .training import History  # noqa: E402
 
 COST_COLOURS = {"quadratic": "tab:red", "cross-entropy": "tab:blue", "log-likelihood": "tab:green"}
 
@@ -68,5 +69,25 @@ def slowdown_figure(runs: Sequence[SlowdownRun]) -> Figure:
     fig.suptitle(
         "One sigmoid neuron, x = 1, y = 0: the quadratic cost starts slowly when a saturates"
     )
+    fig.tight_layout()
+    return fig
+
+
+def history_figure(history: History, title: str = "") -> Figure:
+    """Cost (left) and accuracy (right) per epoch, on training and validation data."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    epochs = history.column("epoch")
+    left.plot(epochs, history.column("training_cost"), label="training")
+    right.plot(epochs, history.column("training_accuracy"), label="training")
+    if any(a is not None for a in history.column("evaluation_accuracy")):
+        left.plot(epochs, history.column("evaluation_cost"), label="validation")
+        right.plot(epochs, history.column("evaluation_accuracy"), label="validation")
+    left.set_ylabel("cost (with regularisation)")
+    right.set_ylabel("accuracy")
+    for ax in (left, right):
+        ax.set_xlabel("epoch")
+        ax.legend()
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig
