@@ -264,3 +264,22 @@ def test_bad_training_input(change, needle):
 def test_bad_network_settings(kwargs, needle):
     with pytest.raises(XentlabError, match=needle):
         Network.create(**{"sizes": [784, 30, 10], **kwargs})
+
+
+@pytest.mark.parametrize("reg", ["l2", "l1"])
+def test_regularisation_term_is_what_the_update_descends(reg):
+    # ∂/∂W of λ/(2n) Σ w² is (λ/n) W, and of λ/n Σ |w| is (λ/n) sgn(W): the shrink of each step.
+    net = Network.create([6, 5, 4], seed=3, dtype="float64")
+    X, labels = toy()
+    Y = one_hot(labels, 4, np.float64)
+    lmbda, n = 2.5, 40
+    grads_w, _ = net.backprop(X, Y)
+
+    def cost_of_w(W):
+        trial = net.copy()
+        trial.weights[0] = W
+        return trial.total_cost(X, Y, lmbda, n, reg)
+
+    numeric = central_difference(cost_of_w, net.weights[0])
+    shrink = net.weights[0] if reg == "l2" else np.sign(net.weights[0])
+    assert relative_error(numeric, grads_w[0] + lmbda / n * shrink) < 1e-7

@@ -153,13 +153,10 @@ class Network:
         """λ/(2n) Σ w² for L2, λ/n Σ |w| for L1 (biases are not regularised)."""
         if lmbda == 0:
             return 0.0
+        weights = [W.astype(np.float64) for W in self.weights]
         if regularization == "l2":
-            return (
-                lmbda
-                / (2 * n)
-                * sum(float(np.sum(W.astype(np.float64) ** 2)) for W in self.weights)
-            )
-        return lmbda / n * sum(float(np.sum(np.abs(W.astype(np.float64)))) for W in self.weights)
+            return lmbda / (2 * n) * sum(float(np.sum(W * W)) for W in weights)
+        return lmbda / n * sum(float(np.sum(np.abs(W))) for W in weights)
 
     def total_cost(
         self,
