@@ -124,14 +124,17 @@ def test_digits_split_is_seeded_and_disjoint():
 
 def test_data_dir_precedence(tmp_path, monkeypatch):
     explicit, env, cache = tmp_path / "explicit", tmp_path / "env", tmp_path / "cache"
-    for d in (explicit, env, cache / "xentlab" / "mnist"):
+    for d in (explicit, env / "mnist", cache / "xentlab" / "mnist"):
         d.mkdir(parents=True)
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     monkeypatch.setenv("XENTLAB_DATA", str(env))
-    assert data.resolve_data_dir("mnist", explicit) == explicit
-    assert data.resolve_data_dir("mnist") == env
-    (env / "mnist").mkdir()
+    assert data.resolve_data_dir("mnist", explicit) == explicit  # files directly in it
     assert data.resolve_data_dir("mnist") == env / "mnist"  # a subdirectory named for the set
+    monkeypatch.setenv("XENTLAB_DATA", str(env / "mnist"))
+    assert data.resolve_data_dir("mnist") == env / "mnist"  # a directory named for the set
+    # ... which is not Fashion-MNIST, although the file names are the same
+    with pytest.raises(XentlabError, match="no fashion-mnist data .*xentlab data fetch"):
+        data.resolve_data_dir("fashion-mnist")
     monkeypatch.delenv("XENTLAB_DATA")
     assert data.resolve_data_dir("mnist") == cache / "xentlab" / "mnist"
     with pytest.raises(XentlabError, match="xentlab data fetch fashion-mnist"):

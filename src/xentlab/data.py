@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
+import http.client
 import io
 import math
 import os
@@ -416,21 +417,26 @@ def cache_dir() -> Path:
 
 def resolve_data_dir(name: str, data_dir: str | os.PathLike[str] | None = None) -> Path:
     """The directory to read data set ``name`` from: ``data_dir``, else $XENTLAB_DATA, else the
-    cache; a subdirectory named ``name`` inside it is preferred when it exists."""
+    cache. A subdirectory named ``name`` is preferred when it exists. Files lying directly in the
+    directory are taken when it was given explicitly, is itself named ``name``, or (for the
+    pickle, whose file name says what it is) always: MNIST and Fashion-MNIST files share their
+    names, and one must never be read as the other."""
     if data_dir is not None:
-        base, origin = Path(data_dir), "--data-dir"
+        base, origin, direct = Path(data_dir), "--data-dir", True
     elif os.environ.get("XENTLAB_DATA"):
         base, origin = Path(os.environ["XENTLAB_DATA"]), "XENTLAB_DATA"
+        direct = base.name == name or name == "mnist-pkl"
     else:
-        base, origin = cache_dir(), "the cache"
+        base, origin, direct = cache_dir(), "the cache", False
     if (base / name).is_dir():
         return base / name
-    if not base.is_dir():
-        hint = f"xentlab data fetch {name}" if name in MIRRORS else "--data-dir"
-        raise XentlabError(
-            f"no {name} data: {base} ({origin}) is not a directory; run '{hint}' or pass --data-dir"
-        )
-    return base
+    if direct and base.is_dir():
+        return base
+    hint = f"xentlab data fetch {name}" if name in MIRRORS else "--data-dir"
+    raise XentlabError(
+        f"no {name} data in {base / name if not direct else base} ({origin}); run '{hint}' or "
+        "pass --data-dir"
+    )
 
 
 def load_dataset(
@@ -502,7 +508,7 @@ def fetch(
                 url = mirror.rstrip("/") + f"/{stem}.gz"
                 _download(url, final, (kind, digest), progress, timeout)
                 break
-            except (OSError, urllib.error.URLError, FormatError) as exc:
+            except (OSError, http.client.HTTPException, FormatError) as exc:
                 errors.append(f"{mirror}: {getattr(exc, 'reason', exc)}")
         else:
             raise XentlabError(f"could not fetch {stem}.gz; " + "; ".join(errors))
