@@ -63,7 +63,7 @@ GIANT = {"shape": [4, 3], "data": "A" * 10}
         (("sizes",), [4, 3.5, 2], "'sizes' must be a list of integers"),
         (("sizes",), [4, 10**12, 2], "at most"),
         (("sizes",), "4,3,2", "'sizes' has the wrong type"),
-        (("cost",), "hinge", "unknown cost"),
+        (("cost",), "hinge", "cost must be one of"),
         (("dtype",), "float16", "dtype must be one of"),
         (("dtype",), "float32", "does not hold"),
         (("weights", 0), NAN_WEIGHTS, "NaN or infinite"),

@@ -126,7 +126,7 @@ def test_cross_entropy_for_soft_targets_is_smallest_at_a_equal_y_but_not_zero(y)
 )
 def test_delta_is_the_derivative_of_the_cost(z, y, name):
     cost = COSTS[name]
-    if cost.output == "softmax":
+    if cost.softmax_output:
         y = np.eye(3)[np.argmax(y, axis=1)]  # δ = a − y holds for targets that sum to 1
     n = z.shape[0]
     numeric = central_difference(lambda zz: cost.value(zz, y) * n, z)

@@ -283,3 +283,22 @@ def test_regularisation_term_is_what_the_update_descends(reg):
     numeric = central_difference(cost_of_w, net.weights[0])
     shrink = net.weights[0] if reg == "l2" else np.sign(net.weights[0])
     assert relative_error(numeric, grads_w[0] + lmbda / n * shrink) < 1e-7
+
+
+@pytest.mark.parametrize("reg", ["l3", "L1", "", None])
+def test_unknown_regularization_is_refused_everywhere(reg):
+    # Once any name but "l2" was silently taken for L1; every entry point now names the choices.
+    net = Network.create([6, 5, 4], seed=0, dtype="float64")
+    X, labels = toy()
+    Y = one_hot(labels, 4, np.float64)
+    needle = "regularization must be one of l2, l1"
+    with pytest.raises(XentlabError, match=needle):
+        net.regularization_cost(1.0, 10, reg)
+    with pytest.raises(XentlabError, match=needle):
+        net.total_cost(X, Y, 1.0, 10, reg)
+    with pytest.raises(XentlabError, match=needle):
+        EpochKernel(net.sizes, 4, net.dtype, "cross-entropy").run(
+            net.weights, net.biases, X, Y, 0, 1, 0.1, 1.0, 40, reg
+        )
+    with pytest.raises(XentlabError, match=needle):
+        TrainConfig(regularization=reg)

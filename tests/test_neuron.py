@@ -23,7 +23,7 @@ weights = st.floats(-3, 3)
     weights,
     arrays(np.float64, (4, 3), elements=st.floats(-2, 2)),
     arrays(np.float64, 4, elements=st.floats(0, 1)),
-    st.sampled_from(neuron.NEURON_COSTS),
+    st.sampled_from(neuron.NEURON_COSTS.values),
 )
 def test_gradient_matches_finite_differences(w, b, x, y, cost):
     dw, db = neuron.gradient(w, b, x, y, cost)

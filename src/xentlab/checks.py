@@ -2,12 +2,21 @@
 
 Checked once where data enters (the neuron trainer, the network, the data readers, the CLI), so
 the inner loops can trust their arrays.
+
+What a parameter allows is declared once, as a constraint object (in the spirit of
+scikit-learn's parameter constraints): :class:`OneOf` for names (a cost, an init, a dtype),
+:class:`Integer` and :class:`Real` for numbers, :class:`Optional` for "or None". A dataclass
+declares its fields' constraints with :func:`constrained`, and :func:`check_fields` checks an
+instance against them, so the settings of a run and the fields of a saved file are checked by
+the same table.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -18,6 +27,91 @@ from .errors import XentlabError
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+class Constraint(Protocol):
+    """What one parameter allows: ``check`` returns the value (converted) or raises."""
+
+    def check(self, name: str, value: Any) -> Any: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class OneOf:
+    """One of a fixed set of names; iterable, so it can serve as argparse ``choices`` too."""
+
+    values: tuple[str, ...]
+
+    def check(self, name: str, value: Any) -> str:
+        if not isinstance(value, str) or value not in self.values:
+            raise XentlabError(
+                f"{name} must be one of {', '.join(self.values)}; got {_show(value)}"
+            )
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values)
+
+    def __contains__(self, value: object) -> bool:
+        return value in self.values
+
+
+@dataclasses.dataclass(frozen=True)
+class Integer:
+    """An integer ≥ ``minimum`` (bool refused)."""
+
+    minimum: int
+
+    def check(self, name: str, value: Any) -> int:
+        return int_at_least(name, value, self.minimum)
+
+
+@dataclasses.dataclass(frozen=True)
+class Real:
+    """A finite real number; ``positive``: > 0, ``non_negative``: ≥ 0."""
+
+    positive: bool = False
+    non_negative: bool = False
+
+    def check(self, name: str, value: Any) -> float:
+        if self.positive:
+            return positive_number(name, value)
+        if self.non_negative:
+            return non_negative_number(name, value)
+        return real_number(name, value)
+
+
+@dataclasses.dataclass(frozen=True)
+class Optional:
+    """None, or a value that ``constraint`` allows."""
+
+    constraint: Constraint
+
+    def check(self, name: str, value: Any) -> Any:
+        return None if value is None else self.constraint.check(name, value)
+
+
+@dataclasses.dataclass(frozen=True)
+class Text:
+    """Any string (a stop reason, say)."""
+
+    def check(self, name: str, value: Any) -> str:
+        if not isinstance(value, str):
+            raise XentlabError(f"{name} must be text; got {_show(value)}")
+        return value
+
+
+def constrained(constraint: Constraint, **kwargs: Any) -> Any:
+    """A dataclass field that declares what it allows (checked by :func:`check_fields`)."""
+    return dataclasses.field(metadata={"constraint": constraint}, **kwargs)
+
+
+def check_fields(instance: Any, prefix: str = "") -> None:
+    """Check every field of a dataclass instance that declares a constraint; the message names
+    the field (after ``prefix``, e.g. "history ")."""
+    for f in dataclasses.fields(instance):
+        constraint = f.metadata.get("constraint")
+        if constraint is not None:
+            constraint.check(prefix + f.name, getattr(instance, f.name))
 
 
 def positive_number(name: str, value: Any) -> float:

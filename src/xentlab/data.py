@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from . import checks
 from .errors import FormatError, XentlabError
 
-DATASETS = ("mnist", "fashion-mnist", "digits", "mnist-pkl")
+DATASETS = checks.OneOf(("mnist", "fashion-mnist", "digits", "mnist-pkl"))
 IDX_FILES = {
     "train_images": "train-images-idx3-ubyte",
     "train_labels": "train-labels-idx1-ubyte",
@@ -86,6 +86,7 @@ CHECKSUMS: dict[str, dict[str, tuple[str, str]]] = {
         ),
     },
 }
+FETCHABLE = checks.OneOf(tuple(CHECKSUMS))
 MIRRORS: dict[str, tuple[str, ...]] = {
     "mnist": (
         "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -443,8 +444,7 @@ def load_dataset(
     name: str, data_dir: str | os.PathLike[str] | None = None, seed: int = 0
 ) -> Dataset:
     """Data set ``name`` (one of DATASETS); ``seed`` only affects the digits split."""
-    if name not in DATASETS:
-        raise XentlabError(f"dataset must be one of {', '.join(DATASETS)}; got {name!r}")
+    DATASETS.check("dataset", name)
     if name == "digits":
         return load_digits(seed)
     directory = resolve_data_dir(name, data_dir)
@@ -494,8 +494,7 @@ def fetch(
     """Download the four gzipped IDX files of ``name`` into ``dest`` (default: the cache),
     trying each mirror in turn, and verify the SHA-256 of their content. A file is written under
     a temporary name and renamed only once verified: nothing half-downloaded is ever left."""
-    if name not in CHECKSUMS:
-        raise XentlabError(f"fetch knows {', '.join(CHECKSUMS)}; got {name!r}")
+    FETCHABLE.check("name", name)
     target = Path(dest) if dest is not None else cache_dir() / name
     target.mkdir(parents=True, exist_ok=True)
     for stem, (kind, digest) in CHECKSUMS[name].items():

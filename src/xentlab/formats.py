@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from . import checks
 from .errors import FormatError, XentlabError
 from .files import atomic_write
-from .functions import COSTS
+from .functions import get_cost
 from .model import DTYPES, Network, check_sizes
 from .training import History, TrainConfig, TrainState
 
@@ -145,12 +145,13 @@ def network_from_document(document: dict[str, Any], path: Any) -> Network:
         sizes = check_sizes(sizes)
     except XentlabError as exc:
         raise FormatError(f"{path}: {exc}") from None
-    cost = require(document, "cost", str, path)
-    if cost not in COSTS:
-        raise FormatError(f"{path}: unknown cost {cost!r} (known: {', '.join(COSTS)})")
+    cost_name = require(document, "cost", str, path)
     dtype = require(document, "dtype", str, path)
-    if dtype not in DTYPES:
-        raise FormatError(f"{path}: dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
+    try:
+        cost = get_cost(cost_name)
+        DTYPES.check("dtype", dtype)
+    except XentlabError as exc:
+        raise FormatError(f"{path}: {exc}") from None
     dt = np.dtype(dtype)
     layers = len(sizes) - 1
     weights_doc = require(document, "weights", list, path)
@@ -168,7 +169,7 @@ def network_from_document(document: dict[str, Any], path: Any) -> Network:
         decode_array(doc, dt, (sizes[i + 1],), f"{path}: biases[{i}]")
         for i, doc in enumerate(biases_doc)
     ]
-    return Network(sizes, weights, biases, COSTS[cost])
+    return Network(sizes, weights, biases, cost)
 
 
 def save_network(

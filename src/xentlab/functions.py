@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .errors import XentlabError
+from .checks import OneOf
 
 Array = NDArray[np.floating]
 
@@ -131,35 +131,55 @@ class Cost:
     ``per_example(z, y)`` is C_x summed over output neurons (shape ``z.shape[:-1]``),
     ``value(z, y)`` is C = 1/n Σ_x C_x over the rows, and ``delta(z, y)`` is δ = ∂C_x/∂z.
     These take checked arrays; validation happens once, at the library's boundary.
+
+    Two flags say what the fast kernel needs to know, so that it never compares names:
+    ``softmax_output`` (the output layer is softmax, not sigmoid) and ``delta_has_sigma_prime``
+    (δ = (a − y) σ'(z), the factor that slows a saturated neuron, rather than δ = a − y).
     """
 
     name: str
-    output: str  # "sigmoid" or "softmax": the activation of the output layer
+    softmax_output: bool
+    delta_has_sigma_prime: bool
     per_example: Callable[[Array, Array], Array]
     delta: Callable[[Array, Array], Array]
 
     def activation(self, z: ArrayLike) -> Array:
         """The output layer's activations a for weighted inputs z."""
-        return softmax(z) if self.output == "softmax" else sigmoid(z)
+        return softmax(z) if self.softmax_output else sigmoid(z)
 
     def value(self, z: ArrayLike, y: ArrayLike) -> float:
         """C = 1/n Σ_x C_x over the n rows of z and y."""
         return float(np.mean(self.per_example(np.asarray(z), np.asarray(y))))
 
 
-QUADRATIC = Cost("quadratic", "sigmoid", _quadratic_per_example, _quadratic_delta)
-CROSS_ENTROPY = Cost("cross-entropy", "sigmoid", _cross_entropy_per_example, _cross_entropy_delta)
+QUADRATIC = Cost(
+    "quadratic",
+    softmax_output=False,
+    delta_has_sigma_prime=True,
+    per_example=_quadratic_per_example,
+    delta=_quadratic_delta,
+)
+CROSS_ENTROPY = Cost(
+    "cross-entropy",
+    softmax_output=False,
+    delta_has_sigma_prime=False,
+    per_example=_cross_entropy_per_example,
+    delta=_cross_entropy_delta,
+)
 LOG_LIKELIHOOD = Cost(
-    "log-likelihood", "softmax", _log_likelihood_per_example, _log_likelihood_delta
+    "log-likelihood",
+    softmax_output=True,
+    delta_has_sigma_prime=False,
+    per_example=_log_likelihood_per_example,
+    delta=_log_likelihood_delta,
 )
 
 COSTS: dict[str, Cost] = {c.name: c for c in (QUADRATIC, CROSS_ENTROPY, LOG_LIKELIHOOD)}
+COST_NAMES = OneOf(tuple(COSTS))
 
 
-def get_cost(name: str | Cost, allowed: tuple[str, ...] = tuple(COSTS)) -> Cost:
+def get_cost(name: str | Cost, allowed: OneOf = COST_NAMES) -> Cost:
     """The cost called ``name``; an unknown name raises XentlabError listing the allowed ones."""
     if isinstance(name, Cost):
         name = name.name
-    if name not in allowed:
-        raise XentlabError(f"cost must be one of {', '.join(allowed)}; got {name!r}")
-    return COSTS[name]
+    return COSTS[allowed.check("cost", name)]

@@ -1,6 +1,7 @@
 """The fast epoch loop: mini-batch SGD over a range of batches, in place, with no allocation.
 
-One function body over arrays, so a compiled kernel can later replace it. It computes what
+The loop itself, :func:`sgd_batches`, is a plain function over arrays, numbers and flags (no
+objects, no names compared), so a compiled kernel can later replace it. It computes what
 ``Network.backprop`` and the update rule compute (tested against them), with three savings:
 buffers are allocated once per (shape, batch size, dtype); the data are shuffled once per epoch,
 so each mini-batch is a contiguous slice; and δ is scaled by η/m before back-propagation, so the
@@ -19,7 +20,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from .functions import sigmoid_inplace, softmax_inplace
+from .functions import Cost, get_cost, sigmoid_inplace, softmax_inplace
+from .model import REGULARIZATIONS
 
 Arr = NDArray[np.floating]
 
@@ -27,10 +29,12 @@ Arr = NDArray[np.floating]
 class EpochKernel:
     """Preallocated buffers for one network shape, mini-batch size, dtype and cost."""
 
-    def __init__(self, sizes: Sequence[int], batch_size: int, dtype: np.dtype, cost: str) -> None:
+    def __init__(
+        self, sizes: Sequence[int], batch_size: int, dtype: np.dtype, cost: str | Cost
+    ) -> None:
         self.sizes = tuple(sizes)
         self.batch_size = batch_size
-        self.cost = cost
+        self.cost = get_cost(cost)
         m = batch_size
         # acts[l] holds layer l+1's activations (the input layer is a view of the data).
         self.acts = [np.empty((m, n), dtype) for n in sizes[1:]]
@@ -57,58 +61,106 @@ class EpochKernel:
         """Apply mini-batches first_batch, ..., stop_batch − 1 of the (already shuffled) rows of
         X, Y to weights and biases, in place. Batch k is rows [k m, (k + 1) m); the last batch of
         an epoch may be shorter."""
-        layers = len(weights)
-        softmax_out = self.cost == "log-likelihood"
-        quadratic = self.cost == "quadratic"
-        decay = 1.0 - eta * lmbda / n_train
-        l1_step = eta * lmbda / n_train
-        for k in range(first_batch, stop_batch):
-            lo = k * self.batch_size
-            hi = min(lo + self.batch_size, X.shape[0])
-            m = hi - lo
-            x = X[lo:hi]
-            # forward
-            prev = x
-            for layer in range(layers):
-                a = self.acts[layer][:m]
-                np.matmul(prev, weights[layer], out=a)
-                a += biases[layer]
-                if softmax_out and layer == layers - 1:
-                    softmax_inplace(a)
+        l1 = REGULARIZATIONS.check("regularization", regularization) == "l1"
+        sgd_batches(
+            weights,
+            biases,
+            X,
+            Y,
+            first_batch,
+            stop_batch,
+            self.batch_size,
+            eta,
+            lmbda,
+            n_train,
+            l1,
+            self.cost.softmax_output,
+            self.cost.delta_has_sigma_prime,
+            self.acts,
+            self.deltas,
+            self.spare,
+            self.grad_w,
+            self.grad_b,
+            self.sign_w,
+            self.ones,
+        )
+
+
+def sgd_batches(
+    weights: list[Arr],
+    biases: list[Arr],
+    X: Arr,
+    Y: Arr,
+    first_batch: int,
+    stop_batch: int,
+    batch_size: int,
+    eta: float,
+    lmbda: float,
+    n_train: int,
+    l1: bool,
+    softmax_output: bool,
+    delta_has_sigma_prime: bool,
+    acts: list[Arr],
+    deltas: list[Arr],
+    spare: list[Arr],
+    grad_w: list[Arr],
+    grad_b: list[Arr],
+    sign_w: list[Arr],
+    ones: Arr,
+) -> None:
+    """The loop of :meth:`EpochKernel.run` over plain arrays and flags: ``l1`` (L1 rather than
+    L2 regularisation), ``softmax_output`` and ``delta_has_sigma_prime`` (from the cost); the
+    buffers are scratch space of at least ``batch_size`` rows."""
+    layers = len(weights)
+    decay = 1.0 - eta * lmbda / n_train
+    l1_step = eta * lmbda / n_train
+    for k in range(first_batch, stop_batch):
+        lo = k * batch_size
+        hi = min(lo + batch_size, X.shape[0])
+        m = hi - lo
+        x = X[lo:hi]
+        # forward
+        prev = x
+        for layer in range(layers):
+            a = acts[layer][:m]
+            np.matmul(prev, weights[layer], out=a)
+            a += biases[layer]
+            if softmax_output and layer == layers - 1:
+                softmax_inplace(a)
+            else:
+                sigmoid_inplace(a)
+            prev = a
+        # output error, already scaled by η/m
+        delta = deltas[-1][:m]
+        np.subtract(prev, Y[lo:hi], out=delta)
+        if delta_has_sigma_prime:  # δ = (a − y) σ'(z), σ'(z) = a (1 − a)
+            sp = spare[-1][:m]
+            np.subtract(1, prev, out=sp)
+            sp *= prev
+            delta *= sp
+        delta *= eta / m
+        # backward and update, last layer first
+        for layer in range(layers - 1, -1, -1):
+            below = x if layer == 0 else acts[layer - 1][:m]
+            if layer:  # δ_{l−1} needs the weights before this step's update
+                delta_below = deltas[layer - 1][:m]
+                np.matmul(delta, weights[layer].T, out=delta_below)
+                sp = spare[layer - 1][:m]
+                np.subtract(1, below, out=sp)
+                sp *= below
+                delta_below *= sp
+            gw, gb = grad_w[layer], grad_b[layer]
+            np.matmul(below.T, delta, out=gw)
+            np.matmul(ones[:m], delta, out=gb)
+            W = weights[layer]
+            if lmbda:
+                if l1:
+                    np.sign(W, out=sign_w[layer])
+                    sign_w[layer] *= l1_step
+                    W -= sign_w[layer]
                 else:
-                    sigmoid_inplace(a)
-                prev = a
-            # output error, already scaled by η/m
-            delta = self.deltas[-1][:m]
-            np.subtract(prev, Y[lo:hi], out=delta)
-            if quadratic:  # δ = (a − y) σ'(z), σ'(z) = a (1 − a)
-                sp = self.spare[-1][:m]
-                np.subtract(1, prev, out=sp)
-                sp *= prev
-                delta *= sp
-            delta *= eta / m
-            # backward and update, last layer first
-            for layer in range(layers - 1, -1, -1):
-                below = x if layer == 0 else self.acts[layer - 1][:m]
-                if layer:  # δ_{l−1} needs the weights before this step's update
-                    delta_below = self.deltas[layer - 1][:m]
-                    np.matmul(delta, weights[layer].T, out=delta_below)
-                    sp = self.spare[layer - 1][:m]
-                    np.subtract(1, below, out=sp)
-                    sp *= below
-                    delta_below *= sp
-                gw, gb = self.grad_w[layer], self.grad_b[layer]
-                np.matmul(below.T, delta, out=gw)
-                np.matmul(self.ones[:m], delta, out=gb)
-                W = weights[layer]
-                if lmbda:
-                    if regularization == "l2":
-                        W *= decay
-                    else:
-                        np.sign(W, out=self.sign_w[layer])
-                        self.sign_w[layer] *= l1_step
-                        W -= self.sign_w[layer]
-                W -= gw
-                biases[layer] -= gb
-                if layer:
-                    delta = delta_below
+                    W *= decay
+            W -= gw
+            biases[layer] -= gb
+            if layer:
+                delta = delta_below

@@ -24,9 +24,9 @@ from . import checks
 from .errors import XentlabError
 from .functions import Cost, get_cost, sigmoid
 
-INITS = ("default", "large")
-DTYPES = ("float32", "float64")
-REGULARIZATIONS = ("l2", "l1")
+INITS = checks.OneOf(("default", "large"))
+DTYPES = checks.OneOf(("float32", "float64"))
+REGULARIZATIONS = checks.OneOf(("l2", "l1"))
 MAX_LAYER_SIZE = 100_000
 
 
@@ -45,11 +45,10 @@ def check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
     return tuple(int(s) for s in sizes)
 
 
-def check_dtype(dtype: str | np.dtype) -> np.dtype:
-    name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
-    if name not in DTYPES:
-        raise XentlabError(f"dtype must be one of {', '.join(DTYPES)}; got {name!r}")
-    return np.dtype(name)
+def check_dtype(dtype: str | np.dtype | type) -> np.dtype:
+    """float32 or float64, given by name or as a NumPy dtype."""
+    name = dtype if isinstance(dtype, str) else np.dtype(dtype).name
+    return np.dtype(DTYPES.check("dtype", name))
 
 
 @dataclass
@@ -80,8 +79,7 @@ class Network:
         """
         sizes = check_sizes(sizes)
         cost = get_cost(cost)
-        if init not in INITS:
-            raise XentlabError(f"init must be one of {', '.join(INITS)}; got {init!r}")
+        INITS.check("init", init)
         seed = checks.int_at_least("seed", seed, 0)
         dt = check_dtype(dtype)
         rng = np.random.default_rng(seed)
@@ -151,6 +149,7 @@ class Network:
 
     def regularization_cost(self, lmbda: float, n: int, regularization: str = "l2") -> float:
         """λ/(2n) Σ w² for L2, λ/n Σ |w| for L1 (biases are not regularised)."""
+        REGULARIZATIONS.check("regularization", regularization)
         if lmbda == 0:
             return 0.0
         weights = [W.astype(np.float64) for W in self.weights]

@@ -24,7 +24,7 @@ from . import checks
 from .errors import XentlabError
 from .functions import Cost, get_cost, sigmoid
 
-NEURON_COSTS = ("quadratic", "cross-entropy")
+NEURON_COSTS = checks.OneOf(("quadratic", "cross-entropy"))
 
 F64 = NDArray[np.float64]
 

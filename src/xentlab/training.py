@@ -58,11 +58,7 @@ class TrainConfig:
         checks.positive_number("eta", self.eta)
         checks.non_negative_number("lmbda", self.lmbda)
         checks.int_at_least("seed", self.seed, 0)
-        if self.regularization not in REGULARIZATIONS:
-            allowed = ", ".join(REGULARIZATIONS)
-            raise XentlabError(
-                f"regularization must be one of {allowed}; got {self.regularization!r}"
-            )
+        REGULARIZATIONS.check("regularization", self.regularization)
         for name in ("early_stop", "schedule"):
             if getattr(self, name) is not None:
                 checks.int_at_least(name, getattr(self, name), 1)
@@ -221,7 +217,7 @@ def fit(
     check_batch_size(cfg, n)
     if checkpoint_every is not None:
         checks.int_at_least("checkpoint_every", checkpoint_every, 1)
-    kernel = EpochKernel(net.sizes, cfg.batch_size, net.dtype, net.cost.name)
+    kernel = EpochKernel(net.sizes, cfg.batch_size, net.dtype, net.cost)
     Y_all = one_hot(training.labels, net.sizes[-1], net.dtype)
     total = batches_per_epoch(n, cfg.batch_size)
     guard = DivergenceGuard(state, training)

@@ -252,7 +252,7 @@ def main() -> None:
         "not valid base64",
         lambda d: d["biases"][0].update(data="!" * len(d["biases"][0]["data"])),
     )
-    net_case("net-unknown-cost.json", "unknown cost", lambda d: d.update(cost="hinge"))
+    net_case("net-unknown-cost.json", "cost must be one of", lambda d: d.update(cost="hinge"))
     net_case(
         "net-sizes-strings.json",
         "'sizes' must be a list of integers",
