@@ -25,7 +25,7 @@ from _report import report
 from xentlab.data import load_dataset
 from xentlab.errors import XentlabError
 from xentlab.model import Network
-from xentlab.training import LabelledData, TrainConfig, TrainState, fit
+from xentlab.training import TrainConfig, TrainState, check_labelled, fit
 
 SIZES = [784, 30, 10]
 ETA, BATCH = 0.5, 10
@@ -34,7 +34,7 @@ ETA, BATCH = 0.5, 10
 def xentlab_run(ds, epochs: int, seed: int) -> tuple[list[float], float]:
     net = Network.create(SIZES, cost="cross-entropy", init="large", seed=seed)
     state = TrainState.start(net, TrainConfig(epochs=epochs, batch_size=BATCH, eta=ETA, seed=seed))
-    fit(state, LabelledData.check(net, ds.train.X, ds.train.labels, "training"))
+    fit(state, check_labelled(net, ds.train.X, ds.train.labels, "training"))
     return state.history.column("seconds"), net.accuracy(ds.test.X, ds.test.labels)
 
 

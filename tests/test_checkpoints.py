@@ -10,7 +10,7 @@ import pytest
 from xentlab.errors import FormatError
 from xentlab.formats import CHECKPOINT_VERSION, load_checkpoint, save_checkpoint
 from xentlab.model import Network
-from xentlab.training import LabelledData, TrainConfig, TrainState, fit
+from xentlab.training import TrainConfig, TrainState, check_labelled, fit
 
 
 def setup(seed=0, n=157):
@@ -19,8 +19,8 @@ def setup(seed=0, n=157):
     labels = (X[:, 0] > X[:, 1]).astype(np.int64) + 2 * (X[:, 2] > 0.5)
     net = Network.create([8, 6, 4], seed=seed)
     config = TrainConfig(epochs=4, batch_size=10, eta=0.5, lmbda=0.1, schedule=1, seed=seed)
-    data = LabelledData.check(net, X, labels, "training")
-    held = LabelledData.check(net, X[:40], labels[:40], "evaluation")
+    data = check_labelled(net, X, labels, "training")
+    held = check_labelled(net, X[:40], labels[:40], "evaluation")
     return TrainState.start(net, config), data, held
 
 

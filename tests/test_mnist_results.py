@@ -11,7 +11,7 @@ import pytest
 
 from xentlab.errors import XentlabError
 from xentlab.model import Network
-from xentlab.training import LabelledData, TrainConfig, TrainState, fit
+from xentlab.training import TrainConfig, TrainState, check_labelled, fit
 
 SEEDS = (1, 2, 3)
 
@@ -30,7 +30,7 @@ def median_test_accuracy(mnist, sizes, cost, eta):
     accuracies = []
     for seed in SEEDS:
         net = Network.create(sizes, cost=cost, init="large", seed=seed)
-        training = LabelledData.check(net, mnist.train.X, mnist.train.labels, "training")
+        training = check_labelled(net, mnist.train.X, mnist.train.labels, "training")
         state = TrainState.start(net, TrainConfig(epochs=30, batch_size=10, eta=eta, seed=seed))
         fit(state, training)
         accuracies.append(net.accuracy(mnist.test.X, mnist.test.labels))

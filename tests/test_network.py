@@ -12,10 +12,10 @@ from xentlab.functions import COSTS
 from xentlab.kernel import EpochKernel
 from xentlab.model import Network, one_hot
 from xentlab.training import (
-    LabelledData,
     TrainConfig,
     TrainingDiverged,
     TrainState,
+    check_labelled,
     fit,
     train,
 )
@@ -191,7 +191,7 @@ def test_divergence_stops_at_the_batch_and_names_eta():
     with pytest.raises(
         TrainingDiverged, match=r"epoch 1, mini-batch 1: the weights .*eta = 1e\+39.*smaller eta"
     ):
-        fit(state, LabelledData.check(net, X, labels, "training"))
+        fit(state, check_labelled(net, X, labels, "training"))
     assert state.batch == 0
     assert all(np.isfinite(W).all() for W in net.weights)  # the last good weights are kept
 
@@ -205,7 +205,7 @@ def test_divergence_with_eta_1e6_is_caught(cost):
     with pytest.raises(
         TrainingDiverged, match=r"epoch 1, mini-batch 1: the cost on 100 training examples rose"
     ):
-        fit(state, LabelledData.check(net, X, labels, "training"))
+        fit(state, check_labelled(net, X, labels, "training"))
     fresh = Network.create([20, 10, 4], cost=cost, seed=1)
     assert weights_equal(net, fresh)  # stopped before the bad mini-batch changed anything
 

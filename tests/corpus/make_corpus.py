@@ -23,7 +23,7 @@ import numpy as np
 from xentlab.data import load_dataset
 from xentlab.formats import checkpoint_document, network_document
 from xentlab.model import Network
-from xentlab.training import LabelledData, TrainConfig, TrainState, fit
+from xentlab.training import TrainConfig, TrainState, check_labelled, fit
 
 HERE = Path(__file__).parent
 FILES = HERE / "files"
@@ -267,7 +267,7 @@ def main() -> None:
     # --- checkpoints ------------------------------------------------------------------------
     digits = load_dataset("digits", seed=0)
     state = TrainState.start(Network.create([64, 5, 10], seed=0), TrainConfig(epochs=3, seed=0))
-    training = LabelledData.check(state.network, digits.train.X, digits.train.labels, "t")
+    training = check_labelled(state.network, digits.train.X, digits.train.labels, "t")
 
     class Stop:
         def on_batches(self, st, done, total):

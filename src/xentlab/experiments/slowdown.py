@@ -1,9 +1,8 @@
-"""The article's experiments, as functions that return result objects (never print, never plot).
-
-The slowdown experiment: one neuron, input x = 1, target y = 0, trained from a mildly wrong start
-(w, b) = (0.6, 0.9), a ≈ 0.82, and a badly wrong, saturated one (2.0, 2.0), a ≈ 0.98. Under the
-quadratic cost the saturated start barely moves for the first epochs, because ∂C/∂w carries
-σ'(z) ≈ 0.018; under cross-entropy it moves fastest at the start, where the error is largest.
+"""The article's slowdown experiment: one neuron, input x = 1, target y = 0, trained from a
+mildly wrong start (w, b) = (0.6, 0.9), a ≈ 0.82, and a badly wrong, saturated one (2.0, 2.0),
+a ≈ 0.98. Under the quadratic cost the saturated start barely moves for the first epochs,
+because ∂C/∂w carries σ'(z) ≈ 0.018; under cross-entropy it moves fastest at the start, where
+the error is largest.
 """
 
 from __future__ import annotations
@@ -12,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import checks
-from .neuron import NEURON_COSTS, Trajectory, train
+from .. import checks
+from ..neuron import NEURON_COSTS, Trajectory, train
 
 ARTICLE_STARTS: tuple[tuple[float, float], ...] = ((0.6, 0.9), (2.0, 2.0))
 ARTICLE_ETAS: dict[str, float] = {"quadratic": 0.15, "cross-entropy": 0.005}

@@ -1,0 +1,183 @@
+"""The commands: each takes the parsed arguments, calls the library, renders, returns an exit
+code. Nothing here decides how training works; that is ``xentlab.runs``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+
+from .. import data, formats, neuron, runs
+from ..errors import XentlabError
+from ..experiments import slowdown as slowdown_experiment
+from ..files import check_writable
+from ..training import TrainConfig
+from . import render
+
+EXIT_OK = 0
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+INTERRUPT_CHECKPOINT = "interrupted.ckpt"  # where Ctrl-C saves a run that has no checkpoint
+
+
+def run_neuron(args: argparse.Namespace, out: Console) -> int:
+    trajectory = neuron.train(
+        args.w, args.b, args.x, args.y, cost=args.cost, eta=args.eta, epochs=args.epochs
+    )
+    if args.plot:
+        from ..plots import save, trajectory_figure
+
+        save(trajectory_figure(trajectory), args.plot)
+    if args.json:
+        print(json.dumps(trajectory.to_dict()))
+        return EXIT_OK
+    out.print(render.trajectory_table(trajectory, args.x, args.y))
+    if args.plot:
+        out.print(f"figure written to {args.plot}")
+    return EXIT_OK
+
+
+def run_slowdown(args: argparse.Namespace, out: Console) -> int:
+    from ..plots import save, slowdown_figure
+
+    results = slowdown_experiment(epochs=args.epochs, common_eta=args.common_eta)
+    save(slowdown_figure(results), args.out)
+    for table in render.slowdown_tables(results, args.epochs):
+        out.print(table)
+    out.print(f"figure written to {args.out}")
+    return EXIT_OK
+
+
+def parse_sizes(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise XentlabError(
+            f"sizes must be comma-separated integers like 784,30,10; got {text!r}"
+        ) from None
+
+
+def run_spec(args: argparse.Namespace) -> runs.RunSpec:
+    """The run the ``train`` arguments describe (settings come from the checkpoint on resume)."""
+    config = None
+    if not args.resume:
+        config = TrainConfig(
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            eta=args.eta,
+            lmbda=args.lmbda,
+            regularization=args.regularization,
+            early_stop=args.early_stop,
+            schedule=args.schedule,
+            seed=args.seed,
+        )
+    return runs.RunSpec(
+        dataset=args.dataset,
+        data_dir=args.data_dir,
+        sizes=parse_sizes(args.sizes) if args.sizes else None,
+        cost=args.cost,
+        init=args.init,
+        dtype=args.dtype,
+        config=config,
+        resume=args.resume,
+        checkpoint=args.checkpoint,
+        checkpoint_every=args.checkpoint_every,
+        save=args.save,
+        stop_checkpoint=INTERRUPT_CHECKPOINT,
+    )
+
+
+@contextmanager
+def sigint_requests_stop(stop: runs.StopRequest) -> Iterator[None]:
+    """While training, Ctrl-C asks the run to stop at the next mini-batch boundary."""
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.request())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def run_train(args: argparse.Namespace, out: Console) -> int:
+    run = runs.prepare(run_spec(args))
+    if run.resumed and run.state.finished:
+        out.print(f"{args.resume} holds a finished run: nothing left to train")
+    if args.plot:
+        check_writable(args.plot)
+    out.print(render.run_header(run))
+    stop = runs.StopRequest()
+    with sigint_requests_stop(stop), render.EpochProgress(out, run.state.config.epochs) as bar:
+        result = run.train(observers=[bar], stop=stop)
+    if result.stopped:
+        print(render.stopped_message(result), file=sys.stderr)
+        return EXIT_INTERRUPTED
+    out.print(render.run_summary(result))
+    if args.plot:
+        from ..plots import history_figure, save
+
+        network, config = result.network, result.state.config
+        title = (
+            f"{list(network.sizes)} on {result.dataset}, {network.cost.name}, η = {config.eta:g}"
+        )
+        save(history_figure(result.history, title), args.plot)
+        out.print(f"learning curves written to {args.plot}")
+    if result.saved:
+        out.print(f"network saved to {result.saved}")
+    return EXIT_OK
+
+
+def run_evaluate(args: argparse.Namespace, out: Console) -> int:
+    network, evaluation = runs.evaluate_saved(
+        args.network, args.dataset, args.data_dir, args.split, args.seed
+    )
+    out.print(
+        f"{args.network} ({list(network.sizes)}, {network.cost.name}) on {evaluation.dataset} "
+        f"{evaluation.split} ({evaluation.n} images): accuracy {evaluation.accuracy:.2%}"
+    )
+    out.print(render.confusion_table(evaluation))
+    return EXIT_OK
+
+
+def run_fetch(args: argparse.Namespace, out: Console) -> int:
+    with render.download_progress(out) as progress:
+        task = progress.add_task(f"fetching {args.name}", total=None)
+
+        def report(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total)
+
+        where = data.fetch(args.name, args.dest, progress=report)
+    out.print(f"{args.name} is in {where} (checksums verified)")
+    return EXIT_OK
+
+
+def run_inspect(args: argparse.Namespace, out: Console) -> int:
+    kind = args.kind or runs.file_kind(args.file)
+    if kind == "idx":
+        array = data.read_idx(args.file)
+        out.print(f"{args.file}: IDX, unsigned bytes, shape {array.shape}")
+        if array.ndim == 1:
+            out.print(f"values: {render.label_counts(array)}")
+    elif kind == "pkl":
+        dataset = data.read_mnist_pkl(args.file)
+        sizes = [len(part.X) for part in (dataset.train, dataset.validation, dataset.test)]
+        out.print(
+            f"{args.file}: MNIST pickle, {sizes[0]} training, {sizes[1]} validation, "
+            f"{sizes[2]} test images"
+        )
+    elif kind == "network":
+        network, meta = formats.load_network(args.file)
+        out.print(
+            f"{args.file}: network {list(network.sizes)}, {network.cost.name}, "
+            f"{network.dtype.name}, trained on {meta.get('dataset', 'unknown data')}"
+        )
+    else:
+        state, info = formats.load_checkpoint(args.file)
+        out.print(
+            f"{args.file}: checkpoint of {list(state.network.sizes)} on "
+            f"{info.get('dataset')}, epoch {state.epoch + 1} of {state.config.epochs}, "
+            f"mini-batch {state.batch}, η = {state.eta:g}"
+        )
+    return EXIT_OK

@@ -1,0 +1,170 @@
+"""How results look in a terminal: tables, progress bars and one-line summaries (rich)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+from ..experiments import OUTPUT_THRESHOLDS, SlowdownRun
+from ..neuron import Trajectory
+from ..runs import Evaluation, Run, RunResult
+from ..training import EpochRecord, TrainState
+
+
+def epoch_or_never(epoch: int | None, epochs: int) -> str:
+    return f"not within {epochs}" if epoch is None else str(epoch)
+
+
+def trajectory_table(trajectory: Trajectory, x: float, y: float) -> Table:
+    """About ten rows of one neuron's path: epoch, w, b, a, C."""
+    epochs = trajectory.epochs
+    step = max(1, epochs // 10)
+    shown = sorted(set(range(0, epochs + 1, step)) | {epochs})
+    table = Table(
+        title=f"one neuron, {trajectory.cost_name}, η = {trajectory.eta:g}, x = {x:g}, y = {y:g}"
+    )
+    for column in ("epoch", "w", "b", "a", "C"):
+        table.add_column(column, justify="right")
+    a = trajectory.output[:, 0, 0]
+    for t in shown:
+        w, b, c = trajectory.w[t, 0, 0], trajectory.b[t, 0], trajectory.cost[t, 0]
+        table.add_row(str(t), f"{w:.4f}", f"{b:.4f}", f"{a[t]:.4f}", f"{c:.5f}")
+    return table
+
+
+def slowdown_tables(runs: Sequence[SlowdownRun], epochs: int) -> list[Table]:
+    """One table per setting (the article's rates, one common rate)."""
+    titles = {"article": "at the article's rates", "common": "at one common rate"}
+    tables = []
+    for setting, title in titles.items():
+        table = Table(title=f"one neuron, x = 1, y = 0, {epochs} epochs, {title}")
+        headers = ["cost", "η", "start (w, b)", "a(0)"]
+        headers += [f"first a < {th:g}" for th in OUTPUT_THRESHOLDS]
+        headers += ["ΔC epoch 1", "steepest at", "final C"]
+        for header in headers:
+            table.add_column(header, justify="right")
+        for run in (r for r in runs if r.setting == setting):
+            table.add_row(
+                run.cost,
+                f"{run.eta:g}",
+                f"({run.w0:g}, {run.b0:g})",
+                f"{run.epoch_output[0]:.3f}",
+                *(epoch_or_never(run.first_below[th], epochs) for th in OUTPUT_THRESHOLDS),
+                f"{run.initial_slope:+.2e}",
+                f"epoch {run.steepest_epoch}",
+                f"{run.epoch_cost[-1]:.4f}",
+            )
+        tables.append(table)
+    return tables
+
+
+def run_header(run: Run) -> str:
+    """What is about to be trained, on one line."""
+    network, config = run.state.network, run.state.config
+    verb = (
+        f"resuming {run.spec.resume} at epoch {run.state.epoch + 1}" if run.resumed else "training"
+    )
+    return (
+        f"{verb}: {list(network.sizes)} on {run.data_info['dataset']} ({len(run.training.X)} "
+        f"training, {len(run.validation.X)} validation images), {network.cost.name}, "
+        f"η = {config.eta:g}, λ = {config.lmbda:g}, mini-batch {config.batch_size}, "
+        f"seed {config.seed}"
+    )
+
+
+def run_summary(result: RunResult) -> str:
+    """How a finished run did, on one line."""
+    history = result.history
+    best = history.best_evaluation_accuracy
+    return (
+        f"done after {result.state.epoch} epochs"
+        + (f" ({history.stop_reason})" if history.stop_reason else "")
+        + (f": best validation accuracy {best:.2%}, " if best is not None else ": ")
+        + f"test accuracy {result.test_accuracy:.2%}"
+    )
+
+
+def stopped_message(result: RunResult) -> str:
+    """Where a stopped run stands, and how to continue it."""
+    where = f"interrupted at epoch {result.state.epoch + 1}, mini-batch {result.state.batch}"
+    if result.checkpoint is None:
+        return f"{where}; not saved"
+    path = result.checkpoint
+    return f"{where}; saved to {path}; continue with: xentlab train --resume {path}"
+
+
+def confusion_table(evaluation: Evaluation) -> Table:
+    classes = len(evaluation.confusion)
+    table = Table(title="confusion matrix: rows true class, columns predicted")
+    table.add_column("true", justify="right")
+    for c in range(classes):
+        table.add_column(str(c), justify="right")
+    for t in range(classes):
+        table.add_row(str(t), *(str(v) for v in evaluation.confusion[t]))
+    return table
+
+
+def label_counts(labels: np.ndarray) -> str:
+    values, counts = np.unique(labels, return_counts=True)
+    return ", ".join(f"{v}: {c}" for v, c in zip(values, counts, strict=True))
+
+
+class EpochProgress:
+    """Renders training progress: a bar within each epoch, then one line per epoch."""
+
+    def __init__(self, out: Console, epochs: int) -> None:
+        self.out, self.epochs = out, epochs
+        self.progress = Progress(
+            "epoch {task.fields[epoch]}/" + str(epochs),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=out,
+            transient=True,
+        )
+        self.task: TaskID | None = None
+
+    def __enter__(self) -> EpochProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def on_batches(self, state: TrainState, done: int, total: int) -> None:
+        if self.task is None:
+            self.task = self.progress.add_task("", total=total, epoch=state.epoch + 1)
+        self.progress.update(self.task, completed=done, total=total, epoch=state.epoch + 1)
+
+    def on_epoch(self, state: TrainState, record: EpochRecord) -> None:
+        if self.task is not None:
+            self.progress.remove_task(self.task)
+            self.task = None
+        evaluation = (
+            f"evaluation accuracy {record.evaluation_accuracy:.2%}"
+            if record.evaluation_accuracy is not None
+            else "no evaluation data"
+        )
+        self.out.print(
+            f"epoch {record.epoch:>3}/{self.epochs}  training cost {record.training_cost:.4f}  "
+            f"training accuracy {record.training_accuracy:.2%}  {evaluation}  "
+            f"η {record.eta:g}  {record.seconds:.2f} s"
+        )
+
+
+def download_progress(out: Console) -> Progress:
+    return Progress(
+        "{task.description}", DownloadColumn(), TransferSpeedColumn(), console=out, transient=True
+    )

@@ -1,0 +1,49 @@
+"""xentlab's own files: versioned JSON documents whose arrays are base64 of little-endian bytes.
+
+Loading executes nothing (no pickle): it parses JSON, then checks every field — format name,
+version, shapes, dtypes, byte counts, finiteness — before building an array, and a bad file
+raises :class:`FormatError` naming the file and what is wrong.
+
+``documents``: the shared pieces; ``network``: the network file; ``checkpoint``: the training
+state.
+"""
+
+from .checkpoint import (
+    CHECKPOINT_FORMAT,
+    CHECKPOINT_VERSION,
+    checkpoint_document,
+    history_document,
+    history_from_document,
+    load_checkpoint,
+    save_checkpoint,
+)
+from .documents import MAX_FILE_BYTES, decode_array, encode_array, read_json, write_json
+from .network import (
+    NETWORK_FORMAT,
+    NETWORK_VERSION,
+    load_network,
+    network_document,
+    network_from_document,
+    save_network,
+)
+
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "CHECKPOINT_VERSION",
+    "MAX_FILE_BYTES",
+    "NETWORK_FORMAT",
+    "NETWORK_VERSION",
+    "checkpoint_document",
+    "decode_array",
+    "encode_array",
+    "history_document",
+    "history_from_document",
+    "load_checkpoint",
+    "load_network",
+    "network_document",
+    "network_from_document",
+    "read_json",
+    "save_checkpoint",
+    "save_network",
+    "write_json",
+]

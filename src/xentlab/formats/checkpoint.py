@@ -1,0 +1,148 @@
+"""The checkpoint file: everything a training run needs to continue bit for bit.
+
+Format ``xentlab.checkpoint`` version 1::
+
+    {"format": "xentlab.checkpoint", "version": 1,
+     "network": <a network document>,
+     "config": {"epochs": 30, "batch_size": 10, "eta": 0.5, ...},     # TrainConfig
+     "progress": {"eta": 0.5, "epoch": 3, "batch": 1200, ...},         # TrainState's counters
+     "order": {"shape": [n], "data": "<base64 int64>"} or null,       # the epoch's shuffle
+     "rng": <numpy bit generator state>,
+     "history": {"records": [{"epoch": 1, ...}, ...], "stop_reason": null},
+     "data": {"dataset": "mnist", "n": 50000, "fingerprint": "<sha256>", ...}}
+
+"config", "progress", each history record and the history's "stop_reason" are written and read
+field by field from the constraints that ``training.state`` declares on its dataclasses, so a
+field added there is saved, restored and checked here with no edit. A field missing from an
+older file takes its default, if it has one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any, TypeVar
+
+import numpy as np
+
+from .. import checks
+from ..errors import FormatError, XentlabError
+from ..training import EpochRecord, History, TrainConfig, TrainState, batches_per_epoch
+from .documents import check_header, decode_array, encode_array, read_json, require, write_json
+from .network import network_document, network_from_document
+
+CHECKPOINT_FORMAT = "xentlab.checkpoint"
+CHECKPOINT_VERSION = 1
+
+T = TypeVar("T")
+
+
+def declared_fields(cls: type) -> list[str]:
+    """The fields of a dataclass that declare a constraint: the ones a file stores as they are."""
+    return [f.name for f in dataclasses.fields(cls) if "constraint" in f.metadata]
+
+
+def fields_document(instance: Any) -> dict[str, Any]:
+    """{field: value} for the declared fields of a dataclass instance."""
+    return {name: getattr(instance, name) for name in declared_fields(type(instance))}
+
+
+def fields_from_document(cls: type[T], doc: Any, where: str, **others: Any) -> T:
+    """An instance of ``cls`` from its declared fields in ``doc`` (plus ``others``), each
+    checked against its constraint; unknown fields are refused, missing ones take defaults."""
+    if not isinstance(doc, dict):
+        raise XentlabError(f"{where} must be an object")
+    names = declared_fields(cls)
+    unknown = sorted(set(doc) - set(names))
+    if unknown:
+        raise XentlabError(f"{where} has unknown field(s) {', '.join(map(repr, unknown))}")
+    try:
+        instance = cls(**others, **{name: doc[name] for name in names if name in doc})
+    except TypeError:
+        missing = [n for n in names if n not in doc]
+        raise XentlabError(f"{where} lacks field(s) {', '.join(map(repr, missing))}") from None
+    checks.check_fields(instance, f"{where} ")
+    return instance
+
+
+def history_document(history: History) -> dict[str, Any]:
+    """The history as JSON-ready data (also stored in a saved network's meta)."""
+    return {"records": [fields_document(r) for r in history.records], **fields_document(history)}
+
+
+def history_from_document(doc: Any) -> History:
+    """The history saved by :func:`history_document`, each field checked."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("records"), list):
+        raise XentlabError("history records must be a list of objects")
+    records = [fields_from_document(EpochRecord, r, "history") for r in doc["records"]]
+    rest = {k: v for k, v in doc.items() if k != "records"}
+    return fields_from_document(History, rest, "history", records=records)
+
+
+def checkpoint_document(state: TrainState, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "format": CHECKPOINT_FORMAT,
+        "version": CHECKPOINT_VERSION,
+        "network": network_document(state.network),
+        "config": fields_document(state.config),
+        "progress": fields_document(state),
+        "order": None if state.order is None else encode_array(state.order.astype(np.int64)),
+        "rng": state.rng.bit_generator.state,
+        "history": history_document(state.history),
+        "data": data,
+    }
+
+
+def save_checkpoint(state: TrainState, path: str | os.PathLike[str], data: dict[str, Any]) -> None:
+    """Write the whole training state atomically (temporary file, fsync, rename)."""
+    write_json(path, checkpoint_document(state, data))
+
+
+def load_checkpoint(path: str | os.PathLike[str]) -> tuple[TrainState, dict[str, Any]]:
+    """The training state saved at ``path`` and its data description; FormatError if bad."""
+    document = read_json(path, "checkpoint")
+    check_header(document, path, "checkpoint", CHECKPOINT_FORMAT, CHECKPOINT_VERSION)
+    network = network_from_document(require(document, "network", dict, path), f"{path}: network")
+    config_doc = require(document, "config", dict, path)
+    progress = require(document, "progress", dict, path)
+    data = require(document, "data", dict, path)
+    try:
+        config = fields_from_document(TrainConfig, config_doc, "config")
+        history = history_from_document(require(document, "history", dict, path))
+        n = checks.int_at_least("data n", data.get("n"), 1)
+        rng = _generator(require(document, "rng", dict, path))
+        state = fields_from_document(
+            TrainState,
+            progress,
+            "progress",
+            network=network,
+            config=config,
+            rng=rng,
+            history=history,
+        )
+    except XentlabError as exc:
+        raise FormatError(f"{path}: bad training state: {exc}") from None
+    if state.batch > batches_per_epoch(n, config.batch_size) or state.epoch > config.epochs:
+        raise FormatError(
+            f"{path}: progress (epoch {state.epoch}, batch {state.batch}) is impossible"
+        )
+    order = document.get("order")
+    if order is not None:
+        state.order = decode_array(order, np.dtype(np.int64), (n,), f"{path}: order")
+        if not np.array_equal(np.sort(state.order), np.arange(n)):
+            raise FormatError(f"{path}: order is not a permutation of 0..{n - 1}")
+    elif state.batch:
+        raise FormatError(f"{path}: a run in mid-epoch needs its 'order'")
+    return state, data
+
+
+def _generator(doc: dict[str, Any]) -> np.random.Generator:
+    """A PCG64 generator restored from its saved state (the only kind xentlab creates)."""
+    if doc.get("bit_generator") != "PCG64":
+        raise XentlabError(f"rng must be a PCG64 state; got {doc.get('bit_generator')!r}")
+    bit_generator = np.random.PCG64()
+    try:
+        bit_generator.state = doc
+    except (TypeError, ValueError, KeyError) as exc:
+        raise XentlabError(f"rng state is malformed ({exc})") from None
+    return np.random.Generator(bit_generator)

@@ -1,0 +1,106 @@
+"""The pieces every xentlab file is made of: a JSON object with a format name and version,
+arrays as base64 of little-endian bytes, and fields read with their type checked.
+
+Reading parses JSON and checks each field before building anything from it; nothing is executed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..errors import FormatError, XentlabError
+from ..files import atomic_write
+
+MAX_FILE_BYTES = 2**31  # a [784, 100000, ...] network in float64 is far below this
+
+
+def encode_array(array: NDArray[Any]) -> dict[str, Any]:
+    """{"shape": [...], "data": base64 of the little-endian bytes}."""
+    little = array.astype(array.dtype.newbyteorder("<"), copy=False)
+    return {"shape": list(array.shape), "data": base64.b64encode(little.tobytes()).decode()}
+
+
+def decode_array(
+    doc: Any, dtype: np.dtype, shape: tuple[int, ...], where: str, finite: bool = True
+) -> NDArray[Any]:
+    """The array that ``doc`` encodes, which must have exactly ``shape`` and ``dtype``."""
+    if not isinstance(doc, dict) or set(doc) != {"shape", "data"}:
+        raise FormatError(f"{where} must be an object with keys 'shape' and 'data'")
+    if doc["shape"] != list(shape):
+        raise FormatError(f"{where} has shape {doc['shape']!r}; expected {list(shape)}")
+    if not isinstance(doc["data"], str):
+        raise FormatError(f"{where}: 'data' must be a base64 string")
+    expected = math.prod(shape) * dtype.itemsize
+    if len(doc["data"]) != 4 * math.ceil(expected / 3):  # checked before decoding anything
+        raise FormatError(f"{where}: 'data' does not hold {expected} bytes of {dtype.name}")
+    try:
+        raw = base64.b64decode(doc["data"], validate=True)
+    except (binascii.Error, ValueError):
+        raise FormatError(f"{where}: 'data' is not valid base64") from None
+    if len(raw) != expected:
+        raise FormatError(f"{where}: 'data' holds {len(raw)} bytes; expected {expected}")
+    array = np.frombuffer(raw, dtype=dtype.newbyteorder("<")).astype(dtype).reshape(shape)
+    if finite and not np.isfinite(array).all():
+        raise FormatError(f"{where} holds NaN or infinite values")
+    return array
+
+
+def write_json(path: str | os.PathLike[str], document: dict[str, Any]) -> None:
+    """Write a JSON document atomically (a crash leaves the old file or the new, never half)."""
+    with atomic_write(path, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, allow_nan=False, separators=(",", ":"))
+
+
+def read_json(path: str | os.PathLike[str], kind: str) -> dict[str, Any]:
+    """Parse a JSON object from ``path``, refusing files too large to be ours."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise FormatError(f"{path}: {size} bytes is too large for a {kind} file")
+        text = path.read_bytes()
+    except FileNotFoundError:
+        raise XentlabError(f"{kind} file not found: {path}") from None
+    except IsADirectoryError:
+        raise XentlabError(f"{kind} file is a directory: {path}") from None
+    try:
+        document = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise FormatError(f"{path} is not a {kind} file: not JSON ({reason})") from None
+    if not isinstance(document, dict):
+        raise FormatError(f"{path} is not a {kind} file: expected a JSON object")
+    return document
+
+
+def check_header(document: dict[str, Any], path: Any, kind: str, fmt: str, version: int) -> None:
+    """The "format" and "version" fields: ours, and not newer than this xentlab reads."""
+    if document.get("format") != fmt:
+        raise FormatError(f"{path} is not a {kind} file (format {document.get('format')!r})")
+    found = document.get("version")
+    if not isinstance(found, int) or isinstance(found, bool) or found < 1:
+        raise FormatError(f"{path}: 'version' must be a positive integer; got {found!r}")
+    if found > version:
+        raise FormatError(
+            f"{path} is {kind} format version {found}; this xentlab reads up to version "
+            f"{version}: upgrade xentlab"
+        )
+
+
+def require(document: dict[str, Any], key: str, kind: type | tuple[type, ...], path: Any) -> Any:
+    """document[key], which must exist and be of the given JSON type."""
+    if key not in document:
+        raise FormatError(f"{path}: missing key {key!r}")
+    value = document[key]
+    if isinstance(value, bool) or not isinstance(value, kind):  # JSON true is not a number
+        raise FormatError(f"{path}: {key!r} has the wrong type ({type(value).__name__})")
+    return value

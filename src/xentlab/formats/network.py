@@ -1,0 +1,90 @@
+"""The network file, format ``xentlab.network`` version 1::
+
+{"format": "xentlab.network", "version": 1,
+ "sizes": [784, 30, 10], "cost": "cross-entropy", "dtype": "float32",
+ "weights": [{"shape": [784, 30], "data": "<base64>"}, ...],   # W_l: (n_in, n_out)
+ "biases":  [{"shape": [30], "data": "<base64>"}, ...],
+ "meta": {...}}                                                 # free-form, JSON only
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from ..errors import FormatError, XentlabError
+from ..functions import get_cost
+from ..model import DTYPES, Network, check_sizes
+from .documents import check_header, decode_array, encode_array, read_json, require, write_json
+
+NETWORK_FORMAT = "xentlab.network"
+NETWORK_VERSION = 1
+
+
+def network_document(network: Network, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "format": NETWORK_FORMAT,
+        "version": NETWORK_VERSION,
+        "sizes": list(network.sizes),
+        "cost": network.cost.name,
+        "dtype": network.dtype.name,
+        "weights": [encode_array(W) for W in network.weights],
+        "biases": [encode_array(b) for b in network.biases],
+        "meta": meta or {},
+    }
+
+
+def network_from_document(document: dict[str, Any], path: Any) -> Network:
+    """Rebuild a network from its document, checking every field."""
+    check_header(document, path, "network", NETWORK_FORMAT, NETWORK_VERSION)
+    sizes = require(document, "sizes", list, path)
+    if any(not isinstance(s, int) or isinstance(s, bool) for s in sizes):
+        raise FormatError(f"{path}: 'sizes' must be a list of integers; got {sizes!r}")
+    try:
+        sizes = check_sizes(sizes)
+    except XentlabError as exc:
+        raise FormatError(f"{path}: {exc}") from None
+    cost_name = require(document, "cost", str, path)
+    dtype = require(document, "dtype", str, path)
+    try:
+        cost = get_cost(cost_name)
+        DTYPES.check("dtype", dtype)
+    except XentlabError as exc:
+        raise FormatError(f"{path}: {exc}") from None
+    dt = np.dtype(dtype)
+    layers = len(sizes) - 1
+    weights_doc = require(document, "weights", list, path)
+    biases_doc = require(document, "biases", list, path)
+    if len(weights_doc) != layers or len(biases_doc) != layers:
+        raise FormatError(
+            f"{path}: {len(sizes)} layer sizes need {layers} weight and bias arrays; got "
+            f"{len(weights_doc)} and {len(biases_doc)}"
+        )
+    weights = [
+        decode_array(doc, dt, (sizes[i], sizes[i + 1]), f"{path}: weights[{i}]")
+        for i, doc in enumerate(weights_doc)
+    ]
+    biases = [
+        decode_array(doc, dt, (sizes[i + 1],), f"{path}: biases[{i}]")
+        for i, doc in enumerate(biases_doc)
+    ]
+    return Network(sizes, weights, biases, cost)
+
+
+def save_network(
+    network: Network, path: str | os.PathLike[str], meta: dict[str, Any] | None = None
+) -> None:
+    """Write ``network`` (and JSON-ready ``meta``) to ``path`` atomically."""
+    write_json(path, network_document(network, meta))
+
+
+def load_network(path: str | os.PathLike[str]) -> tuple[Network, dict[str, Any]]:
+    """The network stored at ``path`` and its meta; FormatError if anything is off."""
+    document = read_json(path, "network")
+    network = network_from_document(document, path)
+    meta = document.get("meta", {})
+    if not isinstance(meta, dict):
+        raise FormatError(f"{path}: 'meta' must be an object")
+    return network, meta

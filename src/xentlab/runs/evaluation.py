@@ -1,0 +1,77 @@
+"""Evaluating a trained network on a data set's split: accuracy and confusion matrix."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..checks import OneOf
+from ..data import LabelledData, load_dataset
+from ..errors import XentlabError
+from ..formats import load_network
+from ..model import Network
+from .training_run import DEFAULT_DATASET
+
+SPLITS = OneOf(("train", "validation", "test"))
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """How a network did on ``n`` images: ``confusion[t, p]`` counts the images of class t
+    predicted as p, so the accuracy is its trace over n."""
+
+    dataset: str
+    split: str
+    confusion: NDArray[np.int64]
+
+    @property
+    def n(self) -> int:
+        return int(self.confusion.sum())
+
+    @property
+    def accuracy(self) -> float:
+        return float(np.trace(self.confusion) / self.n)
+
+
+def confusion_matrix(network: Network, data: LabelledData, name: str = "data") -> NDArray[np.int64]:
+    """Counts of (true class, predicted class) over the rows of ``data``; the labels must name
+    the network's output neurons."""
+    X = network.check_inputs(data.X, f"{name} X")
+    classes = network.sizes[-1]
+    if len(data.labels) and (data.labels.min() < 0 or data.labels.max() >= classes):
+        raise XentlabError(
+            f"the network has {classes} outputs but the {name} labels run from "
+            f"{data.labels.min()} to {data.labels.max()}"
+        )
+    confusion = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(confusion, (data.labels, network.predict(X)), 1)
+    return confusion
+
+
+def evaluate_saved(
+    path: str | os.PathLike[str],
+    dataset: str | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    split: str = "test",
+    seed: int | None = None,
+) -> tuple[Network, Evaluation]:
+    """Load the network saved at ``path`` and evaluate it on ``split`` of ``dataset`` (default:
+    the data set it was trained on; for the digits, the split of its training seed)."""
+    SPLITS.check("split", split)
+    network, meta = load_network(path)
+    name: Any = dataset or meta.get("dataset") or DEFAULT_DATASET
+    config = meta.get("config")
+    if seed is None:
+        seed = config.get("seed", 0) if isinstance(config, dict) else 0
+    loaded = load_dataset(name, data_dir, seed=seed)
+    data = getattr(loaded, split)
+    network.check_inputs(data.X, f"{split} X")
+    if data.labels.max() >= network.sizes[-1]:
+        raise XentlabError(
+            f"{path} has {network.sizes[-1]} outputs but {name} has {loaded.n_classes} classes"
+        )
+    return network, Evaluation(name, split, confusion_matrix(network, data, split))

@@ -1,0 +1,210 @@
+"""A training run from description to result: what every front end calls to train a network.
+
+Describe the run (:class:`RunSpec`), :func:`prepare` it (data loaded, network built or restored
+from a checkpoint, everything checked and every output path found writable before any training),
+then :meth:`Run.train` it with observers for progress and an optional :class:`StopRequest`. The
+result says what was trained, how well, and where it was saved.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..data import Dataset, LabelledData, load_dataset
+from ..errors import XentlabError
+from ..files import check_writable
+from ..formats import history_document, load_checkpoint, save_checkpoint, save_network
+from ..formats.checkpoint import fields_document
+from ..model import Network, check_sizes
+from ..training import (
+    History,
+    Observer,
+    TrainConfig,
+    TrainingDiverged,
+    TrainState,
+    check_batch_size,
+    check_labelled,
+    fit,
+)
+from .stopping import RunStopped, StopRequest
+
+DEFAULT_DATASET = "digits"  # embedded in scikit-learn: a run needs no download
+DEFAULT_HIDDEN = 30
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What to train: a new run, or with ``resume`` the run a checkpoint holds.
+
+    A new run uses ``dataset`` (default digits), ``sizes`` (default: the data's inputs, 30
+    hidden neurons, its classes), ``cost``, ``init``, ``dtype`` and ``config``. A resumed run
+    takes all of these from the checkpoint; ``dataset`` and ``sizes``, if given, must agree with
+    it. ``checkpoint`` (default: the ``resume`` path) is rewritten after every epoch and every
+    ``checkpoint_every`` mini-batches; ``save`` receives the trained network; a run stopped on
+    request is saved to ``checkpoint``, or failing that to ``stop_checkpoint``.
+    """
+
+    dataset: str | None = None
+    data_dir: str | os.PathLike[str] | None = None
+    sizes: tuple[int, ...] | None = None
+    cost: str = "cross-entropy"
+    init: str = "default"
+    dtype: str = "float32"
+    config: TrainConfig | None = None
+    resume: str | os.PathLike[str] | None = None
+    checkpoint: str | os.PathLike[str] | None = None
+    checkpoint_every: int | None = None
+    save: str | os.PathLike[str] | None = None
+    stop_checkpoint: str | os.PathLike[str] | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run did. ``stopped``: it ended on a stop request (then ``test_accuracy`` is None
+    and ``checkpoint`` says where to resume from, if it was saved)."""
+
+    state: TrainState
+    dataset: str
+    stopped: bool
+    test_accuracy: float | None
+    checkpoint: str | os.PathLike[str] | None
+    saved: str | os.PathLike[str] | None
+
+    @property
+    def network(self) -> Network:
+        return self.state.network
+
+    @property
+    def history(self) -> History:
+        return self.state.history
+
+
+@dataclass
+class Run:
+    """A run ready to train: state, data and targets checked. ``data_info`` is what a
+    checkpoint records about the data (name, split seed, size, fingerprint)."""
+
+    spec: RunSpec
+    state: TrainState
+    dataset: Dataset
+    training: LabelledData
+    validation: LabelledData
+    data_info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def resumed(self) -> bool:
+        return self.spec.resume is not None
+
+    @property
+    def checkpoint_path(self) -> str | os.PathLike[str] | None:
+        return self.spec.checkpoint or self.spec.resume
+
+    def train(
+        self, observers: Sequence[Observer] = (), stop: StopRequest | None = None
+    ) -> RunResult:
+        """Train until the run is finished, diverges (TrainingDiverged, naming the last good
+        checkpoint) or is asked to stop; save what was asked for."""
+        state, path = self.state, self.checkpoint_path
+        try:
+            fit(
+                state,
+                self.training,
+                self.validation,
+                observers=[*observers, *([stop] if stop else [])],
+                checkpoint=self.save_checkpoint if path else None,
+                checkpoint_every=self.spec.checkpoint_every,
+            )
+        except RunStopped:
+            path = path or self.spec.stop_checkpoint
+            if path:
+                check_writable(path)
+                save_checkpoint(state, path, self.data_info)
+            return RunResult(state, self.data_info["dataset"], True, None, path, None)
+        except TrainingDiverged as exc:
+            if path and os.path.exists(path):
+                raise XentlabError(f"{exc}; the last good checkpoint is {path}") from None
+            raise
+        test = check_labelled(state.network, self.dataset.test.X, self.dataset.test.labels, "test")
+        test_accuracy = state.network.accuracy(test.X, test.labels)
+        if self.spec.save:
+            meta = {
+                "dataset": self.data_info["dataset"],
+                "config": fields_document(state.config),
+                "history": history_document(state.history),
+                "test_accuracy": test_accuracy,
+            }
+            save_network(state.network, self.spec.save, meta)
+        name = self.data_info["dataset"]
+        return RunResult(state, name, False, test_accuracy, path, self.spec.save)
+
+    def save_checkpoint(self, state: TrainState) -> None:
+        """Write the state to the run's checkpoint path."""
+        path = self.checkpoint_path
+        if path is None:
+            raise XentlabError("this run has no checkpoint path")
+        save_checkpoint(state, path, self.data_info)
+
+
+def prepare(spec: RunSpec) -> Run:
+    """Load the data, build the network (or restore the checkpoint) and check everything a run
+    needs before it starts, output paths included: a bad setting fails now, not after hours."""
+    state, dataset, info = _resumed(spec) if spec.resume else _new(spec)
+    network, config = state.network, state.config
+    training = check_labelled(network, dataset.train.X, dataset.train.labels, "training")
+    validation = check_labelled(
+        network, dataset.validation.X, dataset.validation.labels, "validation"
+    )
+    check_batch_size(config, len(training.X))
+    fingerprint = training.fingerprint()
+    if spec.resume and info.get("fingerprint") != fingerprint:
+        raise XentlabError(
+            f"{spec.resume} was made on other {info['dataset']} data (its fingerprint differs)"
+        )
+    info = {**info, "n": len(training.X), "fingerprint": fingerprint}
+    run = Run(spec, state, dataset, training, validation, info)
+    for path in (spec.save, run.checkpoint_path):
+        if path:
+            check_writable(path)
+    if spec.checkpoint_every is not None and not run.checkpoint_path:
+        raise XentlabError("checkpoint_every needs a checkpoint path (checkpoint or resume)")
+    return run
+
+
+def _new(spec: RunSpec) -> tuple[TrainState, Dataset, dict[str, Any]]:
+    name = spec.dataset or DEFAULT_DATASET
+    config = spec.config or TrainConfig()
+    dataset = load_dataset(name, spec.data_dir, seed=config.seed)
+    features = dataset.train.X.shape[1]
+    sizes = (
+        check_sizes(spec.sizes)
+        if spec.sizes is not None
+        else (features, DEFAULT_HIDDEN, dataset.n_classes)
+    )
+    if sizes[0] != features or sizes[-1] != dataset.n_classes:
+        raise XentlabError(
+            f"sizes must start with {features} inputs and end with {dataset.n_classes} outputs "
+            f"for {name}; got {','.join(map(str, sizes))}"
+        )
+    network = Network.create(sizes, spec.cost, spec.init, config.seed, spec.dtype)
+    return TrainState.start(network, config), dataset, {"dataset": name, "split_seed": config.seed}
+
+
+def _resumed(spec: RunSpec) -> tuple[TrainState, Dataset, dict[str, Any]]:
+    assert spec.resume is not None
+    state, info = load_checkpoint(spec.resume)
+    name: Any = spec.dataset or info.get("dataset")
+    if name != info.get("dataset"):
+        raise XentlabError(
+            f"{spec.resume} was made on {info.get('dataset')!r}, not {name!r}; "
+            "resume it on the same data set"
+        )
+    dataset = load_dataset(name, spec.data_dir, seed=info.get("split_seed", 0))
+    if spec.sizes is not None and tuple(spec.sizes) != state.network.sizes:
+        raise XentlabError(
+            f"{spec.resume} holds a network with sizes "
+            f"{','.join(map(str, state.network.sizes))}, not {','.join(map(str, spec.sizes))}"
+        )
+    return state, dataset, info

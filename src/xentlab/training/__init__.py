@@ -1,0 +1,27 @@
+"""Training a network: the run state, the epoch loop with its observers, the divergence guard.
+
+``state``: TrainConfig, TrainState, History, EpochRecord, the Observer protocol.
+``loop``: fit (run or continue a state), train (the one-call form), evaluate.
+``guard``: the divergence guard and TrainingDiverged.
+"""
+
+from .guard import DivergenceGuard, TrainingDiverged
+from .loop import batches_per_epoch, check_batch_size, check_labelled, evaluate, fit, train
+from .state import SCHEDULE_FLOOR, EpochRecord, History, Observer, TrainConfig, TrainState
+
+__all__ = [
+    "SCHEDULE_FLOOR",
+    "DivergenceGuard",
+    "EpochRecord",
+    "History",
+    "Observer",
+    "TrainConfig",
+    "TrainState",
+    "TrainingDiverged",
+    "batches_per_epoch",
+    "check_batch_size",
+    "check_labelled",
+    "evaluate",
+    "fit",
+    "train",
+]

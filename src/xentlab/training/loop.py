@@ -1,0 +1,167 @@
+"""Training a network by mini-batch SGD: the epoch loop, monitoring, early stopping, the schedule.
+
+The whole state of a run is one object, :class:`TrainState`; anything that can be saved from it
+(a checkpoint) resumes to the same bits. Progress goes to observers; this module never prints.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import checks
+from ..data import LabelledData
+from ..errors import XentlabError
+from ..kernel import EpochKernel
+from ..model import Network, one_hot
+from .guard import DivergenceGuard, TrainingDiverged, run_checked
+from .state import SCHEDULE_FLOOR, EpochRecord, History, Observer, TrainConfig, TrainState
+
+
+def check_labelled(network: Network, X: Any, labels: Any, name: str) -> LabelledData:
+    """(X, labels) checked for ``network``: X a finite (n, inputs) array, converted to the
+    network's dtype, and n integer labels, each naming one of the output neurons."""
+    X = network.check_inputs(X, f"{name} X")
+    labels = np.asarray(labels)
+    if labels.shape != (X.shape[0],) or not np.issubdtype(labels.dtype, np.integer):
+        raise XentlabError(
+            f"{name} labels must be {X.shape[0]} integers (one per row of X); got "
+            f"shape {labels.shape}, dtype {labels.dtype}"
+        )
+    classes = network.sizes[-1]
+    if labels.min() < 0 or labels.max() >= classes:
+        raise XentlabError(
+            f"{name} labels must lie in 0..{classes - 1} for {classes} output neurons; "
+            f"got values from {labels.min()} to {labels.max()}"
+        )
+    return LabelledData(X, labels.astype(np.int64))
+
+
+def check_batch_size(config: TrainConfig, n: int) -> None:
+    if config.batch_size > n:
+        raise XentlabError(
+            f"batch_size must be at most the {n} training examples; got {config.batch_size}"
+        )
+
+
+def batches_per_epoch(n: int, batch_size: int) -> int:
+    return -(-n // batch_size)
+
+
+def evaluate(
+    network: Network,
+    data: LabelledData,
+    lmbda: float = 0.0,
+    n_train: int | None = None,
+    regularization: str = "l2",
+) -> tuple[float, float]:
+    """(cost, accuracy) of the network on data; the cost includes the regularisation term."""
+    Y = one_hot(data.labels, network.sizes[-1], np.dtype(np.float64))
+    cost = network.total_cost(data.X, Y, lmbda, n_train, regularization)
+    return cost, network.accuracy(data.X, data.labels)
+
+
+def fit(
+    state: TrainState,
+    training: LabelledData,
+    evaluation: LabelledData | None = None,
+    observers: Sequence[Observer] = (),
+    chunk: int = 100,
+    checkpoint: Callable[[TrainState], None] | None = None,
+    checkpoint_every: int | None = None,
+) -> TrainState:
+    """Run (or continue) the epochs of ``state`` on ``training``; returns the same state.
+
+    Mini-batches are applied ``chunk`` at a time (fewer at a checkpoint boundary); after each
+    chunk the weights are checked, observers hear of progress, and, every ``checkpoint_every``
+    mini-batches and at each epoch's end, ``checkpoint(state)`` is called.
+    """
+    cfg, net = state.config, state.network
+    n = training.X.shape[0]
+    check_batch_size(cfg, n)
+    if checkpoint_every is not None:
+        checks.int_at_least("checkpoint_every", checkpoint_every, 1)
+    kernel = EpochKernel(net.sizes, cfg.batch_size, net.dtype, net.cost)
+    Y_all = one_hot(training.labels, net.sizes[-1], net.dtype)
+    total = batches_per_epoch(n, cfg.batch_size)
+    guard = DivergenceGuard(state, training)
+    while not state.finished:
+        if state.order is None:
+            state.order = state.rng.permutation(n)
+        X, Y = training.X[state.order], Y_all[state.order]
+        started = time.perf_counter()
+        while state.batch < total:
+            stop = min(total, state.batch + chunk)
+            if checkpoint_every:
+                stop = min(stop, (state.batch // checkpoint_every + 1) * checkpoint_every)
+            run_checked(kernel, state, guard, X, Y, stop, n)
+            for observer in observers:
+                observer.on_batches(state, state.batch, total)
+            if checkpoint and checkpoint_every and state.batch % checkpoint_every == 0:
+                checkpoint(state)
+        record = _end_epoch(state, training, evaluation, time.perf_counter() - started)
+        for observer in observers:
+            observer.on_epoch(state, record)
+        if checkpoint:
+            checkpoint(state)
+    return state
+
+
+def _end_epoch(
+    state: TrainState, training: LabelledData, evaluation: LabelledData | None, seconds: float
+) -> EpochRecord:
+    """Monitor, then apply early stopping and the η schedule."""
+    cfg, net = state.config, state.network
+    n = training.X.shape[0]
+    with np.errstate(over="ignore", invalid="ignore"):  # a non-finite cost is reported below
+        train_cost, train_acc = evaluate(net, training, cfg.lmbda, n, cfg.regularization)
+        eval_cost = eval_acc = None
+        if evaluation is not None:
+            eval_cost, eval_acc = evaluate(net, evaluation, cfg.lmbda, n, cfg.regularization)
+    for cost in (train_cost, eval_cost):
+        if cost is not None and not np.isfinite(cost):
+            raise TrainingDiverged(
+                state.epoch + 1, None, state.eta, "the cost became NaN or infinite"
+            )
+    state.epoch += 1
+    state.batch = 0
+    state.order = None
+    record = EpochRecord(
+        state.epoch, state.eta, train_cost, train_acc, eval_cost, eval_acc, seconds
+    )
+    state.history.records.append(record)
+    if eval_acc is not None and (cfg.early_stop or cfg.schedule):
+        if eval_acc > state.best_accuracy:
+            state.best_accuracy = eval_acc
+            state.epochs_without_improvement = 0
+        else:
+            state.epochs_without_improvement += 1
+        if cfg.early_stop and state.epochs_without_improvement >= cfg.early_stop:
+            state.history.stop_reason = (
+                f"early stop: no better evaluation accuracy for {cfg.early_stop} epochs"
+            )
+        elif cfg.schedule and state.epochs_without_improvement >= cfg.schedule:
+            state.eta /= 2
+            state.epochs_without_improvement = 0
+            if state.eta <= cfg.eta / SCHEDULE_FLOOR:
+                state.history.stop_reason = f"schedule: eta fell to eta0/{SCHEDULE_FLOOR}"
+    return record
+
+
+def train(
+    network: Network,
+    X: Any,
+    labels: Any,
+    config: TrainConfig | None = None,
+    evaluation: tuple[Any, Any] | None = None,
+    observers: Sequence[Observer] = (),
+) -> History:
+    """Train ``network`` in place on (X, labels); returns the history of the run."""
+    config = config or TrainConfig()
+    training = check_labelled(network, X, labels, "training")
+    held_out = check_labelled(network, *evaluation, "evaluation") if evaluation else None
+    state = fit(TrainState.start(network, config), training, held_out, observers)
+    return state.history

@@ -1,0 +1,110 @@
+"""The state of a training run: its settings, what each epoch measured, and where it stands.
+
+Every field that a checkpoint stores declares what it allows (``checks.constrained``), and the
+checkpoint format reads and writes these dataclasses field by field from those declarations: a
+new setting, progress counter or per-epoch figure is one edit here, and is saved, restored and
+checked with no other change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .. import checks
+from ..model import REGULARIZATIONS, Network
+
+SCHEDULE_FLOOR = 128  # the schedule stops once η has fallen to η₀/128
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Settings of a run. ``early_stop=N``: stop after N epochs without a better evaluation
+    accuracy. ``schedule=N``: halve η after each N such epochs, stop once η ≤ η₀/128."""
+
+    epochs: int = checks.constrained(checks.Integer(1), default=30)
+    batch_size: int = checks.constrained(checks.Integer(1), default=10)
+    eta: float = checks.constrained(checks.Real(positive=True), default=0.5)
+    lmbda: float = checks.constrained(checks.Real(non_negative=True), default=0.0)
+    regularization: str = checks.constrained(REGULARIZATIONS, default="l2")
+    early_stop: int | None = checks.constrained(checks.Optional(checks.Integer(1)), default=None)
+    schedule: int | None = checks.constrained(checks.Optional(checks.Integer(1)), default=None)
+    seed: int = checks.constrained(checks.Integer(0), default=0)
+
+    def __post_init__(self) -> None:
+        checks.check_fields(self)
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """What was measured after one epoch (costs include the regularisation term)."""
+
+    epoch: int = checks.constrained(checks.Integer(1))
+    eta: float = checks.constrained(checks.Real())
+    training_cost: float = checks.constrained(checks.Real())
+    training_accuracy: float = checks.constrained(checks.Real())
+    evaluation_cost: float | None = checks.constrained(checks.Optional(checks.Real()))
+    evaluation_accuracy: float | None = checks.constrained(checks.Optional(checks.Real()))
+    seconds: float = checks.constrained(checks.Real())
+
+
+@dataclass
+class History:
+    """The records of the epochs run so far, and why the run stopped early (if it did)."""
+
+    records: list[EpochRecord] = field(default_factory=list)
+    stop_reason: str | None = checks.constrained(checks.Optional(checks.Text()), default=None)
+
+    def column(self, name: str) -> list[Any]:
+        """One field of every record, in epoch order."""
+        return [getattr(r, name) for r in self.records]
+
+    @property
+    def best_evaluation_accuracy(self) -> float | None:
+        """The best evaluation accuracy of any epoch, or None without evaluation data."""
+        accuracies = [a for a in self.column("evaluation_accuracy") if a is not None]
+        return max(accuracies) if accuracies else None
+
+
+@dataclass
+class TrainState:
+    """Everything a run needs to continue: resume from it and get the same bits.
+
+    The constrained fields are the run's progress, saved and checked as they are; the others
+    (network, settings, generator, shuffle, history) have their own parts of a checkpoint.
+    """
+
+    network: Network
+    config: TrainConfig
+    rng: np.random.Generator
+    eta: float = checks.constrained(checks.Real(positive=True))
+    epoch: int = checks.constrained(checks.Integer(0), default=0)  # epochs completed
+    batch: int = checks.constrained(checks.Integer(0), default=0)  # of this epoch, applied
+    order: NDArray[np.int64] | None = None  # the current epoch's shuffle, once drawn
+    best_accuracy: float = checks.constrained(checks.Real(), default=-1.0)
+    epochs_without_improvement: int = checks.constrained(checks.Integer(0), default=0)
+    # the divergence guard's cost at the start of the run
+    reference_cost: float | None = checks.constrained(
+        checks.Optional(checks.Real(non_negative=True)), default=None
+    )
+    history: History = field(default_factory=History)
+
+    @classmethod
+    def start(cls, network: Network, config: TrainConfig) -> TrainState:
+        """A new run: the seed's generator, η₀, nothing done yet."""
+        return cls(network, config, np.random.default_rng(config.seed), config.eta)
+
+    @property
+    def finished(self) -> bool:
+        return self.history.stop_reason is not None or self.epoch >= self.config.epochs
+
+
+class Observer(Protocol):
+    """Receives progress; may read the state but must not change it."""
+
+    def on_batches(self, state: TrainState, done: int, total: int) -> None: ...
+
+    def on_epoch(self, state: TrainState, record: EpochRecord) -> None: ...
