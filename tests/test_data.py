@@ -359,3 +359,18 @@ def test_pkl_object_dtype_is_refused(tmp_path):
     path.write_bytes(gzip.compress(pickle.dumps(np.array([1, None], dtype=object), protocol=2)))
     with pytest.raises(FormatError, match="not a plain numeric type"):
         data.read_mnist_pkl(path)
+
+
+def test_labelled_data_fingerprint_bits():
+    # Pinned digests: checkpoints store fingerprints, so the bits hashed must never change.
+    labels = np.arange(200) % 10
+    X = np.arange(600, dtype=np.float32).reshape(200, 3) / 7
+    assert data.LabelledData(X, labels).fingerprint() == (
+        "4c527054cbb74d490fb88dbb6fcac83e6274c2d10128d3b3c1e99fc8bd2ada2f"
+    )
+    X = np.arange(600, dtype=np.float64).reshape(20, 30) / 7
+    assert data.LabelledData(X, labels[:20]).fingerprint() == (
+        "c48f418dea2295937b894a5d82390e3790114a1a345a6f7b51858839772406a0"
+    )
+    same_values = data.LabelledData(X.reshape(30, 20), labels[:20])
+    assert same_values.fingerprint() != data.LabelledData(X, labels[:20]).fingerprint()

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..errors import FormatError, XentlabError
-from ..files import atomic_write
+from ..errors import FormatError
+from ..files import atomic_write, read_bytes_capped
 
 MAX_FILE_BYTES = 2**31  # a [784, 100000, ...] network in float64 is far below this
 
@@ -63,15 +63,7 @@ def write_json(path: str | os.PathLike[str], document: dict[str, Any]) -> None:
 def read_json(path: str | os.PathLike[str], kind: str) -> dict[str, Any]:
     """Parse a JSON object from ``path``, refusing files too large to be ours."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise FormatError(f"{path}: {size} bytes is too large for a {kind} file")
-        text = path.read_bytes()
-    except FileNotFoundError:
-        raise XentlabError(f"{kind} file not found: {path}") from None
-    except IsADirectoryError:
-        raise XentlabError(f"{kind} file is a directory: {path}") from None
+    text = read_bytes_capped(path, kind, MAX_FILE_BYTES)
     try:
         document = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:

@@ -1,0 +1,53 @@
+"""Data sets: MNIST and Fashion-MNIST (IDX files), the book's mnist.pkl.gz, the embedded digits.
+
+This package's face: every name other code uses is here, so ``from xentlab import data`` then
+``data.load_dataset(...)`` is all a caller needs. Each job has its own module:
+
+- ``labelled``: LabelledData (inputs as rows, integer labels) and Dataset (three of them)
+- ``idx``: reading IDX files
+- ``mnist_pkl``: the book's pickle, read without running code
+- ``sets``: the data sets xentlab knows, and loading one by name
+- ``location``: where data lives (argument, $XENTLAB_DATA, the per-user cache)
+- ``sources``: the mirrors and checksums of the data sets that can be downloaded
+- ``download``: downloading with checksums (``fetch``)
+
+Monkeypatching a name here changes what callers of ``data.NAME`` get, not what the module that
+defines it uses internally; patch that module's attribute for that. The dictionaries (CHECKSUMS,
+MIRRORS, IDX_FILES) are the very objects the modules use, so changing their items reaches them.
+"""
+
+from __future__ import annotations
+
+from .download import fetch, sha256_of_content, sha256_of_file
+from .idx import IDX_FILES, MAX_IDX_BYTES, read_idx
+from .labelled import Dataset, LabelledData
+from .location import cache_dir, find_file, resolve_data_dir
+from .mnist_pkl import PKL_BYTE_ORDERS, PKL_DTYPES, PKL_NAME, read_mnist_pkl
+from .sets import DATASETS, VALIDATION_SIZE, load_dataset, load_digits, load_idx_dataset
+from .sources import CHECKSUMS, FETCHABLE, MIRRORS
+
+__all__ = [
+    "CHECKSUMS",
+    "DATASETS",
+    "FETCHABLE",
+    "IDX_FILES",
+    "MAX_IDX_BYTES",
+    "MIRRORS",
+    "PKL_BYTE_ORDERS",
+    "PKL_DTYPES",
+    "PKL_NAME",
+    "VALIDATION_SIZE",
+    "Dataset",
+    "LabelledData",
+    "cache_dir",
+    "fetch",
+    "find_file",
+    "load_dataset",
+    "load_digits",
+    "load_idx_dataset",
+    "read_idx",
+    "read_mnist_pkl",
+    "resolve_data_dir",
+    "sha256_of_content",
+    "sha256_of_file",
+]
