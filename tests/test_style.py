@@ -1,4 +1,4 @@
-"""The code stays ruff-clean and ruff-formatted (ruff is in the test extra)."""
+"""The code stays ruff-clean, ruff-formatted and mypy-clean (both are in the test extra)."""
 
 from __future__ import annotations
 
@@ -19,4 +19,13 @@ def test_ruff(command):
     result = subprocess.run(
         [ruff, *command, "src", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True
     )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict():
+    mypy = shutil.which("mypy")
+    if mypy is None:
+        pytest.skip("mypy not installed")
+    # The settings (strict, the source folder) are in pyproject.toml.
+    result = subprocess.run([mypy], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

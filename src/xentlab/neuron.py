@@ -91,7 +91,7 @@ def _cost_and_gradient(p: NeuronProblem, w: F64, b: F64) -> tuple[F64, F64, F64]
     return cost, delta @ p.x / n, delta.mean(axis=-1)
 
 
-def output(w: ArrayLike, b: ArrayLike, x: ArrayLike) -> F64:
+def output(w: ArrayLike, b: ArrayLike, x: ArrayLike) -> NDArray[np.floating]:
     """a = σ(Σ_j w_j x_j + b) for each example (and each start, if several are given)."""
     p = _check(w, b, x, np.zeros(np.atleast_2d(np.asarray(x)).shape[0]), "cross-entropy")
     a = sigmoid(_z(p.w, p.b, p.x))
@@ -141,7 +141,7 @@ class Trajectory:
         return self.w.shape[0] - 1
 
     @property
-    def output(self) -> F64:
+    def output(self) -> NDArray[np.floating]:
         return sigmoid(np.einsum("tsd,nd->tsn", self.w, self.x) + self.b[..., None])
 
     def to_dict(self, start: int = 0) -> dict[str, Any]:

@@ -50,7 +50,7 @@ def slowdown_figure(runs: Sequence[SlowdownRun]) -> Figure:
     """Cost (top) and output a (bottom) against epoch: article's rates left, common rate right."""
     settings = ("article", "common")
     fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True)
-    styles = {}
+    styles: dict[tuple[float, float], str] = {}
     for run in runs:
         col = settings.index(run.setting)
         style = styles.setdefault((run.w0, run.b0), ("-", "--", ":")[len(styles) % 3])

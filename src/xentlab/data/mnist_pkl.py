@@ -11,7 +11,7 @@ import math
 import os
 import pickle
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -76,7 +76,7 @@ class _PickledArray:
         dt = dtype.dtype()
         if len(raw) != math.prod(shape) * dt.itemsize:
             raise FormatError(f"array data of {len(raw)} bytes does not fit shape {shape} {dt}")
-        order = "F" if fortran else "C"
+        order: Literal["C", "F"] = "F" if fortran else "C"
         self.array = np.frombuffer(raw, dt).reshape(shape, order=order).astype(dt.newbyteorder("="))
 
 

@@ -7,6 +7,7 @@ the error is largest.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,7 +53,9 @@ def first_epoch_below(values: np.ndarray, threshold: float) -> int | None:
     return int(hits[0]) if hits.size else None
 
 
-def _runs(trajectory: Trajectory, starts: tuple[tuple[float, float], ...], setting: str):
+def _runs(
+    trajectory: Trajectory, starts: tuple[tuple[float, float], ...], setting: str
+) -> Iterator[SlowdownRun]:
     a = trajectory.output[:, :, 0]
     for s, (w0, b0) in enumerate(starts):
         c = trajectory.cost[:, s]

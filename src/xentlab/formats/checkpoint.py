@@ -136,7 +136,7 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[TrainState, dict[str,
     return state, data
 
 
-def _generator(doc: dict[str, Any]) -> np.random.Generator:
+def _generator(doc: Any) -> np.random.Generator:
     """A PCG64 generator restored from its saved state (the only kind xentlab creates)."""
     if doc.get("bit_generator") != "PCG64":
         raise XentlabError(f"rng must be a PCG64 state; got {doc.get('bit_generator')!r}")
