@@ -1,0 +1,138 @@
+"""The run layer: what every front end calls. A run is described, prepared (everything checked
+before training), trained with observers, stopped on request from another thread at a mini-batch
+boundary, resumed to the same bits, and evaluated."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from xentlab import runs
+from xentlab.errors import XentlabError
+from xentlab.formats import load_checkpoint, load_network
+from xentlab.training import TrainConfig
+
+CONFIG = TrainConfig(epochs=3, batch_size=10, eta=0.5, lmbda=0.2, seed=2)
+
+
+def spec(tmp_path, **changes):
+    settings = {"dataset": "digits", "sizes": (64, 20, 10), "config": CONFIG}
+    return runs.RunSpec(**{**settings, **changes})
+
+
+def test_a_run_trains_saves_and_reports(tmp_path):
+    result = runs.prepare(spec(tmp_path, save=tmp_path / "net.json")).train()
+    assert not result.stopped and result.dataset == "digits"
+    assert len(result.history.records) == 3 and result.state.epoch == 3
+    network, meta = load_network(tmp_path / "net.json")
+    assert all(
+        np.array_equal(a, b) for a, b in zip(network.weights, result.network.weights, strict=True)
+    )
+    assert meta["test_accuracy"] == result.test_accuracy > 0.8
+    assert meta["config"]["lmbda"] == 0.2 and len(meta["history"]["records"]) == 3
+    # Evaluating the saved network on the test split of its training seed gives the same figure.
+    _, evaluation = runs.evaluate_saved(tmp_path / "net.json")
+    assert evaluation.split == "test" and evaluation.confusion.shape == (10, 10)
+    assert evaluation.accuracy == result.test_accuracy
+    assert evaluation.n == len(runs.prepare(spec(tmp_path)).dataset.test.X)
+
+
+class StopFromAnotherThread:
+    """Asks for a stop from a second thread once the run reaches mini-batch ``at`` of epoch 2,
+    and waits until that thread has done so: the way a web page's Stop button arrives."""
+
+    def __init__(self, stop, at):
+        self.stop, self.at = stop, at
+
+    def on_batches(self, state, done, total):
+        if state.epoch == 1 and done >= self.at and not self.stop.requested:
+            button = threading.Thread(target=self.stop.request)
+            button.start()
+            button.join()
+
+    def on_epoch(self, state, record):
+        pass
+
+
+def test_a_stop_request_saves_at_a_batch_boundary_and_resume_gives_the_same_bits(tmp_path):
+    reference = runs.prepare(spec(tmp_path)).train()
+    stop = runs.StopRequest()
+    run = runs.prepare(spec(tmp_path, checkpoint=tmp_path / "run.ckpt"))
+    stopped = run.train(observers=[StopFromAnotherThread(stop, 1)], stop=stop)
+    assert stopped.stopped and stopped.test_accuracy is None
+    assert stopped.checkpoint == tmp_path / "run.ckpt"
+    state, _ = load_checkpoint(tmp_path / "run.ckpt")
+    # Mini-batches go in chunks of 100; the stop takes effect at the end of the one it came in.
+    assert (state.epoch, state.batch) == (1, 100)
+    resumed = runs.prepare(runs.RunSpec(resume=tmp_path / "run.ckpt")).train()
+    assert not resumed.stopped and resumed.test_accuracy == reference.test_accuracy
+    for a, b in zip(resumed.network.weights, reference.network.weights, strict=True):
+        assert np.array_equal(a, b)
+    assert resumed.history.column("training_cost") == reference.history.column("training_cost")
+
+
+def test_a_stopped_run_without_a_checkpoint_goes_to_the_stop_checkpoint(tmp_path):
+    stop = runs.StopRequest()
+    stop.request()  # before the first chunk ends
+    run = runs.prepare(spec(tmp_path, stop_checkpoint=tmp_path / "stopped.ckpt"))
+    result = run.train(stop=stop)
+    assert result.stopped and result.checkpoint == tmp_path / "stopped.ckpt"
+    state, _ = load_checkpoint(tmp_path / "stopped.ckpt")
+    assert state.epoch == 0 and state.batch == 100  # the first chunk of 100 mini-batches
+    # With nowhere to save, a stop still ends the run, and says nothing was saved.
+    unsaved = runs.prepare(spec(tmp_path)).train(stop=stop)
+    assert unsaved.stopped and unsaved.checkpoint is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "needle"),
+    [
+        ({"checkpoint_every": 5}, "checkpoint_every needs a checkpoint path"),
+        ({"save": "/nonexistent-folder/net.json"}, "cannot write to /nonexistent-folder"),
+        ({"sizes": (64, 20, 3)}, "end with 10 outputs"),
+        ({"cost": "hinge"}, "cost must be one of"),
+        ({"init": "huge"}, "init must be one of"),
+        ({"dataset": "cifar"}, "dataset must be one of"),
+        ({"config": TrainConfig(batch_size=5000)}, "batch_size must be at most"),
+    ],
+)
+def test_prepare_refuses_bad_runs_before_anything_is_written(tmp_path, changes, needle):
+    with pytest.raises(XentlabError, match=needle):
+        runs.prepare(spec(tmp_path, checkpoint=None, **changes))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_resume_refuses_another_data_set_or_shape(tmp_path):
+    runs.prepare(spec(tmp_path, checkpoint=tmp_path / "run.ckpt")).train()
+    with pytest.raises(XentlabError, match="was made on 'digits', not 'mnist'"):
+        runs.prepare(runs.RunSpec(resume=tmp_path / "run.ckpt", dataset="mnist"))
+    with pytest.raises(XentlabError, match="holds a network with sizes 64,20,10, not 64,30,10"):
+        runs.prepare(runs.RunSpec(resume=tmp_path / "run.ckpt", sizes=(64, 30, 10)))
+    finished = runs.prepare(runs.RunSpec(resume=tmp_path / "run.ckpt"))
+    assert finished.resumed and finished.state.finished
+
+
+def test_evaluation_counts_and_refuses_labels_beyond_the_outputs(tmp_path):
+    run = runs.prepare(spec(tmp_path))
+    network, test = run.state.network, run.dataset.test
+    confusion = runs.confusion_matrix(network, test)
+    assert confusion.sum() == len(test.X)
+    assert np.array_equal(confusion.sum(axis=1), np.bincount(test.labels, minlength=10))
+    assert np.trace(confusion) / len(test.X) == network.accuracy(test.X, test.labels)
+    bad = type(test)(test.X, np.where(test.labels == 9, 12, test.labels))
+    with pytest.raises(XentlabError, match="the network has 10 outputs but the data labels"):
+        runs.confusion_matrix(network, bad)
+    runs.prepare(spec(tmp_path, save=tmp_path / "net.json")).train()
+    with pytest.raises(XentlabError, match="split must be one of train, validation, test"):
+        runs.evaluate_saved(tmp_path / "net.json", split="holdout")
+
+
+def test_file_kinds_follow_the_name():
+    assert [runs.file_kind(p) for p in ("a.json", "b.CKPT", "m.pkl.gz", "t10k-images.gz")] == [
+        "network",
+        "checkpoint",
+        "pkl",
+        "idx",
+    ]
