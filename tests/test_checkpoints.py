@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
 import pytest
 
-from xentlab.errors import FormatError
+from xentlab import checks
+from xentlab.errors import FormatError, XentlabError
 from xentlab.formats import CHECKPOINT_VERSION, load_checkpoint, save_checkpoint
 from xentlab.model import Network
-from xentlab.training import TrainConfig, TrainState, check_labelled, fit
+from xentlab.training import EpochRecord, TrainConfig, TrainState, check_labelled, fit
 
 
 def setup(seed=0, n=157):
@@ -136,3 +138,34 @@ def test_order_must_be_a_permutation(tmp_path):
     path.write_text(json.dumps(document))
     with pytest.raises(FormatError, match="not a permutation"):
         load_checkpoint(path)
+
+
+def test_the_checkpoint_stores_every_declared_field():
+    from xentlab.formats import checkpoint_document
+    from xentlab.formats.checkpoint import declared_fields
+
+    state, data, held = setup()
+    fit(state, data, held)
+    document = checkpoint_document(state, {"n": len(data.X)})
+    assert set(document["progress"]) == set(declared_fields(TrainState))
+    assert {"eta", "epoch", "batch", "reference_cost"} <= set(document["progress"])
+    assert set(document["config"]) == {f.name for f in dataclasses.fields(TrainConfig)}
+    assert set(document["history"]["records"][0]) == set(declared_fields(EpochRecord))
+
+
+def test_a_field_added_to_a_state_dataclass_needs_no_edit_in_the_format():
+    from xentlab.formats.checkpoint import fields_document, fields_from_document
+
+    @dataclasses.dataclass(frozen=True)
+    class Config:
+        epochs: int = checks.constrained(checks.Integer(1), default=30)
+        warmup: int = checks.constrained(checks.Integer(0), default=0)  # the new field
+
+    assert fields_document(Config(5, 2)) == {"epochs": 5, "warmup": 2}
+    assert fields_from_document(Config, {"epochs": 5, "warmup": 2}, "config") == Config(5, 2)
+    # An older file, written before the field existed, takes its default.
+    assert fields_from_document(Config, {"epochs": 5}, "config") == Config(5, 0)
+    with pytest.raises(XentlabError, match="config warmup must be an integer >= 0"):
+        fields_from_document(Config, {"epochs": 5, "warmup": -1}, "config")
+    with pytest.raises(XentlabError, match="config has unknown field"):
+        fields_from_document(Config, {"epochs": 5, "bogus": 1}, "config")
