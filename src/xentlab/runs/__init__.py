@@ -3,11 +3,11 @@
 ``training_run``: describe a run (RunSpec), prepare it (Run), train it (RunResult).
 ``stopping``: StopRequest, the flag a front end sets to end a run at a mini-batch boundary.
 ``evaluation``: a saved network's accuracy and confusion matrix on a split.
-``files``: which reader a user's file needs.
+``file_kinds``: which reader a user's file needs.
 """
 
 from .evaluation import SPLITS, Evaluation, confusion_matrix, evaluate_saved
-from .files import FILE_KINDS, file_kind
+from .file_kinds import FILE_KINDS, file_kind
 from .stopping import RunStopped, StopRequest
 from .training_run import DEFAULT_DATASET, Run, RunResult, RunSpec, prepare
 
