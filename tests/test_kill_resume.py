@@ -43,15 +43,24 @@ def start(*args, cwd, stderr=subprocess.DEVNULL):
     )
 
 
-def wait_for(path, process, timeout=60.0):
-    """Wait until path exists (the run is past start-up); False if the run ended first."""
+def stamp(path):
+    """The file's modification time in ns, or None if it does not exist."""
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+
+
+def wait_for(path, process, timeout=60.0, before=None):
+    """Wait until path exists and has been rewritten since ``before`` (its stamp when the
+    process started): the run is past start-up and training. False if the run ended first."""
     deadline = time.monotonic() + timeout
-    while not path.exists():
+    while stamp(path) in (None, before):
         if process.poll() is not None:
             return False
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{path} never appeared")
-        time.sleep(0.01)
+            raise TimeoutError(f"{path} was never written")
+        time.sleep(0.005)
     return True
 
 
@@ -83,8 +92,11 @@ def test_sigkill_at_random_moments_then_resume_is_bit_identical(tmp_path, refere
     killed_at = []
     args = [*RUN, "--checkpoint", "run.ckpt", "--checkpoint-every", "7", "--save", "out.json"]
     for _ in range(KILL_TRIALS):
+        before = stamp(ckpt)
         process = start(*args, cwd=tmp_path)
-        if wait_for(ckpt, process):
+        # A resumed run is killed only once it has written a checkpoint of its own, so every
+        # kill falls in training, not in the start-up of the process.
+        if wait_for(ckpt, process, before=before):
             time.sleep(rng.uniform(0.0, 0.4))
         process.send_signal(signal.SIGKILL)
         process.wait()
@@ -97,6 +109,7 @@ def test_sigkill_at_random_moments_then_resume_is_bit_identical(tmp_path, refere
     )
     assert final.returncode == 0, final.stderr
     assert len(killed_at) == KILL_TRIALS
+    assert killed_at == sorted(set(killed_at)), killed_at  # each kill came after new progress
     assert any(batch > 0 for _, batch in killed_at), killed_at  # some kills came mid-epoch
     assert same_bits(tmp_path / "out.json", reference)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json", "run.ckpt"]  # no temp files
