@@ -1,6 +1,6 @@
 """Regenerate the bad-input corpus: ``python tests/corpus/make_corpus.py``.
 
-Writes malformed files into tests/corpus/files/ and the list of cases into cases.json. Each
+Writes malformed files into tests/corpus/files/ and the list of cases into cases/base.json. Each
 case is a command line (``{files}`` stands for the files directory, ``{mnist}`` for a valid
 small MNIST directory the test builds, with one file replaced by the case's ``replace``) and
 the words its one-line error must contain.
@@ -421,7 +421,7 @@ def main() -> None:
         ("arg-unknown-command", ["frobnicate"], "invalid choice"),
     ]:
         case(name, args, needle)
-    (HERE / "cases.json").write_text(json.dumps(cases, indent=1) + "\n")
+    (HERE / "cases" / "base.json").write_text(json.dumps(cases, indent=1) + "\n")
     print(f"{len(cases)} cases, {len(list(FILES.iterdir()))} files in {FILES}")
 
 
