@@ -90,7 +90,7 @@ def test_a_stopped_run_without_a_checkpoint_goes_to_the_stop_checkpoint(tmp_path
     ("changes", "needle"),
     [
         ({"checkpoint_every": 5}, "checkpoint_every needs a checkpoint path"),
-        ({"save": "/nonexistent-folder/net.json"}, "cannot write to /nonexistent-folder"),
+        ({"save": "/nonexistent-folder/net.json"}, "directory /nonexistent-folder does not exist"),
         ({"sizes": (64, 20, 3)}, "end with 10 outputs"),
         ({"cost": "hinge"}, "cost must be one of"),
         ({"init": "huge"}, "init must be one of"),

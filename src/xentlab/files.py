@@ -1,6 +1,9 @@
 """Files, both ways: atomic writes and bounded reads.
 
-Writing: a crash never leaves a file half-written (temporary file, fsync, rename).
+Writing: every output target is checked before any work (:func:`check_output_target`); a crash
+never leaves a file half-written (temporary file, fsync, rename); a device, FIFO, socket or
+directory is never replaced; each writer has its own temporary file and removes no file but
+its own and those of writers that are gone.
 Reading: a missing file or a directory is an :class:`XentlabError` naming the kind of file and
 the path; a read never takes more bytes than its caller allows, however large the file or the
 size its header claims; a gzip file is read through its content, and damage to it is a
@@ -13,9 +16,9 @@ import contextlib
 import glob
 import gzip
 import os
-import tempfile
+import stat
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -27,29 +30,57 @@ PIECE = 1 << 20  # bounded reads go in 1 MiB pieces
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
+def atomic_write(
+    path: str | os.PathLike[str], mode: str = "w", *, kind: str = "output", **kwargs: Any
+) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success it replaces ``path`` in one rename.
 
-    If the block raises, the temporary file is removed and ``path`` is left as it was. A writer
-    killed outright (SIGKILL, power cut) cannot clean up: its temporary file is removed by the
-    next write to the same path.
+    ``path`` goes through :func:`check_output_target` first (a device, FIFO or directory is
+    never replaced), and where it is a symbolic link, the file it leads to is replaced and the
+    link kept. If the block raises, the temporary file is removed and ``path`` is left as it
+    was. Each writer has a temporary file of its own (see :func:`temporary_owner`), so writers
+    of the same path never disturb each other: the last rename wins, and the file is always one
+    writer's complete content. A writer killed outright (SIGKILL, power cut) cannot clean up:
+    its temporary file is removed by the next write to the same path on the same host, once
+    no process has the writer's id.
     """
-    target = Path(path)
-    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
-        with contextlib.suppress(OSError):
-            stale.unlink()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    target = Path(check_output_target(path, kind))
+    _remove_stale_temporaries(target)
+    fd, tmp = _create_temporary(target)
     try:
-        os.chmod(tmp, _mode_for(target))  # mkstemp makes 0600; a user's file gets the usual mode
+        os.fchmod(fd, _mode_for(target))  # made 0600; a user's file gets the usual mode
         with os.fdopen(fd, mode, **kwargs) as handle:
+            fd = -1  # the handle owns it now
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        _refuse_special(target, kind)  # once more: nothing may have taken its place meanwhile
         os.replace(tmp, target)
     except BaseException:
+        if fd >= 0:
+            os.close(fd)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    finally:
+        IN_FLIGHT.discard(tmp)
+    _sync_directory(target.parent)
+
+
+def _create_temporary(target: Path) -> tuple[int, str]:
+    """Create this writer's temporary file beside ``target`` (exclusively: never an existing
+    file or link) and note it as in flight; its descriptor and path."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    for _ in range(100):
+        tmp = str(target.parent / temporary_name(target.name, os.getpid(), os.urandom(4).hex()))
+        IN_FLIGHT.add(tmp)  # before it exists: another thread's clean-up must never see it stale
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except BaseException as exc:
+            IN_FLIGHT.discard(tmp)
+            if not isinstance(exc, FileExistsError):
+                raise
+    raise FileExistsError(f"no free temporary file name beside {target}")
 
 
 def _mode_for(target: Path) -> int:
@@ -62,11 +93,186 @@ def _mode_for(target: Path) -> int:
         return 0o666 & ~umask
 
 
-def check_writable(path: str | os.PathLike[str]) -> None:
-    """Fail before hours of work, not after, if a result can't be written to ``path``."""
+def _sync_directory(directory: Path) -> None:
+    """fsync a directory so that a rename in it survives a power cut (where the system can)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# --- output targets ---------------------------------------------------------------------------
+
+# A temporary file is named .{name}.xentlab-{pid}-{host}-{token}.tmp: xentlab's, written by
+# process {pid} on the host whose name hashes to {host}, unique by {token} (8 random hex digits).
+TEMP_TAG = ".xentlab-"
+HOST_TAG = f"{zlib.crc32(os.uname().nodename.encode()):08x}"
+TEMP_EXTRA = len(f".{TEMP_TAG}{'9' * 10}-{HOST_TAG}-{'f' * 8}.tmp")  # bytes a name gains
+IN_FLIGHT: set[str] = set()  # this process's temporary files being written now
+FALLBACK_NAME_MAX, FALLBACK_PATH_MAX = 255, 4096
+SPECIAL_FILES = (
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+    (stat.S_ISFIFO, "FIFO (named pipe)"),
+    (stat.S_ISSOCK, "socket"),
+)
+
+
+def check_output_target(path: str | os.PathLike[str], kind: str) -> str:
+    """Fail before any work, not after it, if a ``kind`` file ("network", "checkpoint",
+    "figure") cannot be written at ``path``, or writing it would destroy what it should not.
+
+    Refused, each with an XentlabError naming the file and the reason: an empty path or one
+    that names a directory; a path or a file name too long for the file system (the name with
+    room for the temporary file beside it); a parent that is missing, not a directory or not
+    writable; an existing directory, device, FIFO or socket (or a link to one), which xentlab
+    never replaces with a regular file; an existing file that is read-only. Returns the path to
+    write: ``path``, or the file its symbolic links lead to.
+    """
+    text = os.fspath(path)
+    where = f"cannot write {kind} file {_shown(text)}"
+    if not text:
+        raise XentlabError(f"cannot write {kind} file: its path is empty; give a file name")
+    if "\0" in text:
+        raise XentlabError(f"{where}: a path cannot contain a NUL character")
+    if text.endswith(os.sep) or os.path.basename(text) in (".", ".."):
+        raise XentlabError(f"{where}: that names a directory; give a file name")
+    size, path_max = len(os.fsencode(text)), _limit(text, "PC_PATH_MAX", FALLBACK_PATH_MAX)
+    if size >= path_max:
+        raise XentlabError(f"{where}: the path is {size} bytes long; at most {path_max - 1} fit")
+    _check_name(where, text)
+    _refuse_special(text, kind)  # through its links: a link to /dev/null is refused too
+    real = os.path.realpath(text)
+    if os.path.basename(real) != os.path.basename(text):
+        _check_name(where, real)  # a link may lead to a longer name
+    parent = os.path.dirname(real)
+    shown = (os.path.dirname(text) or ".") if real == os.path.abspath(text) else parent
+    try:
+        is_directory = stat.S_ISDIR(os.stat(parent).st_mode)
+    except FileNotFoundError:
+        raise XentlabError(f"{where}: directory {_shown(shown)} does not exist") from None
+    except NotADirectoryError:  # a component of it is a file
+        is_directory = False
+    except OSError as exc:
+        raise XentlabError(f"{where}: {_shown(shown)}: {exc.strerror}") from None
+    if not is_directory:
+        raise XentlabError(f"{where}: {_shown(shown)} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise XentlabError(f"{where}: directory {_shown(shown)} is not writable")
+    return real
+
+
+def check_distinct_targets(targets: Iterable[tuple[str | os.PathLike[str] | None, str]]) -> None:
+    """The outputs of one piece of work, as (path or None, kind) pairs, must be different files
+    (after symbolic links): else the later write would replace the earlier."""
+    seen: dict[str, str] = {}
+    for path, kind in targets:
+        if path is None:
+            continue
+        real = os.path.realpath(path)
+        if real in seen:
+            raise XentlabError(
+                f"the {seen[real]} file and the {kind} file are both {_shown(os.fspath(path))}; "
+                "give them different names"
+            )
+        seen[real] = kind
+
+
+def _check_name(where: str, path: str) -> None:
+    """The file name of ``path`` and that of its temporary file must fit the file system."""
+    size = len(os.fsencode(os.path.basename(path)))
+    name_max = _limit(path, "PC_NAME_MAX", FALLBACK_NAME_MAX)
+    if size + TEMP_EXTRA > name_max:
+        raise XentlabError(
+            f"{where}: its name is {size} bytes long; at most {name_max - TEMP_EXTRA} fit here "
+            f"({name_max} less {TEMP_EXTRA} for the temporary file written beside it)"
+        )
+
+
+def _refuse_special(path: str | os.PathLike[str], kind: str) -> None:
+    """Refuse a target that exists (after its links) and is not a regular file we may write."""
+    where = f"cannot write {kind} file {_shown(os.fspath(path))}"
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return  # nothing there yet (or a parent problem, named by the caller)
+    except OSError as exc:
+        raise XentlabError(f"{where}: {exc.strerror}") from None
+    if stat.S_ISDIR(mode):
+        raise XentlabError(f"{where}: it is a directory")
+    for test, name in SPECIAL_FILES:
+        if test(mode):
+            raise XentlabError(
+                f"{where}: it is a {name}, not a regular file; xentlab replaces only regular files"
+            )
+    if not stat.S_ISREG(mode):
+        raise XentlabError(f"{where}: it is not a regular file")
+    if not os.access(path, os.W_OK):
+        raise XentlabError(f"{where}: it is read-only; make it writable to replace it")
+
+
+def _limit(path: str, name: str, fallback: int) -> int:
+    """os.pathconf's ``name`` for the nearest existing directory at or above ``path``."""
     directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory) or not os.access(directory, os.W_OK):
-        raise XentlabError(f"cannot write to {path}: {directory} is not a writable directory")
+    while True:
+        try:
+            value = os.pathconf(directory, name)
+            return value if value > 0 else fallback
+        except OSError:
+            if directory == os.path.dirname(directory):
+                return fallback
+            directory = os.path.dirname(directory)
+
+
+def _shown(text: str) -> str:
+    """A path as a message shows it: whole, or its two ends when it is very long."""
+    return text if len(text) <= 120 else f"{text[:60]}...{text[-40:]}"
+
+
+def temporary_name(target_name: str, pid: int, token: str) -> str:
+    """The name of the temporary file that process ``pid`` writes for ``target_name``."""
+    return f".{target_name}{TEMP_TAG}{pid}-{HOST_TAG}-{token}.tmp"
+
+
+def temporary_owner(name: str, target_name: str) -> int | None:
+    """The id of the process that wrote ``name``, if it is one of xentlab's temporary files
+    for ``target_name`` made on this host; else None."""
+    prefix = f".{target_name}{TEMP_TAG}"
+    if not (name.startswith(prefix) and name.endswith(".tmp")):
+        return None
+    pid, host, token = ([*name[len(prefix) : -len(".tmp")].split("-", 2), "", ""])[:3]
+    hexadecimal = len(token) == 8 and all(c in "0123456789abcdef" for c in token)
+    if not (pid.isascii() and pid.isdigit() and host == HOST_TAG and hexadecimal):
+        return None
+    return int(pid)
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Remove temporary files for ``target`` that are provably xentlab's (by name, made on this
+    host, regular files of this user) and whose writer is gone: no process has its id, or it is
+    this process and the file is none of those it is writing now (an earlier process had the
+    same id)."""
+    for candidate in target.parent.glob(f".{glob.escape(target.name)}{TEMP_TAG}*.tmp"):
+        pid = temporary_owner(candidate.name, target.name)
+        if pid is None or str(candidate) in IN_FLIGHT or (pid != os.getpid() and _alive(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            info = candidate.lstat()
+            if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid():
+                candidate.unlink()
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id exists (one we may not signal exists too)."""
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        return True
+    except (ProcessLookupError, OverflowError, ValueError):  # none, or an id none can have
+        return False
+    return True
 
 
 # --- bounded reads ---------------------------------------------------------------------------

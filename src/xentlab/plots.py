@@ -22,7 +22,7 @@ COST_COLOURS = {"quadratic": "tab:red", "cross-entropy": "tab:blue", "log-likeli
 def save(fig: Figure, path: str | os.PathLike[str]) -> None:
     """Write ``fig`` as PNG to ``path`` atomically and release it."""
     try:
-        with atomic_write(path, "wb") as handle:
+        with atomic_write(path, "wb", kind="figure") as handle:
             fig.savefig(handle, format="png", dpi=120, bbox_inches="tight")
     finally:
         plt.close(fig)

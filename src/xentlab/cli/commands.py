@@ -15,7 +15,7 @@ from rich.console import Console
 from .. import data, formats, neuron, runs
 from ..errors import XentlabError
 from ..experiments import slowdown as slowdown_experiment
-from ..files import check_writable
+from ..files import check_output_target
 from ..training import TrainConfig
 from . import render
 
@@ -25,10 +25,12 @@ INTERRUPT_CHECKPOINT = "interrupted.ckpt"  # where Ctrl-C saves a run that has n
 
 
 def run_neuron(args: argparse.Namespace, out: Console) -> int:
+    if args.plot is not None:
+        check_output_target(args.plot, "figure")
     trajectory = neuron.train(
         args.w, args.b, args.x, args.y, cost=args.cost, eta=args.eta, epochs=args.epochs
     )
-    if args.plot:
+    if args.plot is not None:
         from ..plots import save, trajectory_figure
 
         save(trajectory_figure(trajectory), args.plot)
@@ -36,7 +38,7 @@ def run_neuron(args: argparse.Namespace, out: Console) -> int:
         print(json.dumps(trajectory.to_dict()))
         return EXIT_OK
     out.print(render.trajectory_table(trajectory, args.x, args.y))
-    if args.plot:
+    if args.plot is not None:
         out.print(f"figure written to {args.plot}")
     return EXIT_OK
 
@@ -44,6 +46,7 @@ def run_neuron(args: argparse.Namespace, out: Console) -> int:
 def run_slowdown(args: argparse.Namespace, out: Console) -> int:
     from ..plots import save, slowdown_figure
 
+    check_output_target(args.out, "figure")
     results = slowdown_experiment(epochs=args.epochs, common_eta=args.common_eta)
     save(slowdown_figure(results), args.out)
     for table in render.slowdown_tables(results, args.epochs):
@@ -102,11 +105,11 @@ def sigint_requests_stop(stop: runs.StopRequest) -> Iterator[None]:
 
 
 def run_train(args: argparse.Namespace, out: Console) -> int:
+    if args.plot is not None:
+        check_output_target(args.plot, "figure")
     run = runs.prepare(run_spec(args))
     if run.resumed and run.state.finished:
         out.print(f"{args.resume} holds a finished run: nothing left to train")
-    if args.plot:
-        check_writable(args.plot)
     out.print(render.run_header(run))
     stop = runs.StopRequest()
     with sigint_requests_stop(stop), render.EpochProgress(out, run.state.config.epochs) as bar:
@@ -115,7 +118,7 @@ def run_train(args: argparse.Namespace, out: Console) -> int:
         print(render.stopped_message(result), file=sys.stderr)
         return EXIT_INTERRUPTED
     out.print(render.run_summary(result))
-    if args.plot:
+    if args.plot is not None:
         from ..plots import history_figure, save
 
         network, config = result.network, result.state.config

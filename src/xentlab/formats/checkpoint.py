@@ -95,7 +95,7 @@ def checkpoint_document(state: TrainState, data: dict[str, Any]) -> dict[str, An
 
 def save_checkpoint(state: TrainState, path: str | os.PathLike[str], data: dict[str, Any]) -> None:
     """Write the whole training state atomically (temporary file, fsync, rename)."""
-    write_json(path, checkpoint_document(state, data))
+    write_json(path, checkpoint_document(state, data), "checkpoint")
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> tuple[TrainState, dict[str, Any]]:

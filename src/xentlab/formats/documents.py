@@ -54,9 +54,12 @@ def decode_array(
     return array
 
 
-def write_json(path: str | os.PathLike[str], document: dict[str, Any]) -> None:
-    """Write a JSON document atomically (a crash leaves the old file or the new, never half)."""
-    with atomic_write(path, "w", encoding="utf-8") as handle:
+def write_json(
+    path: str | os.PathLike[str], document: dict[str, Any], kind: str = "output"
+) -> None:
+    """Write a JSON document atomically (a crash leaves the old file or the new, never half) to
+    ``path``, a ``kind`` file (see files.check_output_target)."""
+    with atomic_write(path, "w", kind=kind, encoding="utf-8") as handle:
         json.dump(document, handle, allow_nan=False, separators=(",", ":"))
 
 

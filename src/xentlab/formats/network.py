@@ -77,7 +77,7 @@ def save_network(
     network: Network, path: str | os.PathLike[str], meta: dict[str, Any] | None = None
 ) -> None:
     """Write ``network`` (and JSON-ready ``meta``) to ``path`` atomically."""
-    write_json(path, network_document(network, meta))
+    write_json(path, network_document(network, meta), "network")
 
 
 def load_network(path: str | os.PathLike[str]) -> tuple[Network, dict[str, Any]]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..data import Dataset, LabelledData, load_dataset
 from ..errors import XentlabError
-from ..files import check_writable
+from ..files import check_distinct_targets, check_output_target
 from ..formats import history_document, load_checkpoint, save_checkpoint, save_network
 from ..formats.checkpoint import fields_document
 from ..model import Network, check_sizes
@@ -100,7 +100,7 @@ class Run:
 
     @property
     def checkpoint_path(self) -> str | os.PathLike[str] | None:
-        return self.spec.checkpoint or self.spec.resume
+        return _checkpoint_path(self.spec)
 
     def train(
         self, observers: Sequence[Observer] = (), stop: StopRequest | None = None
@@ -114,13 +114,13 @@ class Run:
                 self.training,
                 self.validation,
                 observers=[*observers, *([stop] if stop else [])],
-                checkpoint=self.save_checkpoint if path else None,
+                checkpoint=self.save_checkpoint if path is not None else None,
                 checkpoint_every=self.spec.checkpoint_every,
             )
         except RunStopped:
-            path = path or self.spec.stop_checkpoint
-            if path:
-                check_writable(path)
+            path = path if path is not None else self.spec.stop_checkpoint
+            if path is not None:
+                check_output_target(path, "checkpoint")
                 save_checkpoint(state, path, self.data_info)
             return RunResult(state, self.data_info["dataset"], True, None, path, None)
         except TrainingDiverged as exc:
@@ -129,7 +129,7 @@ class Run:
             raise
         test = check_labelled(state.network, self.dataset.test.X, self.dataset.test.labels, "test")
         test_accuracy = state.network.accuracy(test.X, test.labels)
-        if self.spec.save:
+        if self.spec.save is not None:
             meta = {
                 "dataset": self.data_info["dataset"],
                 "config": fields_document(state.config),
@@ -150,7 +150,12 @@ class Run:
 
 def prepare(spec: RunSpec) -> Run:
     """Load the data, build the network (or restore the checkpoint) and check everything a run
-    needs before it starts, output paths included: a bad setting fails now, not after hours."""
+    needs before it starts, output paths first: a bad setting fails now, not after hours."""
+    outputs = ((spec.save, "network"), (_checkpoint_path(spec), "checkpoint"))
+    for path, kind in outputs:
+        if path is not None:
+            check_output_target(path, kind)
+    check_distinct_targets(outputs)
     state, dataset, info = _resumed(spec) if spec.resume else _new(spec)
     network, config = state.network, state.config
     training = check_labelled(network, dataset.train.X, dataset.train.labels, "training")
@@ -165,12 +170,14 @@ def prepare(spec: RunSpec) -> Run:
         )
     info = {**info, "n": len(training.X), "fingerprint": fingerprint}
     run = Run(spec, state, dataset, training, validation, info)
-    for path in (spec.save, run.checkpoint_path):
-        if path:
-            check_writable(path)
     if spec.checkpoint_every is not None and not run.checkpoint_path:
         raise XentlabError("checkpoint_every needs a checkpoint path (checkpoint or resume)")
     return run
+
+
+def _checkpoint_path(spec: RunSpec) -> str | os.PathLike[str] | None:
+    """Where the run's checkpoint goes: ``checkpoint``, else the ``resume`` path, else none."""
+    return spec.checkpoint if spec.checkpoint is not None else spec.resume
 
 
 def _new(spec: RunSpec) -> tuple[TrainState, Dataset, dict[str, Any]]:
