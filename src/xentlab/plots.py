@@ -1,4 +1,5 @@
-"""Figures drawn from result objects (never computed here), written atomically as PNG."""
+"""Figures drawn from result objects (never computed here), written atomically in the format
+their file's extension names: PNG, SVG or PDF."""
 
 from __future__ import annotations
 
@@ -11,19 +12,36 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 from matplotlib.figure import Figure  # noqa: E402
 
+from .checks import OneOf  # noqa: E402
 from .experiments import SlowdownRun  # noqa: E402
-from .files import atomic_write  # noqa: E402
+from .files import atomic_write, check_output_target  # noqa: E402
 from .neuron import Trajectory  # noqa: E402
 from .training import History  # noqa: E402
 
 COST_COLOURS = {"quadratic": "tab:red", "cross-entropy": "tab:blue", "log-likelihood": "tab:green"}
+FIGURE_FORMATS = OneOf(("png", "svg", "pdf"))  # a figure's extension names its format
+
+
+def figure_format(path: str | os.PathLike[str]) -> str:
+    """The format of the figure file ``path``, from its extension (case ignored): one of
+    FIGURE_FORMATS, or an XentlabError naming the file and the formats allowed."""
+    extension = os.path.splitext(os.fspath(path))[1].lower().removeprefix(".")
+    return FIGURE_FORMATS.check(f"figure file {os.fspath(path)}: the extension", extension)
+
+
+def check_figure_target(path: str | os.PathLike[str]) -> str:
+    """Fail before computing a figure that could not be written to ``path``: the target (see
+    files.check_output_target), then its extension. Returns the format."""
+    check_output_target(path, "figure")
+    return figure_format(path)
 
 
 def save(fig: Figure, path: str | os.PathLike[str]) -> None:
-    """Write ``fig`` as PNG to ``path`` atomically and release it."""
+    """Write ``fig`` to ``path`` atomically, in the format its extension names, and release it."""
     try:
+        fmt = figure_format(path)
         with atomic_write(path, "wb", kind="figure") as handle:
-            fig.savefig(handle, format="png", dpi=120, bbox_inches="tight")
+            fig.savefig(handle, format=fmt, dpi=120, bbox_inches="tight")
     finally:
         plt.close(fig)
 

@@ -15,7 +15,6 @@ from rich.console import Console
 from .. import data, formats, neuron, runs
 from ..errors import XentlabError
 from ..experiments import slowdown as slowdown_experiment
-from ..files import check_output_target
 from ..training import TrainConfig
 from . import render
 
@@ -26,7 +25,9 @@ INTERRUPT_CHECKPOINT = "interrupted.ckpt"  # where Ctrl-C saves a run that has n
 
 def run_neuron(args: argparse.Namespace, out: Console) -> int:
     if args.plot is not None:
-        check_output_target(args.plot, "figure")
+        from ..plots import check_figure_target
+
+        check_figure_target(args.plot)
     trajectory = neuron.train(
         args.w, args.b, args.x, args.y, cost=args.cost, eta=args.eta, epochs=args.epochs
     )
@@ -44,9 +45,9 @@ def run_neuron(args: argparse.Namespace, out: Console) -> int:
 
 
 def run_slowdown(args: argparse.Namespace, out: Console) -> int:
-    from ..plots import save, slowdown_figure
+    from ..plots import check_figure_target, save, slowdown_figure
 
-    check_output_target(args.out, "figure")
+    check_figure_target(args.out)
     results = slowdown_experiment(epochs=args.epochs, common_eta=args.common_eta)
     save(slowdown_figure(results), args.out)
     for table in render.slowdown_tables(results, args.epochs):
@@ -106,7 +107,9 @@ def sigint_requests_stop(stop: runs.StopRequest) -> Iterator[None]:
 
 def run_train(args: argparse.Namespace, out: Console) -> int:
     if args.plot is not None:
-        check_output_target(args.plot, "figure")
+        from ..plots import check_figure_target
+
+        check_figure_target(args.plot)
     run = runs.prepare(run_spec(args))
     if run.resumed and run.state.finished:
         out.print(f"{args.resume} holds a finished run: nothing left to train")

@@ -55,7 +55,7 @@ def _add_neuron(subcommands: Subcommands) -> None:
     p.add_argument("--y", type=float, default=0.0, help="the target in [0, 1] (default 0.0)")
     p.add_argument("--eta", type=float, default=0.005, help="learning rate η > 0 (default 0.005)")
     p.add_argument("--epochs", type=int, default=300, help="epochs ≥ 1 (default 300)")
-    p.add_argument("--plot", metavar="PNG", help="write the cost-against-epoch figure here")
+    p.add_argument("--plot", metavar="FILE", help="write the cost figure here: .png, .svg, .pdf")
     p.add_argument("--json", action="store_true", help="print the whole trajectory as JSON")
     p.set_defaults(run=commands.run_neuron)
 
@@ -72,7 +72,7 @@ def _add_slowdown(subcommands: Subcommands) -> None:
     p.add_argument(
         "--common-eta", type=float, default=0.15, help="the rate used for both costs (default 0.15)"
     )
-    p.add_argument("--out", default="slowdown.png", help="figure path (default slowdown.png)")
+    p.add_argument("--out", default="slowdown.png", help="figure: .png/.svg/.pdf (slowdown.png)")
     p.set_defaults(run=commands.run_slowdown)
 
 
@@ -110,7 +110,7 @@ def _add_train(subcommands: Subcommands) -> None:
         help="halve η after N epochs without a better validation accuracy; stop at η₀/128",
     )
     p.add_argument("--save", metavar="JSON", help="write the trained network here")
-    p.add_argument("--plot", metavar="PNG", help="write the learning curves (cost, accuracy) here")
+    p.add_argument("--plot", metavar="FILE", help="the learning curves figure: .png, .svg, .pdf")
     p.add_argument(
         "--checkpoint", metavar="PATH", help="write the training state here after every epoch"
     )

@@ -1,0 +1,89 @@
+"""Figures are written in the format their file's extension names (PNG, SVG, PDF); any other
+extension, and any target that cannot be written, is refused before anything is computed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from xentlab import neuron
+from xentlab.cli import main
+from xentlab.errors import XentlabError
+from xentlab.plots import (
+    FIGURE_FORMATS,
+    check_figure_target,
+    figure_format,
+    save,
+    trajectory_figure,
+)
+
+MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "svg": b"<?xml", "pdf": b"%PDF-"}
+
+
+@pytest.mark.parametrize("name", ["n.png", "n.svg", "n.pdf", "N.SVG", "n.Pdf"])
+def test_the_extension_names_the_format(tmp_path, name):
+    path = tmp_path / name
+    save(trajectory_figure(neuron.train(2.0, 2.0, epochs=5)), path)
+    fmt = name.rsplit(".", 1)[1].lower()
+    assert path.read_bytes().startswith(MAGIC[fmt])
+    if fmt == "svg":
+        assert b"<svg" in path.read_bytes()[:1000]
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+@pytest.mark.parametrize("name", ["n.bmp", "n.jpg", "n", "n.png.gz", "n.svgz", ".png"])
+def test_other_extensions_are_refused_with_the_allowed_list(tmp_path, name):
+    message = f"figure file .*{name}: the extension must be one of png, svg, pdf; got"
+    with pytest.raises(XentlabError, match=message.replace(".png", r"\.png")):
+        figure_format(tmp_path / name)
+    with pytest.raises(XentlabError, match="must be one of png, svg, pdf"):
+        save(trajectory_figure(neuron.train(2.0, 2.0, epochs=5)), tmp_path / name)
+    assert list(tmp_path.iterdir()) == []
+    assert list(FIGURE_FORMATS) == ["png", "svg", "pdf"]
+
+
+def test_check_figure_target_checks_the_target_then_the_format(tmp_path):
+    assert check_figure_target(tmp_path / "ok.pdf") == "pdf"
+    with pytest.raises(XentlabError, match="cannot write figure file /dev/null: it is a character"):
+        check_figure_target("/dev/null")
+    with pytest.raises(XentlabError, match="directory .*missing does not exist"):
+        check_figure_target(tmp_path / "missing" / "f.png")
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["neuron", "--plot", "f.bmp"], "the extension must be one of png, svg, pdf; got 'bmp'"),
+        (["neuron", "--plot", "/dev/null"], "it is a character device"),
+        (["neuron", "--plot", ""], "its path is empty"),
+        (["slowdown", "--out", "f.jpeg"], "must be one of png, svg, pdf; got 'jpeg'"),
+        (["slowdown", "--out", "missing/f.png"], "directory missing does not exist"),
+        (["train", "--plot", "curves"], "must be one of png, svg, pdf; got ''"),
+        (["train", "--plot", "x" * 300 + ".png"], "its name is 304 bytes long"),
+    ],
+)
+def test_figure_targets_are_refused_before_computing(tmp_path, monkeypatch, capsys, args, needle):
+    def never(*a, **k):
+        raise AssertionError("computed before the figure's target was checked")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("xentlab.neuron.train", never)
+    monkeypatch.setattr("xentlab.cli.commands.slowdown_experiment", never)
+    monkeypatch.setattr("xentlab.runs.prepare", never)
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0], err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_command_line_writes_svg(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "xentlab", "neuron", "--epochs", "5", "--plot", "n.svg"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "n.svg").read_bytes().startswith(b"<?xml")
