@@ -10,7 +10,7 @@ import pytest
 
 from xentlab import checks
 from xentlab.errors import FormatError, XentlabError
-from xentlab.formats import CHECKPOINT_VERSION, load_checkpoint, save_checkpoint
+from xentlab.formats import CHECKPOINT_VERSION, load_checkpoint, save_checkpoint, seal
 from xentlab.model import Network
 from xentlab.training import EpochRecord, TrainConfig, TrainState, check_labelled, fit
 
@@ -124,7 +124,7 @@ def test_bad_checkpoints_are_refused(tmp_path, edit, needle):
     document = saved_document(tmp_path)
     edit(document)
     path = tmp_path / "bad.ckpt"
-    path.write_text(json.dumps(document))
+    path.write_text(json.dumps(seal(document)))  # sealed again: the field check must refuse it
     with pytest.raises(FormatError, match=needle):
         load_checkpoint(path)
 
@@ -135,7 +135,7 @@ def test_order_must_be_a_permutation(tmp_path):
 
     document["order"] = encode_array(np.zeros(157, dtype=np.int64))
     path = tmp_path / "bad.ckpt"
-    path.write_text(json.dumps(document))
+    path.write_text(json.dumps(seal(document)))
     with pytest.raises(FormatError, match="not a permutation"):
         load_checkpoint(path)
 

@@ -14,6 +14,7 @@ from xentlab.formats import (
     load_network,
     network_document,
     save_network,
+    seal,
 )
 from xentlab.model import Network
 
@@ -77,7 +78,7 @@ GIANT = {"shape": [4, 3], "data": "A" * 10}
 )
 def test_bad_network_documents(tmp_path, path, value, needle):
     file = tmp_path / "bad.json"
-    file.write_text(json.dumps(mutate(good_document(), path, value)))
+    file.write_text(json.dumps(seal(mutate(good_document(), path, value))))  # sealed again
     with pytest.raises(FormatError, match=needle.replace("[", r"\[").replace("]", r"\]")):
         load_network(file)
 

@@ -20,14 +20,14 @@ from idx_tools import idx_bytes
 
 from xentlab import data
 from xentlab.errors import XentlabError
-from xentlab.formats import load_checkpoint, load_network, network_document
+from xentlab.formats import load_checkpoint, load_network, network_document, seal
 from xentlab.model import Network
 
 FUZZ = settings(
     max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 VALID_IDX = idx_bytes(np.arange(60, dtype=np.uint8).reshape(3, 4, 5))
-VALID_NET = json.dumps(network_document(Network.create([4, 3, 2], seed=0))).encode()
+VALID_NET = json.dumps(seal(network_document(Network.create([4, 3, 2], seed=0)))).encode()
 VALID_PKL = pickle.dumps(
     tuple((np.full((2, 784), 0.5, np.float32), np.array([1, 2])) for _ in range(3)), protocol=2
 )

@@ -1,9 +1,12 @@
 """Regenerate the bad-input corpus: ``python tests/corpus/make_corpus.py``.
 
-Writes malformed files into tests/corpus/files/ and the list of cases into cases/base.json. Each
-case is a command line (``{files}`` stands for the files directory, ``{mnist}`` for a valid
-small MNIST directory the test builds, with one file replaced by the case's ``replace``) and
-the words its one-line error must contain.
+Writes malformed files into tests/corpus/files/ and the list of cases into cases/base.json,
+replacing the files of its previous cases (other scripts' files there are left alone). Network
+and checkpoint documents are sealed (given their checksum) after they are changed, so that each
+case reaches the check it is about rather than the checksum. Each case is a command line
+(``{files}`` stands for the files directory, ``{mnist}`` for a valid small MNIST directory the
+test builds, with one file replaced by the case's ``replace``) and the words its one-line error
+must contain.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import gzip
 import json
 import os
 import pickle
-import shutil
 import struct
 import subprocess
 from pathlib import Path
@@ -21,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from xentlab.data import load_dataset
-from xentlab.formats import checkpoint_document, network_document
+from xentlab.formats import CHECKPOINT_VERSION, checkpoint_document, network_document, seal
 from xentlab.model import Network
 from xentlab.training import TrainConfig, TrainState, check_labelled, fit
 
@@ -54,9 +56,17 @@ class Popen:
         return (subprocess.Popen, (["touch", "pwned"],))
 
 
+def remove_previous_files() -> None:
+    """Remove the files this script wrote last time: those its cases name, and good.ckpt."""
+    previous = HERE / "cases" / "base.json"
+    names = [c["name"] for c in json.loads(previous.read_text())] if previous.exists() else []
+    for name in [*names, "good.ckpt"]:
+        (FILES / name).unlink(missing_ok=True)
+
+
 def main() -> None:
-    shutil.rmtree(FILES, ignore_errors=True)
-    FILES.mkdir()
+    FILES.mkdir(exist_ok=True)
+    remove_previous_files()
     cases: list[dict] = []
 
     def case(name, args, needle, content=None, replace=None):
@@ -220,7 +230,7 @@ def main() -> None:
         if raw is None:
             d = json.loads(json.dumps(doc))
             mutate(d)
-            raw = json.dumps(d).encode()
+            raw = json.dumps(seal(d)).encode()
         case(name, [*evaluate, f"{{files}}/{name}"], needle, raw)
 
     net_case("net-empty.json", "not JSON", raw=b"")
@@ -288,19 +298,23 @@ def main() -> None:
         "fingerprint": training.fingerprint(),
     }
     ckpt = checkpoint_document(state, info)
-    (FILES / "good.ckpt").write_text(json.dumps(ckpt))
+    (FILES / "good.ckpt").write_text(json.dumps(seal(ckpt)))
 
     def ckpt_case(name, needle, mutate=None, raw=None):
         if raw is None:
             d = json.loads(json.dumps(ckpt))
             mutate(d)
-            raw = json.dumps(d).encode()
+            raw = json.dumps(seal(d)).encode()
         case(name, ["train", "--resume", f"{{files}}/{name}"], needle, raw)
 
     ckpt_case("ckpt-empty.ckpt", "not JSON", raw=b"")
-    ckpt_case("ckpt-truncated.ckpt", "not JSON", raw=json.dumps(ckpt).encode()[:500])
+    ckpt_case("ckpt-truncated.ckpt", "not JSON", raw=json.dumps(seal(ckpt)).encode()[:500])
     ckpt_case("ckpt-missing-rng.ckpt", "missing key 'rng'", lambda d: d.pop("rng"))
-    ckpt_case("ckpt-newer-version.ckpt", "upgrade xentlab", lambda d: d.update(version=2))
+    ckpt_case(
+        "ckpt-newer-version.ckpt",
+        "upgrade xentlab",
+        lambda d: d.update(version=CHECKPOINT_VERSION + 1),
+    )
     ckpt_case(
         "ckpt-a-network-file.ckpt",
         "not a checkpoint file",

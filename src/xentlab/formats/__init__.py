@@ -1,8 +1,10 @@
 """xentlab's own files: versioned JSON documents whose arrays are base64 of little-endian bytes.
 
 Loading executes nothing (no pickle): it parses JSON, then checks every field — format name,
-version, shapes, dtypes, byte counts, finiteness — before building an array, and a bad file
-raises :class:`FormatError` naming the file and what is wrong.
+version, checksum, shapes, dtypes, byte counts, finiteness — before building an array, and a
+bad file raises :class:`FormatError` naming the file and what is wrong. Every file carries the
+SHA-256 of its content (from version 2 of each format on), so a damaged file is refused as
+corrupt rather than read as different numbers.
 
 ``documents``: the shared pieces; ``network``: the network file; ``checkpoint``: the training
 state.
@@ -17,7 +19,16 @@ from .checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from .documents import MAX_FILE_BYTES, decode_array, encode_array, read_json, write_json
+from .documents import (
+    MAX_FILE_BYTES,
+    content_digest,
+    decode_array,
+    encode_array,
+    read_document,
+    read_json,
+    seal,
+    write_json,
+)
 from .network import (
     NETWORK_FORMAT,
     NETWORK_VERSION,
@@ -34,6 +45,7 @@ __all__ = [
     "NETWORK_FORMAT",
     "NETWORK_VERSION",
     "checkpoint_document",
+    "content_digest",
     "decode_array",
     "encode_array",
     "history_document",
@@ -42,8 +54,10 @@ __all__ = [
     "load_network",
     "network_document",
     "network_from_document",
+    "read_document",
     "read_json",
     "save_checkpoint",
     "save_network",
+    "seal",
     "write_json",
 ]

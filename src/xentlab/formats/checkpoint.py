@@ -1,15 +1,24 @@
 """The checkpoint file: everything a training run needs to continue bit for bit.
 
-Format ``xentlab.checkpoint`` version 1::
+Format ``xentlab.checkpoint`` version 2::
 
-    {"format": "xentlab.checkpoint", "version": 1,
-     "network": <a network document>,
+    {"format": "xentlab.checkpoint", "version": 2,
+     "network": <a network document, without a checksum of its own>,
      "config": {"epochs": 30, "batch_size": 10, "eta": 0.5, ...},     # TrainConfig
      "progress": {"eta": 0.5, "epoch": 3, "batch": 1200, ...},         # TrainState's counters
      "order": {"shape": [n], "data": "<base64 int64>"} or null,       # the epoch's shuffle
-     "rng": <numpy bit generator state>,
+     "rng": {"bit_generator": "PCG64",                                 # NumPy's PCG64 state
+             "state": {"state": <int in [0, 2^128)>, "inc": <odd int in [0, 2^128)>},
+             "has_uint32": 0 or 1, "uinteger": <int in [0, 2^32)>},
      "history": {"records": [{"epoch": 1, ...}, ...], "stop_reason": null},
-     "data": {"dataset": "mnist", "n": 50000, "fingerprint": "<sha256>", ...}}
+     "data": {"dataset": "mnist", "n": 50000, "fingerprint": "<sha256>", ...},
+     "sha256": "<64 hex digits>"}                                      # checksum of all the rest
+
+"sha256" is one checksum over the whole file, embedded network included: the SHA-256 of the
+canonical JSON of the document without it (see ``formats.documents``). A file whose content
+does not match is refused as corrupt. Version 1 is the same document without "sha256": such
+files are still read (unverified), but a version-1 file that carries "sha256", or a version-2
+file that lacks it, is refused.
 
 "config", "progress", each history record and the history's "stop_reason" are written and read
 field by field from the constraints that ``training.state`` declares on its dataclasses, so a
@@ -28,11 +37,11 @@ import numpy as np
 from .. import checks
 from ..errors import FormatError, XentlabError
 from ..training import EpochRecord, History, TrainConfig, TrainState, batches_per_epoch
-from .documents import check_header, decode_array, encode_array, read_json, require, write_json
+from .documents import decode_array, encode_array, read_document, require, seal, write_json
 from .network import network_document, network_from_document
 
 CHECKPOINT_FORMAT = "xentlab.checkpoint"
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
 
 T = TypeVar("T")
 
@@ -94,14 +103,15 @@ def checkpoint_document(state: TrainState, data: dict[str, Any]) -> dict[str, An
 
 
 def save_checkpoint(state: TrainState, path: str | os.PathLike[str], data: dict[str, Any]) -> None:
-    """Write the whole training state atomically (temporary file, fsync, rename)."""
-    write_json(path, checkpoint_document(state, data), "checkpoint")
+    """Write the whole training state atomically (temporary file, fsync, rename), with its
+    checksum."""
+    write_json(path, seal(checkpoint_document(state, data)), "checkpoint")
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> tuple[TrainState, dict[str, Any]]:
-    """The training state saved at ``path`` and its data description; FormatError if bad."""
-    document = read_json(path, "checkpoint")
-    check_header(document, path, "checkpoint", CHECKPOINT_FORMAT, CHECKPOINT_VERSION)
+    """The training state saved at ``path`` and its data description; FormatError if bad (its
+    checksum is checked first)."""
+    document = read_document(path, "checkpoint", CHECKPOINT_FORMAT, CHECKPOINT_VERSION)
     network = network_from_document(require(document, "network", dict, path), f"{path}: network")
     config_doc = require(document, "config", dict, path)
     progress = require(document, "progress", dict, path)

@@ -1,26 +1,41 @@
 """The pieces every xentlab file is made of: a JSON object with a format name and version,
-arrays as base64 of little-endian bytes, and fields read with their type checked.
+a checksum of its content, arrays as base64 of little-endian bytes, and fields read with their
+type checked.
 
 Reading parses JSON and checks each field before building anything from it; nothing is executed.
+
+The checksum ("sealed" documents, from version 2 of each format on): the key "sha256" holds the
+SHA-256, in 64 lowercase hexadecimal digits, of the document without that key, written as
+canonical JSON — keys sorted, no whitespace, non-ASCII characters escaped, numbers as Python's
+``json`` writes them (``json.dumps(doc, sort_keys=True, separators=(",", ":"))``). A file whose
+content does not match is refused as corrupt, so a changed byte anywhere — in a weight's
+base64, a setting, the generator's state — can't go unnoticed. The rule by version: a
+version-1 file has no checksum (it is read as before, and one that carries "sha256" is refused:
+its version must have been damaged); a file of version 2 or later must carry one.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ..errors import FormatError
+from ..errors import FormatError, XentlabError
 from ..files import atomic_write, read_bytes_capped
 
 MAX_FILE_BYTES = 2**31  # a [784, 100000, ...] network in float64 is far below this
+CHECKSUM_KEY = "sha256"
+SEALED_SINCE = 2  # the first version of each format whose files carry a checksum
+HEX_DIGEST = re.compile(r"[0-9a-f]{64}\Z")
 
 
 def encode_array(array: NDArray[Any]) -> dict[str, Any]:
@@ -61,6 +76,65 @@ def write_json(
     ``path``, a ``kind`` file (see files.check_output_target)."""
     with atomic_write(path, "w", kind=kind, encoding="utf-8") as handle:
         json.dump(document, handle, allow_nan=False, separators=(",", ":"))
+
+
+def content_digest(document: dict[str, Any]) -> str:
+    """SHA-256 (hex) of the canonical JSON of ``document`` without its checksum key."""
+    content = {key: value for key, value in document.items() if key != CHECKSUM_KEY}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def seal(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` as JSON will carry it, with its checksum under "sha256" (replacing any)."""
+    try:  # what a reader will see: keys as strings, tuples as lists; NaN refused now
+        carried = json.loads(json.dumps(document, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise XentlabError(f"the document cannot be written as JSON: {exc}") from None
+    return {**carried, CHECKSUM_KEY: content_digest(carried)}
+
+
+def check_seal(document: dict[str, Any], path: Any, kind: str) -> None:
+    """The checksum rule by version (header already checked): version 1 carries none, later
+    versions must carry one that matches the content; else FormatError naming the file."""
+    version, claimed = document["version"], document.get(CHECKSUM_KEY)
+    if version < SEALED_SINCE:
+        if CHECKSUM_KEY in document:
+            raise FormatError(
+                f"{path} is corrupt: a version-{version} {kind} file has no checksum, yet this "
+                f"one has {CHECKSUM_KEY!r} (was its version changed?)"
+            )
+        return
+    if CHECKSUM_KEY not in document:
+        raise FormatError(
+            f"{path} is corrupt: a version-{version} {kind} file must carry its checksum "
+            f"{CHECKSUM_KEY!r}, and this one has none"
+        )
+    if not isinstance(claimed, str) or not HEX_DIGEST.match(claimed):
+        raise FormatError(
+            f"{path} is corrupt: its checksum {CHECKSUM_KEY!r} must be 64 lowercase hexadecimal "
+            f"digits; got {str(claimed)[:70]!r}"
+        )
+    try:
+        actual = content_digest(document)
+    except (ValueError, RecursionError):  # content no JSON writer produces
+        actual = ""
+    if actual != claimed:
+        raise FormatError(
+            f"{path} is corrupt: its content does not match its checksum (sha256 {claimed[:16]}..."
+            " recorded); the file was damaged or edited after xentlab wrote it"
+        )
+
+
+def read_document(
+    path: str | os.PathLike[str], kind: str, fmt: str, version: int
+) -> dict[str, Any]:
+    """The JSON document of a ``kind`` file: parsed (:func:`read_json`), its header checked
+    (:func:`check_header`) and its checksum verified (:func:`check_seal`)."""
+    document = read_json(path, kind)
+    check_header(document, path, kind, fmt, version)
+    check_seal(document, path, kind)
+    return document
 
 
 def read_json(path: str | os.PathLike[str], kind: str) -> dict[str, Any]:

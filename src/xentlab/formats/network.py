@@ -1,10 +1,17 @@
-"""The network file, format ``xentlab.network`` version 1::
+"""The network file, format ``xentlab.network`` version 2::
 
-{"format": "xentlab.network", "version": 1,
+{"format": "xentlab.network", "version": 2,
  "sizes": [784, 30, 10], "cost": "cross-entropy", "dtype": "float32",
  "weights": [{"shape": [784, 30], "data": "<base64>"}, ...],   # W_l: (n_in, n_out)
  "biases":  [{"shape": [30], "data": "<base64>"}, ...],
- "meta": {...}}                                                 # free-form, JSON only
+ "meta": {...},                                                 # free-form, JSON only
+ "sha256": "<64 hex digits>"}                                   # checksum of all the rest
+
+"sha256" is the SHA-256 of the canonical JSON of the document without it (see
+``formats.documents``); a file whose content does not match is refused as corrupt. Version 1 is
+the same document without "sha256": such files are still read (unverified), but a version-1
+file that carries "sha256", or a version-2 file that lacks it, is refused. A network document
+embedded in a checkpoint carries no checksum of its own: the checkpoint's covers it.
 """
 
 from __future__ import annotations
@@ -17,10 +24,18 @@ import numpy as np
 from ..errors import FormatError, XentlabError
 from ..functions import get_cost
 from ..model import DTYPES, Network, check_sizes
-from .documents import check_header, decode_array, encode_array, read_json, require, write_json
+from .documents import (
+    check_header,
+    decode_array,
+    encode_array,
+    read_document,
+    require,
+    seal,
+    write_json,
+)
 
 NETWORK_FORMAT = "xentlab.network"
-NETWORK_VERSION = 1
+NETWORK_VERSION = 2
 
 
 def network_document(network: Network, meta: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -76,13 +91,14 @@ def network_from_document(document: dict[str, Any], path: Any) -> Network:
 def save_network(
     network: Network, path: str | os.PathLike[str], meta: dict[str, Any] | None = None
 ) -> None:
-    """Write ``network`` (and JSON-ready ``meta``) to ``path`` atomically."""
-    write_json(path, network_document(network, meta), "network")
+    """Write ``network`` (and JSON-ready ``meta``) to ``path`` atomically, with its checksum."""
+    write_json(path, seal(network_document(network, meta)), "network")
 
 
 def load_network(path: str | os.PathLike[str]) -> tuple[Network, dict[str, Any]]:
-    """The network stored at ``path`` and its meta; FormatError if anything is off."""
-    document = read_json(path, "network")
+    """The network stored at ``path`` and its meta; FormatError if anything is off, its checksum
+    first."""
+    document = read_document(path, "network", NETWORK_FORMAT, NETWORK_VERSION)
     network = network_from_document(document, path)
     meta = document.get("meta", {})
     if not isinstance(meta, dict):
