@@ -109,7 +109,7 @@ def saved_document(tmp_path):
         (lambda d: d.update(format="xentlab.network"), "not a checkpoint file"),
         (lambda d: d.pop("rng"), "missing key 'rng'"),
         (lambda d: d["rng"].update(bit_generator="MT19937"), "PCG64"),
-        (lambda d: d["rng"].update(state="x"), "rng state is malformed"),
+        (lambda d: d["rng"].update(state="x"), "rng state must be an object"),
         (lambda d: d["config"].update(eta=-1), "eta must be"),
         (lambda d: d["config"].update(bogus=1), "bad training state"),
         (lambda d: d["progress"].update(batch=10**6), "impossible"),

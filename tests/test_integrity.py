@@ -1,13 +1,17 @@
 """Integrity of xentlab's own files: a checksum over the content (a changed byte anywhere is
-refused as corrupt), and the rule for version-1 files."""
+refused as corrupt), the rule for version-1 files, every field of the generator's state checked,
+and nothing but FormatError from loading a checkpoint, whatever JSON it holds."""
 
 from __future__ import annotations
 
 import copy
 import json
+import re
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from xentlab.errors import FormatError
 from xentlab.formats import (
@@ -132,6 +136,14 @@ def test_version_1_files_are_still_read(tmp_path):
     assert same_network(loaded, net) and meta == META
 
 
+def test_strict_json_only(tmp_path):
+    path = tmp_path / "n.json"
+    for text in ['{"format": NaN}', '{"version": Infinity}', '{"v": ' + "9" * 5000 + "}"]:
+        path.write_text(text)
+        with pytest.raises(FormatError, match="not JSON"):
+            load_network(path)
+
+
 def test_a_document_that_is_not_json_is_not_saved(tmp_path):
     path = tmp_path / "n.json"
     with pytest.raises(ValueError, match="cannot be written as JSON"):
@@ -205,3 +217,143 @@ def test_version_1_checkpoints_are_still_read_and_resume_the_same(tmp_path):
         load_checkpoint(write(tmp_path, old, sealed=True))
     with pytest.raises(FormatError, match="a version-2 checkpoint file must carry its checksum"):
         load_checkpoint(write(tmp_path, DOCUMENT, sealed=False))
+
+
+U128 = 2**128
+
+
+def rng_edit(path, value):
+    def edit(d):
+        target = d["rng"]
+        for key in path[:-1]:
+            target = target[key]
+        if value is KeyError:
+            del target[path[-1]]
+        else:
+            target[path[-1]] = value
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "needle"),
+    [
+        (("state", "state"), -1, "rng state.state must be an integer in [0, 2^128); got -1"),
+        (("state", "state"), U128, "rng state.state must be an integer in [0, 2^128)"),
+        (("state", "state"), 1.5, "rng state.state must be an integer in [0, 2^128); got 1.5"),
+        (("state", "state"), True, "rng state.state must be an integer in [0, 2^128); got True"),
+        (("state", "state"), "5", "rng state.state must be an integer"),
+        (("state", "state"), None, "rng state.state must be an integer"),
+        (("state", "inc"), 2, "rng state.inc must be odd"),
+        (("state", "inc"), U128 + 1, "rng state.inc must be an integer in [0, 2^128)"),
+        (("state", "inc"), [1], "rng state.inc must be an integer"),
+        (("state", "inc"), KeyError, "rng state lacks key(s) 'inc'"),
+        (("state", "extra"), 1, "rng state has unknown key(s) 'extra'"),
+        (("state",), [1, 2], "rng state must be an object with 'state' and 'inc'"),
+        (("has_uint32",), 2, "rng has_uint32 must be 0 or 1; got 2"),
+        (("has_uint32",), -1, "rng has_uint32 must be 0 or 1"),
+        (("has_uint32",), True, "rng has_uint32 must be 0 or 1; got True"),
+        (("has_uint32",), 1.0, "rng has_uint32 must be 0 or 1; got 1.0"),
+        (("has_uint32",), KeyError, "rng lacks key(s) 'has_uint32'"),
+        (("uinteger",), -1, "rng uinteger must be an integer in [0, 2^32); got -1"),
+        (("uinteger",), 2**32, "rng uinteger must be an integer in [0, 2^32)"),
+        (("uinteger",), 0.5, "rng uinteger must be an integer"),
+        (("uinteger",), 10**400, "rng uinteger must be an integer"),
+        (("seed",), 1, "rng has unknown key(s) 'seed'"),
+        (("bit_generator",), "MT19937", "rng must be a PCG64 state; got 'MT19937'"),
+    ],
+)
+def test_every_field_of_the_generator_state_is_checked(tmp_path, path, value, needle):
+    document = copy.deepcopy(DOCUMENT)
+    rng_edit(path, value)(document)
+    with pytest.raises(FormatError, match=re.escape(f"bad training state: {needle}")):
+        load_checkpoint(write(tmp_path, document))
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"state": {"state": 0, "inc": 1}, "has_uint32": 0, "uinteger": 0},
+        {"state": {"state": U128 - 1, "inc": U128 - 1}, "has_uint32": 1, "uinteger": 2**32 - 1},
+    ],
+)
+def test_generator_states_at_the_limits_resume_exactly(tmp_path, state):
+    document = copy.deepcopy(DOCUMENT)
+    document["rng"] = {"bit_generator": "PCG64", **state}
+    restored, _ = load_checkpoint(write(tmp_path, document))
+    assert restored.rng.bit_generator.state == document["rng"]
+    reference = np.random.PCG64()
+    reference.state = document["rng"]
+    assert np.array_equal(
+        restored.rng.integers(0, 2**63, 8), np.random.Generator(reference).integers(0, 2**63, 8)
+    )
+
+
+def test_numbers_beyond_any_float_are_format_errors(tmp_path):
+    for edit in (
+        lambda d: d["config"].update(eta=10**400),
+        lambda d: d["progress"].update(eta=10**400),
+        lambda d: d["data"].update(n=10**400),
+        lambda d: (d["data"].update(n=10**400), d["order"].update(shape=[10**400])),
+        lambda d: d["network"].update(sizes=[6, 10**400, 3]),
+    ):
+        document = copy.deepcopy(DOCUMENT)
+        edit(document)
+        with pytest.raises(FormatError):
+            load_checkpoint(write(tmp_path, document))
+
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**200), max_value=2**200)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def paths(document, prefix=()):
+    """Every path to a value inside ``document``."""
+    yield prefix
+    if isinstance(document, dict):
+        for key, value in document.items():
+            yield from paths(value, (*prefix, key))
+    elif isinstance(document, list):
+        for i, value in enumerate(document):
+            yield from paths(value, (*prefix, i))
+
+
+PATHS = [p for p in paths(DOCUMENT) if p]
+
+
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.tuples(st.sampled_from(PATHS), JSON | st.just(KeyError)), min_size=1, max_size=3)
+)
+def test_any_json_in_any_field_gives_a_state_or_a_format_error(tmp_path, edits):
+    """Sealed again after the change, so every field check is reached: the only outcomes are a
+    state that passed them all, or a FormatError."""
+    document = copy.deepcopy(DOCUMENT)
+    for path, value in edits:
+        target = document
+        try:
+            for key in path[:-1]:
+                target = target[key]
+            if value is KeyError:
+                del target[path[-1]]
+            else:
+                target[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier edit removed or replaced this path
+    try:
+        state, _ = load_checkpoint(write(tmp_path, document))
+    except FormatError:
+        return
+    assert state.eta > 0 and state.batch >= 0 and state.epoch <= state.config.epochs
+    assert state.rng.bit_generator.state == document["rng"]

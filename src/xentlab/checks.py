@@ -134,7 +134,10 @@ def real_number(name: str, value: Any) -> float:
     """A finite real number (bool is refused: True is not a learning rate)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise XentlabError(f"{name} must be a finite number; got {_show(value)}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float (a JSON file may hold one)
+        number = math.inf
     if not math.isfinite(number):
         raise XentlabError(f"{name} must be a finite number; got {_show(value)}")
     return number

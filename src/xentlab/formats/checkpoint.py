@@ -18,7 +18,9 @@ Format ``xentlab.checkpoint`` version 2::
 canonical JSON of the document without it (see ``formats.documents``). A file whose content
 does not match is refused as corrupt. Version 1 is the same document without "sha256": such
 files are still read (unverified), but a version-1 file that carries "sha256", or a version-2
-file that lacks it, is refused.
+file that lacks it, is refused. Every field of "rng" is checked for type and range before the
+generator is built from it, so a resumed run draws the very numbers it would have drawn, or is
+refused.
 
 "config", "progress", each history record and the history's "stop_reason" are written and read
 field by field from the constraints that ``training.state`` declares on its dataclasses, so a
@@ -42,6 +44,7 @@ from .network import network_document, network_from_document
 
 CHECKPOINT_FORMAT = "xentlab.checkpoint"
 CHECKPOINT_VERSION = 2
+RNG_KEYS = {"bit_generator", "state", "has_uint32", "uinteger"}
 
 T = TypeVar("T")
 
@@ -110,7 +113,7 @@ def save_checkpoint(state: TrainState, path: str | os.PathLike[str], data: dict[
 
 def load_checkpoint(path: str | os.PathLike[str]) -> tuple[TrainState, dict[str, Any]]:
     """The training state saved at ``path`` and its data description; FormatError if bad (its
-    checksum is checked first)."""
+    checksum is checked first), and no other exception for any JSON content."""
     document = read_document(path, "checkpoint", CHECKPOINT_FORMAT, CHECKPOINT_VERSION)
     network = network_from_document(require(document, "network", dict, path), f"{path}: network")
     config_doc = require(document, "config", dict, path)
@@ -146,13 +149,57 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[TrainState, dict[str,
     return state, data
 
 
-def _generator(doc: Any) -> np.random.Generator:
-    """A PCG64 generator restored from its saved state (the only kind xentlab creates)."""
+def _generator(doc: dict[str, Any]) -> np.random.Generator:
+    """A PCG64 generator restored from its saved state (the only kind xentlab creates), every
+    field checked first: NumPy would silently truncate a float, take True for 1 or an even
+    increment, and overflow on a number too large, so none of these reaches it."""
     if doc.get("bit_generator") != "PCG64":
-        raise XentlabError(f"rng must be a PCG64 state; got {doc.get('bit_generator')!r}")
+        raise XentlabError(f"rng must be a PCG64 state; got {_shown(doc.get('bit_generator'))}")
+    _exact_keys(doc, RNG_KEYS, "rng")
+    inner = doc["state"]
+    if not isinstance(inner, dict):
+        raise XentlabError(
+            f"rng state must be an object with 'state' and 'inc'; got {_shown(inner)}"
+        )
+    _exact_keys(inner, {"state", "inc"}, "rng state")
+    state = _unsigned("rng state.state", inner["state"], 128)
+    inc = _unsigned("rng state.inc", inner["inc"], 128)
+    if inc % 2 == 0:
+        raise XentlabError(f"rng state.inc must be odd, as every PCG64 increment is; got {inc}")
+    has_uint32 = doc["has_uint32"]
+    if isinstance(has_uint32, bool) or not isinstance(has_uint32, int) or has_uint32 not in (0, 1):
+        raise XentlabError(f"rng has_uint32 must be 0 or 1; got {_shown(has_uint32)}")
+    uinteger = _unsigned("rng uinteger", doc["uinteger"], 32)
+    checked: Any = {  # NumPy's own layout of a PCG64 state
+        "bit_generator": "PCG64",
+        "state": {"state": state, "inc": inc},
+        "has_uint32": has_uint32,
+        "uinteger": uinteger,
+    }
     bit_generator = np.random.PCG64()
-    try:
-        bit_generator.state = doc
-    except (TypeError, ValueError, KeyError) as exc:
-        raise XentlabError(f"rng state is malformed ({exc})") from None
+    bit_generator.state = checked
+    if bit_generator.state != checked:  # NumPy must hold exactly what the file says
+        raise XentlabError("rng state does not survive restoring it")
     return np.random.Generator(bit_generator)
+
+
+def _exact_keys(doc: dict[str, Any], keys: set[str], where: str) -> None:
+    """``doc`` has exactly ``keys``: none missing, none unknown."""
+    missing, unknown = sorted(keys - set(doc)), sorted(set(doc) - keys)
+    if missing:
+        raise XentlabError(f"{where} lacks key(s) {', '.join(map(repr, missing))}")
+    if unknown:
+        listed = ", ".join(map(repr, unknown))
+        raise XentlabError(f"{where} has unknown key(s) {listed[:80]}")
+
+
+def _unsigned(name: str, value: Any, bits: int) -> int:
+    """An integer in [0, 2^bits) (bool refused: true is not a number in a file)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**bits:
+        raise XentlabError(f"{name} must be an integer in [0, 2^{bits}); got {_shown(value)}")
+    return value
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

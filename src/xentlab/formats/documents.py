@@ -55,7 +55,7 @@ def decode_array(
     if not isinstance(doc["data"], str):
         raise FormatError(f"{where}: 'data' must be a base64 string")
     expected = math.prod(shape) * dtype.itemsize
-    if len(doc["data"]) != 4 * math.ceil(expected / 3):  # checked before decoding anything
+    if len(doc["data"]) != 4 * -(-expected // 3):  # checked before decoding anything
         raise FormatError(f"{where}: 'data' does not hold {expected} bytes of {dtype.name}")
     try:
         raw = base64.b64decode(doc["data"], validate=True)
@@ -138,17 +138,22 @@ def read_document(
 
 
 def read_json(path: str | os.PathLike[str], kind: str) -> dict[str, Any]:
-    """Parse a JSON object from ``path``, refusing files too large to be ours."""
+    """Parse a JSON object from ``path``, refusing files too large to be ours and anything that
+    is not strict JSON (NaN and Infinity are not JSON)."""
     path = Path(path)
     text = read_bytes_capped(path, kind, MAX_FILE_BYTES)
     try:
-        document = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        document = json.loads(text, parse_constant=_not_json)
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 and JSON; integers of 4300+ digits
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise FormatError(f"{path} is not a {kind} file: not JSON ({reason})") from None
     if not isinstance(document, dict):
         raise FormatError(f"{path} is not a {kind} file: expected a JSON object")
     return document
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def check_header(document: dict[str, Any], path: Any, kind: str, fmt: str, version: int) -> None:
