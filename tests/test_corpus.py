@@ -51,7 +51,7 @@ def test_corpus_is_large_enough():
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_bad_input_exits_2_with_one_line(case, tmp_path, valid_mnist):
     files = tmp_path / "files"
-    shutil.copytree(CORPUS / "files", files)
+    shutil.copytree(CORPUS / "files", files, symlinks=True)  # links stay links (writes-link-*)
     mnist = tmp_path / "mnist"
     shutil.copytree(valid_mnist, mnist)
     if "replace" in case:
