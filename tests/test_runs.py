@@ -12,14 +12,13 @@ import pytest
 from xentlab import runs
 from xentlab.errors import XentlabError
 from xentlab.formats import load_checkpoint, load_network
-from xentlab.training import TrainConfig
 
-CONFIG = TrainConfig(epochs=3, batch_size=10, eta=0.5, lmbda=0.2, seed=2)
+SETTINGS = {"epochs": 3, "batch_size": 10, "eta": 0.5, "lmbda": 0.2, "seed": 2}
 
 
 def spec(tmp_path, **changes):
-    settings = {"dataset": "digits", "sizes": (64, 20, 10), "config": CONFIG}
-    return runs.RunSpec(**{**settings, **changes})
+    described = {"dataset": "digits", "sizes": (64, 20, 10), "settings": SETTINGS}
+    return runs.RunSpec(**{**described, **changes})
 
 
 def test_a_run_trains_saves_and_reports(tmp_path):
@@ -95,7 +94,9 @@ def test_a_stopped_run_without_a_checkpoint_goes_to_the_stop_checkpoint(tmp_path
         ({"cost": "hinge"}, "cost must be one of"),
         ({"init": "huge"}, "init must be one of"),
         ({"dataset": "cifar"}, "dataset must be one of"),
-        ({"config": TrainConfig(batch_size=5000)}, "batch_size must be at most"),
+        ({"settings": {"batch_size": 5000}}, "batch_size must be at most"),
+        ({"settings": {"epochs": 0}}, "epochs must be an integer >= 1"),
+        ({"settings": {"etaa": 0.1}}, r"unknown setting\(s\) 'etaa'; known: epochs, batch_size"),
     ],
 )
 def test_prepare_refuses_bad_runs_before_anything_is_written(tmp_path, changes, needle):

@@ -8,8 +8,9 @@ result says what was trained, how well, and where it was saved.
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,11 @@ from .stopping import RunStopped, StopRequest
 
 DEFAULT_DATASET = "digits"  # embedded in scikit-learn: a run needs no download
 DEFAULT_HIDDEN = 30
+DEFAULT_COST = "cross-entropy"
+DEFAULT_INIT = "default"
+DEFAULT_DTYPE = "float32"
+# Settings a resumed run may change: the number of epochs, to extend (or end sooner) a run.
+RESUMABLE_SETTINGS = ("epochs",)
 
 
 @dataclass(frozen=True)
@@ -40,20 +46,23 @@ class RunSpec:
     """What to train: a new run, or with ``resume`` the run a checkpoint holds.
 
     A new run uses ``dataset`` (default digits), ``sizes`` (default: the data's inputs, 30
-    hidden neurons, its classes), ``cost``, ``init``, ``dtype`` and ``config``. A resumed run
-    takes all of these from the checkpoint; ``dataset`` and ``sizes``, if given, must agree with
-    it. ``checkpoint`` (default: the ``resume`` path) is rewritten after every epoch and every
-    ``checkpoint_every`` mini-batches; ``save`` receives the trained network; a run stopped on
-    request is saved to ``checkpoint``, or failing that to ``stop_checkpoint``.
+    hidden neurons, its classes), ``cost``, ``init``, ``dtype`` (defaults cross-entropy,
+    default, float32) and ``settings``, the fields of :class:`TrainConfig` to set (epochs, eta,
+    ...; the others keep their defaults). A resumed run takes all of these from the checkpoint:
+    one given as well must agree with it, except the RESUMABLE_SETTINGS (epochs), which
+    change the run; ``init`` cannot be given (the weights exist). ``checkpoint`` (default: the
+    ``resume`` path) is rewritten after every epoch and every ``checkpoint_every`` mini-batches;
+    ``save`` receives the trained network; a run stopped on request is saved to
+    ``checkpoint``, or failing that to ``stop_checkpoint``.
     """
 
     dataset: str | None = None
     data_dir: str | os.PathLike[str] | None = None
     sizes: tuple[int, ...] | None = None
-    cost: str = "cross-entropy"
-    init: str = "default"
-    dtype: str = "float32"
-    config: TrainConfig | None = None
+    cost: str | None = None
+    init: str | None = None
+    dtype: str | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
     resume: str | os.PathLike[str] | None = None
     checkpoint: str | os.PathLike[str] | None = None
     checkpoint_every: int | None = None
@@ -173,9 +182,20 @@ def prepare(spec: RunSpec) -> Run:
     return run
 
 
+def train_config(settings: Mapping[str, Any]) -> TrainConfig:
+    """The TrainConfig with ``settings`` applied; an unknown setting is named."""
+    known = [f.name for f in dataclasses.fields(TrainConfig)]
+    unknown = sorted(set(settings) - set(known))
+    if unknown:
+        raise XentlabError(
+            f"unknown setting(s) {', '.join(map(repr, unknown))}; known: {', '.join(known)}"
+        )
+    return TrainConfig(**settings)
+
+
 def _new(spec: RunSpec) -> tuple[TrainState, Dataset, dict[str, Any]]:
     name = spec.dataset or DEFAULT_DATASET
-    config = spec.config or TrainConfig()
+    config = train_config(spec.settings)
     dataset = load_dataset(name, spec.data_dir, seed=config.seed)
     features = dataset.train.X.shape[1]
     sizes = (
@@ -188,7 +208,13 @@ def _new(spec: RunSpec) -> tuple[TrainState, Dataset, dict[str, Any]]:
             f"sizes must start with {features} inputs and end with {dataset.n_classes} outputs "
             f"for {name}; got {','.join(map(str, sizes))}"
         )
-    network = Network.create(sizes, spec.cost, spec.init, config.seed, spec.dtype)
+    network = Network.create(
+        sizes,
+        spec.cost or DEFAULT_COST,
+        spec.init or DEFAULT_INIT,
+        config.seed,
+        spec.dtype or DEFAULT_DTYPE,
+    )
     return TrainState.start(network, config), dataset, {"dataset": name, "split_seed": config.seed}
 
 
@@ -207,4 +233,32 @@ def _resumed(spec: RunSpec) -> tuple[TrainState, Dataset, dict[str, Any]]:
             f"{spec.resume} holds a network with sizes "
             f"{','.join(map(str, state.network.sizes))}, not {','.join(map(str, spec.sizes))}"
         )
+    _check_resume_settings(spec, state)
+    changes = {k: v for k, v in spec.settings.items() if k in RESUMABLE_SETTINGS}
+    state.config = dataclasses.replace(state.config, **changes)
     return state, dataset, info
+
+
+def _check_resume_settings(spec: RunSpec, state: TrainState) -> None:
+    """Refuse, naming each one, the settings given with ``resume`` that differ from the
+    checkpoint's: a resumed run is the saved run continued, not a new one."""
+    train_config(spec.settings)  # unknown or invalid settings are named as for a new run
+    network = state.network
+    conflicts = [
+        f"{key} {value!r} (saved: {getattr(state.config, key)!r})"
+        for key, value in spec.settings.items()
+        if key not in RESUMABLE_SETTINGS and value != getattr(state.config, key)
+    ]
+    for key, value, saved in (
+        ("cost", spec.cost, network.cost.name),
+        ("dtype", spec.dtype, network.dtype.name),
+    ):
+        if value is not None and value != saved:
+            conflicts.append(f"{key} {value!r} (saved: {saved!r})")
+    if spec.init is not None:
+        conflicts.append(f"init {spec.init!r} (a resumed run keeps its weights)")
+    if conflicts:
+        raise XentlabError(
+            f"{spec.resume} was saved with other settings: {'; '.join(conflicts)}; only "
+            f"{', '.join(RESUMABLE_SETTINGS)} may change when a run is resumed"
+        )
