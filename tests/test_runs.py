@@ -137,3 +137,31 @@ def test_file_kinds_follow_the_name():
         "pkl",
         "idx",
     ]
+
+
+def test_resume_refuses_each_conflicting_setting_and_extends_epochs(tmp_path):
+    runs.prepare(spec(tmp_path, checkpoint=tmp_path / "run.ckpt")).train()
+    saved = tmp_path / "run.ckpt"
+    conflicting = runs.RunSpec(
+        resume=saved, settings={"eta": 0.1, "lmbda": 0.2, "seed": 5}, cost="quadratic"
+    )
+    with pytest.raises(XentlabError) as refused:
+        runs.prepare(conflicting)
+    message = str(refused.value)
+    assert "eta 0.1 (saved: 0.5)" in message and "seed 5 (saved: 2)" in message
+    assert "cost 'quadratic' (saved: 'cross-entropy')" in message
+    assert "lmbda" not in message  # given, but the same as saved
+    assert message.endswith("only epochs may change when a run is resumed")
+    with pytest.raises(XentlabError, match="init 'large' \\(a resumed run keeps its weights\\)"):
+        runs.prepare(runs.RunSpec(resume=saved, init="large"))
+    with pytest.raises(XentlabError, match="dtype 'float64' \\(saved: 'float32'\\)"):
+        runs.prepare(runs.RunSpec(resume=saved, dtype="float64"))
+    # Extending a finished run trains the new epochs, and only those.
+    extended = runs.prepare(runs.RunSpec(resume=saved, settings={"epochs": 5, "eta": 0.5}))
+    assert not extended.state.finished and extended.state.config.epochs == 5
+    result = extended.train()
+    assert result.history.column("epoch") == [1, 2, 3, 4, 5]
+    # The same five epochs in one go give the same bits.
+    straight = runs.prepare(spec(tmp_path, settings={**SETTINGS, "epochs": 5})).train()
+    for a, b in zip(result.network.weights, straight.network.weights, strict=True):
+        assert np.array_equal(a, b)

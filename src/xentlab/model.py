@@ -28,6 +28,16 @@ INITS = checks.OneOf(("default", "large"))
 DTYPES = checks.OneOf(("float32", "float64"))
 REGULARIZATIONS = checks.OneOf(("l2", "l1"))
 MAX_LAYER_SIZE = 100_000
+# Weights, biases and what training keeps beside them: the divergence guard's copy, the
+# gradients and the L1 sign buffer, four arrays of each shape in all.
+COPIES_IN_TRAINING = 4
+MAX_NETWORK_BYTES = 4 * 2**30
+
+
+def training_bytes(sizes: Sequence[int], dtype: np.dtype) -> int:
+    """Bytes of the weights, biases and their training copies for layer sizes ``sizes``."""
+    parameters = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True))
+    return COPIES_IN_TRAINING * parameters * dtype.itemsize
 
 
 def check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
@@ -82,6 +92,12 @@ class Network:
         INITS.check("init", init)
         seed = checks.int_at_least("seed", seed, 0)
         dt = check_dtype(dtype)
+        checks.within_memory(
+            f"a network with sizes {','.join(map(str, sizes))} in {dt.name}",
+            training_bytes(sizes, dt),
+            MAX_NETWORK_BYTES,
+            "use fewer or smaller layers",
+        )
         rng = np.random.default_rng(seed)
         weights, biases = [], []
         for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
@@ -169,6 +185,13 @@ class Network:
         z = self.output_z(X).astype(np.float64)
         data_cost = self.cost.value(z, Y)
         return data_cost + self.regularization_cost(lmbda, n_train or len(X), regularization)
+
+    def output_saturation(self, X: NDArray[np.floating], threshold: float = 0.01) -> float:
+        """The fraction of (row, output neuron) pairs whose output is saturated: a (1 − a) =
+        σ'(z) below ``threshold``, where a neuron that is wrong barely learns under the
+        quadratic cost."""
+        a = self.cost.activation(self.output_z(X).astype(np.float64))
+        return float(np.mean(a * (1 - a) < threshold))
 
     def accuracy(self, X: NDArray[np.floating], labels: NDArray[np.integer]) -> float:
         """The fraction of rows whose most active output neuron is the label."""

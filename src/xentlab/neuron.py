@@ -25,6 +25,7 @@ from .errors import XentlabError
 from .functions import Cost, get_cost, sigmoid
 
 NEURON_COSTS = checks.OneOf(("quadratic", "cross-entropy"))
+MAX_TRAJECTORY_BYTES = 2**30
 
 F64 = NDArray[np.float64]
 
@@ -58,7 +59,9 @@ def _check(
         raise XentlabError(f"y must be a number or have shape (n,); got shape {y.shape}")
     n, d = x.shape
     if y.shape[0] != n:
-        raise XentlabError(f"x has {n} example(s) but y has {y.shape[0]}; they must match")
+        raise XentlabError(
+            f"x has {checks.plural(n, 'example')} but y has {y.shape[0]}; they must match"
+        )
     single = b.ndim == 0
     if b.ndim > 1:
         raise XentlabError(f"b must be a number or have shape (starts,); got shape {b.shape}")
@@ -73,8 +76,15 @@ def _check(
 
 
 def _z(w: F64, b: F64, x: F64) -> F64:
-    """z for every start and example: shape (S, n)."""
-    return w @ x.T + b[:, None]
+    """z for every start and example: shape (S, n); a z beyond floating point is refused."""
+    with np.errstate(over="ignore", invalid="ignore"):  # judged just below, with a message
+        z = w @ x.T + b[:, None]
+    if not np.isfinite(z).all():
+        raise XentlabError(
+            "z = w·x + b overflows floating point for these w, b and x (|z| must stay below "
+            "about 1.8e308); use smaller values"
+        )
+    return z
 
 
 def _cost_and_gradient(p: NeuronProblem, w: F64, b: F64) -> tuple[F64, F64, F64]:
@@ -181,6 +191,13 @@ def train(
     eta = checks.positive_number("eta", eta)
     epochs = checks.int_at_least("epochs", epochs, 1)
     starts, d = p.w.shape
+    # w, b and C after every epoch, and the output a computed from them when asked.
+    checks.within_memory(
+        f"{checks.plural(epochs, 'epoch')} from {checks.plural(starts, 'start')}",
+        (epochs + 1) * starts * (d + 2 + len(p.x)) * 8,
+        MAX_TRAJECTORY_BYTES,
+        "use fewer epochs or starts",
+    )
     ws = np.empty((epochs + 1, starts, d))
     bs = np.empty((epochs + 1, starts))
     cs = np.empty((epochs + 1, starts))

@@ -17,7 +17,7 @@ from .. import data, formats, neuron, runs
 from ..experiments import slowdown as slowdown_experiment
 from ..files import check_writable
 from ..training import TrainConfig
-from . import render
+from . import render, text
 
 EXIT_OK = 0
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
@@ -111,6 +111,8 @@ def run_train(args: argparse.Namespace, out: Console) -> int:
         print(render.stopped_message(result), file=sys.stderr)
         return 128 + received[0] if received else EXIT_INTERRUPTED
     out.print(render.run_summary(result))
+    for warning in result.warnings:
+        text.warning_line(warning)
     if args.plot:
         from ..plots import history_figure, save
 

@@ -17,6 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from ..checks import plural
 from ..experiments import OUTPUT_THRESHOLDS, SlowdownRun
 from ..neuron import Trajectory
 from ..runs import Evaluation, Run, RunResult
@@ -49,7 +50,7 @@ def slowdown_tables(runs: Sequence[SlowdownRun], epochs: int) -> list[Table]:
     titles = {"article": "at the article's rates", "common": "at one common rate"}
     tables = []
     for setting, title in titles.items():
-        table = Table(title=f"one neuron, x = 1, y = 0, {epochs} epochs, {title}")
+        table = Table(title=f"one neuron, x = 1, y = 0, {plural(epochs, 'epoch')}, {title}")
         headers = ["cost", "η", "start (w, b)", "a(0)"]
         headers += [f"first a < {th:g}" for th in OUTPUT_THRESHOLDS]
         headers += ["ΔC epoch 1", "steepest at", "final C"]
@@ -89,7 +90,7 @@ def run_summary(result: RunResult) -> str:
     history = result.history
     best = history.best_evaluation_accuracy
     return (
-        f"done after {result.state.epoch} epochs"
+        f"done after {plural(result.state.epoch, 'epoch')}"
         + (f" ({history.stop_reason})" if history.stop_reason else "")
         + (f": best validation accuracy {best:.2%}, " if best is not None else ": ")
         + f"test accuracy {result.test_accuracy:.2%}"
@@ -152,14 +153,14 @@ class EpochProgress:
         if self.task is not None:
             self.progress.remove_task(self.task)
             self.task = None
-        evaluation = (
-            f"evaluation accuracy {record.evaluation_accuracy:.2%}"
+        validation = (
+            f"validation accuracy {record.evaluation_accuracy:.2%}"
             if record.evaluation_accuracy is not None
-            else "no evaluation data"
+            else "no validation data"
         )
         self.out.print(
             f"epoch {record.epoch:>3}/{self.epochs}  training cost {record.training_cost:.4f}  "
-            f"training accuracy {record.training_accuracy:.2%}  {evaluation}  "
+            f"training accuracy {record.training_accuracy:.2%}  {validation}  "
             f"η {record.eta:g}  {record.seconds:.2f} s"
         )
 

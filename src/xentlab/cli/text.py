@@ -66,6 +66,10 @@ def error_line(message: str) -> None:
     print(f"xentlab: error: {one_line(message)}", file=sys.stderr)
 
 
+def warning_line(message: str) -> None:
+    print(f"xentlab: warning: {one_line(message)}", file=sys.stderr)
+
+
 def in_user_words(message: str, options: dict[str, str]) -> str:
     """A library message that begins with a parameter's name ("batch_size must be ...")
     begins instead with the option the user types ("--batch-size must be ...")."""

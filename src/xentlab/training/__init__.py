@@ -7,9 +7,18 @@
 
 from .guard import DivergenceGuard, TrainingDiverged
 from .loop import batches_per_epoch, check_batch_size, check_labelled, evaluate, fit, train
-from .state import SCHEDULE_FLOOR, EpochRecord, History, Observer, TrainConfig, TrainState
+from .state import (
+    MAX_EPOCHS,
+    SCHEDULE_FLOOR,
+    EpochRecord,
+    History,
+    Observer,
+    TrainConfig,
+    TrainState,
+)
 
 __all__ = [
+    "MAX_EPOCHS",
     "SCHEDULE_FLOOR",
     "DivergenceGuard",
     "EpochRecord",
