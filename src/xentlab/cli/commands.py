@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from rich.console import Console
 
 from .. import data, formats, neuron, runs
+from ..checks import plural
 from ..experiments import slowdown as slowdown_experiment
 from ..files import check_writable
 from ..training import TrainConfig
@@ -173,9 +174,13 @@ def run_inspect(args: argparse.Namespace, out: Console) -> int:
         )
     else:
         state, info = formats.load_checkpoint(args.file)
+        where = (
+            f"finished after {plural(state.epoch, 'epoch')}"
+            if state.finished
+            else f"epoch {state.epoch + 1} of {state.config.epochs}, mini-batch {state.batch}"
+        )
         out.print(
             f"{args.file}: checkpoint of {list(state.network.sizes)} on "
-            f"{info.get('dataset')}, epoch {state.epoch + 1} of {state.config.epochs}, "
-            f"mini-batch {state.batch}, η = {state.eta:g}"
+            f"{info.get('dataset')}, {where}, η = {state.eta:g}"
         )
     return EXIT_OK
