@@ -316,14 +316,15 @@ def test_the_saturated_init_starts_the_output_layer_saturated_and_wrong():
     assert saturated.output_saturation(X) == 1.0
     assert saturated.saturated_and_wrong(X, Y) >= 0.9 - 1e-12
     assert default.saturated_and_wrong(X, Y) < 0.2
-    # The same draws as the default start, but for the output biases.
+    # The same draws as the default start, but for the output layer: z near +6.
     assert np.array_equal(saturated.weights[0], default.weights[0])
-    assert np.array_equal(saturated.weights[1], default.weights[1])
-    assert np.all(saturated.biases[1] == 8.0)
-    # Its quadratic output δ is tiny (σ'(8) ≈ 3.4e−4); cross-entropy's is the error itself.
+    assert np.array_equal(saturated.weights[1], default.weights[1] * 0.25)
+    assert np.all(saturated.biases[1] == 6.0)
+    assert 4.6 < saturated.output_z(X).min() and saturated.output_z(X).max() < 7.4
+    # Its quadratic output δ is tiny (σ'(6) ≈ 0.0025); cross-entropy's is the error itself.
     _, quadratic_deltas = saturated.deltas(X, Y)
     saturated.cost = COSTS["cross-entropy"]
     _, entropy_deltas = saturated.deltas(X, Y)
-    assert np.abs(quadratic_deltas[-1]).mean() < 1e-3 < 0.5 < np.abs(entropy_deltas[-1]).mean()
+    assert np.abs(quadratic_deltas[-1]).mean() < 0.01 < 0.5 < np.abs(entropy_deltas[-1]).mean()
     # The hidden δ carries σ'(z) under both costs.
     assert np.abs(entropy_deltas[0]).mean() < np.abs(entropy_deltas[-1]).mean()

@@ -25,7 +25,9 @@ from .errors import XentlabError
 from .functions import Cost, get_cost, sigmoid
 
 INITS = checks.OneOf(("default", "large", "saturated"))
-SATURATED_BIAS = 8.0  # σ(8) ≈ 0.9997, σ'(8) ≈ 3.4e−4: the output layer's start under "saturated"
+# The output layer under the "saturated" init: z near +6, where σ'(6) ≈ 0.0025.
+SATURATED_BIAS = 6.0
+SATURATED_WEIGHT_SCALE = 0.25  # keeps every output's z within about ±1 of the bias
 SATURATION_THRESHOLD = 0.01  # an output with σ'(z) below this is saturated
 DTYPES = checks.OneOf(("float32", "float64"))
 REGULARIZATIONS = checks.OneOf(("l2", "l1"))
@@ -86,9 +88,10 @@ class Network:
         ``default``: weights N(0, 1/n_in) (standard deviation 1/√n_in), biases N(0, 1), so z
         starts with variance ≈ 1 and hidden neurons start unsaturated. ``large``: weights and
         biases N(0, 1), the older choice under which z has variance ≈ n_in / 2 and neurons start
-        saturated. ``saturated``: the default draws, then every output bias set to +8, so every
-        sigmoid output starts at a ≈ 1 with σ'(z) ≈ 3e−4: saturated, and wrong wherever y = 0 —
-        the network's version of the article's neuron started at (w, b) = (2, 2). Draws happen
+        saturated. ``saturated``: the default draws, then the output weights scaled by 1/4 and every
+        output bias set to +6, so every sigmoid output starts at a ≈ 1 with σ'(z) < 0.01:
+        saturated, and wrong wherever y = 0 — the network's version of the article's neuron
+        started at (w, b) = (2, 2). Draws happen
         in float64 and are then cast, so a seed means the same weights in both dtypes (to
         rounding), and the same hidden layers under ``default`` and ``saturated``.
         """
@@ -110,6 +113,7 @@ class Network:
             weights.append((rng.standard_normal((n_in, n_out)) * scale).astype(dt))
             biases.append(rng.standard_normal(n_out).astype(dt))
         if init == "saturated":
+            weights[-1] *= dt.type(SATURATED_WEIGHT_SCALE)
             biases[-1][:] = SATURATED_BIAS
         return cls(sizes, weights, biases, cost)
 

@@ -113,10 +113,14 @@ class Run:
         return self.spec.checkpoint or self.spec.resume
 
     def train(
-        self, observers: Sequence[Observer] = (), stop: StopRequest | None = None
+        self,
+        observers: Sequence[Observer] = (),
+        stop: StopRequest | None = None,
+        chunk: int = 100,
     ) -> RunResult:
         """Train until the run is finished, diverges (TrainingDiverged, naming the last good
-        checkpoint) or is asked to stop; save what was asked for."""
+        checkpoint) or is asked to stop; save what was asked for. Observers (and a stop) are
+        heard every ``chunk`` mini-batches."""
         state, path = self.state, self.checkpoint_path
         try:
             fit(
@@ -126,6 +130,7 @@ class Run:
                 observers=[*observers, *([stop] if stop else [])],
                 checkpoint=self.save_checkpoint if path else None,
                 checkpoint_every=self.spec.checkpoint_every,
+                chunk=chunk,
             )
         except RunStopped:
             path = path or self.spec.stop_checkpoint

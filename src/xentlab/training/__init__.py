@@ -3,10 +3,12 @@
 ``state``: TrainConfig, TrainState, History, EpochRecord, the Observer protocol.
 ``loop``: fit (run or continue a state), train (the one-call form), evaluate.
 ``guard``: the divergence guard and TrainingDiverged.
+``probes``: measurements within epochs (saturation, per-layer δ and gradients) as an observer.
 """
 
 from .guard import DivergenceGuard, TrainingDiverged
 from .loop import batches_per_epoch, check_batch_size, check_labelled, evaluate, fit, train
+from .probes import Probe, ProbeRecord, measure
 from .state import (
     MAX_EPOCHS,
     SCHEDULE_FLOOR,
@@ -24,6 +26,8 @@ __all__ = [
     "EpochRecord",
     "History",
     "Observer",
+    "Probe",
+    "ProbeRecord",
     "TrainConfig",
     "TrainState",
     "TrainingDiverged",
@@ -32,5 +36,6 @@ __all__ = [
     "check_labelled",
     "evaluate",
     "fit",
+    "measure",
     "train",
 ]
