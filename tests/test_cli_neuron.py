@@ -51,7 +51,7 @@ def test_neuron_table_plot_and_json(tmp_path, capsys):
         (["neuron", "--x", "nan"], "x must be finite"),
         (["neuron", "--y", "1.5"], "y must lie in [0, 1]"),
         (["neuron", "--cost", "hinge"], "cost must be one of"),
-        (["slowdown", "--common-eta", "-0.1"], "common_eta"),
+        (["slowdown", "--common-eta", "-0.1"], "--common-eta"),
         (["slowdown", "--epochs", "0"], "epochs"),
         (["slowdown", "--out", "/nonexistent-dir/x.png"], "/nonexistent-dir"),
         (["nosuchcommand"], "invalid choice"),

@@ -57,7 +57,7 @@ def test_check_figure_target_checks_the_target_then_the_format(tmp_path):
     [
         (["neuron", "--plot", "f.bmp"], "the extension must be one of png, svg, pdf; got 'bmp'"),
         (["neuron", "--plot", "/dev/null"], "it is a character device"),
-        (["neuron", "--plot", ""], "its path is empty"),
+        (["neuron", "--plot", "."], "that names a directory"),
         (["slowdown", "--out", "f.jpeg"], "must be one of png, svg, pdf; got 'jpeg'"),
         (["slowdown", "--out", "missing/f.png"], "directory missing does not exist"),
         (["train", "--plot", "curves"], "must be one of png, svg, pdf; got ''"),

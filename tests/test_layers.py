@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).parent.parent / "src" / "xentlab"
 
 # Lowest first: the error types; the package's face (its version, its errors), file helpers and
 # checks; the math; the model, the neuron and the data; the epoch loop; the run state; xentlab's
-# own files; the run layer and the experiments; figures; the front ends.
+# own files; the run layer; the experiments, which train through it; figures; the front ends.
 LAYERS: list[set[str]] = [
     {"errors"},
     {"__init__", "files", "checks"},
@@ -25,7 +25,8 @@ LAYERS: list[set[str]] = [
     {"kernel"},
     {"training"},
     {"formats"},
-    {"runs", "experiments"},
+    {"runs"},
+    {"experiments"},
     {"plots"},
     {"cli"},
     {"__main__"},

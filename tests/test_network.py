@@ -302,3 +302,29 @@ def test_unknown_regularization_is_refused_everywhere(reg):
         )
     with pytest.raises(XentlabError, match=needle):
         TrainConfig(regularization=reg)
+
+
+def test_the_saturated_init_starts_the_output_layer_saturated_and_wrong():
+    from xentlab.data import load_dataset
+
+    digits = load_dataset("digits")
+    X = digits.train.X.astype(np.float64)
+    Y = one_hot(digits.train.labels, 10, np.dtype(np.float64))
+    saturated = Network.create([64, 30, 10], "quadratic", "saturated", seed=4, dtype="float64")
+    default = Network.create([64, 30, 10], "quadratic", "default", seed=4, dtype="float64")
+    # Every output starts near a = 1 with σ'(z) < 0.01; the nine with y = 0 of each ten are wrong.
+    assert saturated.output_saturation(X) == 1.0
+    assert saturated.saturated_and_wrong(X, Y) >= 0.9 - 1e-12
+    assert default.saturated_and_wrong(X, Y) < 0.2
+    # The same draws as the default start, but for the output layer: z near +6.
+    assert np.array_equal(saturated.weights[0], default.weights[0])
+    assert np.array_equal(saturated.weights[1], default.weights[1] * 0.25)
+    assert np.all(saturated.biases[1] == 6.0)
+    assert 4.6 < saturated.output_z(X).min() and saturated.output_z(X).max() < 7.4
+    # Its quadratic output δ is tiny (σ'(6) ≈ 0.0025); cross-entropy's is the error itself.
+    _, quadratic_deltas = saturated.deltas(X, Y)
+    saturated.cost = COSTS["cross-entropy"]
+    _, entropy_deltas = saturated.deltas(X, Y)
+    assert np.abs(quadratic_deltas[-1]).mean() < 0.01 < 0.5 < np.abs(entropy_deltas[-1]).mean()
+    # The hidden δ carries σ'(z) under both costs.
+    assert np.abs(entropy_deltas[0]).mean() < np.abs(entropy_deltas[-1]).mean()

@@ -12,14 +12,13 @@ import pytest
 from xentlab import runs
 from xentlab.errors import XentlabError
 from xentlab.formats import load_checkpoint, load_network
-from xentlab.training import TrainConfig
 
-CONFIG = TrainConfig(epochs=3, batch_size=10, eta=0.5, lmbda=0.2, seed=2)
+SETTINGS = {"epochs": 3, "batch_size": 10, "eta": 0.5, "lmbda": 0.2, "seed": 2}
 
 
 def spec(tmp_path, **changes):
-    settings = {"dataset": "digits", "sizes": (64, 20, 10), "config": CONFIG}
-    return runs.RunSpec(**{**settings, **changes})
+    described = {"dataset": "digits", "sizes": (64, 20, 10), "settings": SETTINGS}
+    return runs.RunSpec(**{**described, **changes})
 
 
 def test_a_run_trains_saves_and_reports(tmp_path):
@@ -95,7 +94,9 @@ def test_a_stopped_run_without_a_checkpoint_goes_to_the_stop_checkpoint(tmp_path
         ({"cost": "hinge"}, "cost must be one of"),
         ({"init": "huge"}, "init must be one of"),
         ({"dataset": "cifar"}, "dataset must be one of"),
-        ({"config": TrainConfig(batch_size=5000)}, "batch_size must be at most"),
+        ({"settings": {"batch_size": 5000}}, "batch_size must be at most"),
+        ({"settings": {"epochs": 0}}, "epochs must be an integer >= 1"),
+        ({"settings": {"etaa": 0.1}}, r"unknown setting\(s\) 'etaa'; known: epochs, batch_size"),
     ],
 )
 def test_prepare_refuses_bad_runs_before_anything_is_written(tmp_path, changes, needle):
@@ -136,3 +137,31 @@ def test_file_kinds_follow_the_name():
         "pkl",
         "idx",
     ]
+
+
+def test_resume_refuses_each_conflicting_setting_and_extends_epochs(tmp_path):
+    runs.prepare(spec(tmp_path, checkpoint=tmp_path / "run.ckpt")).train()
+    saved = tmp_path / "run.ckpt"
+    conflicting = runs.RunSpec(
+        resume=saved, settings={"eta": 0.1, "lmbda": 0.2, "seed": 5}, cost="quadratic"
+    )
+    with pytest.raises(XentlabError) as refused:
+        runs.prepare(conflicting)
+    message = str(refused.value)
+    assert "eta 0.1 (saved: 0.5)" in message and "seed 5 (saved: 2)" in message
+    assert "cost 'quadratic' (saved: 'cross-entropy')" in message
+    assert "lmbda" not in message  # given, but the same as saved
+    assert message.endswith("only epochs may change when a run is resumed")
+    with pytest.raises(XentlabError, match="init 'large' \\(a resumed run keeps its weights\\)"):
+        runs.prepare(runs.RunSpec(resume=saved, init="large"))
+    with pytest.raises(XentlabError, match="dtype 'float64' \\(saved: 'float32'\\)"):
+        runs.prepare(runs.RunSpec(resume=saved, dtype="float64"))
+    # Extending a finished run trains the new epochs, and only those.
+    extended = runs.prepare(runs.RunSpec(resume=saved, settings={"epochs": 5, "eta": 0.5}))
+    assert not extended.state.finished and extended.state.config.epochs == 5
+    result = extended.train()
+    assert result.history.column("epoch") == [1, 2, 3, 4, 5]
+    # The same five epochs in one go give the same bits.
+    straight = runs.prepare(spec(tmp_path, settings={**SETTINGS, "epochs": 5})).train()
+    for a, b in zip(result.network.weights, straight.network.weights, strict=True):
+        assert np.array_equal(a, b)

@@ -57,12 +57,16 @@ class OneOf:
 
 @dataclasses.dataclass(frozen=True)
 class Integer:
-    """An integer ≥ ``minimum`` (bool refused)."""
+    """An integer ≥ ``minimum`` and, if given, ≤ ``maximum`` (bool refused)."""
 
     minimum: int
+    maximum: int | None = None
 
     def check(self, name: str, value: Any) -> int:
-        return int_at_least(name, value, self.minimum)
+        number = int_at_least(name, value, self.minimum)
+        if self.maximum is not None and number > self.maximum:
+            raise XentlabError(f"{name} must be at most {self.maximum}; got {number}")
+        return number
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,6 +156,29 @@ def int_at_least(name: str, value: Any, minimum: int) -> int:
     return int(value)
 
 
+def plural(count: int, noun: str) -> str:
+    """'1 epoch', '2 epochs': a count with its noun in the right number."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def size_text(n_bytes: float) -> str:
+    """A byte count as people read it: 512 B, 3.0 MiB, 1.2 GiB."""
+    for unit, scale in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:.1f} {unit}"
+    return f"{int(n_bytes)} B"
+
+
+def within_memory(what: str, n_bytes: float, limit: int, advice: str) -> None:
+    """Refuse, before allocating anything, work whose arrays would need more than ``limit``
+    bytes; the message gives the estimate, the limit and what to change."""
+    if n_bytes > limit:
+        raise XentlabError(
+            f"{what} would need about {size_text(n_bytes)} of memory; xentlab allows "
+            f"{size_text(limit)}: {advice}"
+        )
+
+
 def finite_array(name: str, value: ArrayLike, dtype: Any = np.float64) -> NDArray[Any]:
     """A numeric array with no NaN or infinity, converted to ``dtype``."""
     try:
@@ -169,7 +196,9 @@ def finite_array(name: str, value: ArrayLike, dtype: Any = np.float64) -> NDArra
     array = array.astype(dtype, copy=False)
     if not np.isfinite(array).all():
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
-        raise XentlabError(f"{name} must be finite; it holds {bad} NaN or infinite value(s)")
+        raise XentlabError(
+            f"{name} must be finite; it holds {plural(bad, 'NaN or infinite value')}"
+        )
     return array
 
 

@@ -24,10 +24,24 @@ from . import checks
 from .errors import XentlabError
 from .functions import Cost, get_cost, sigmoid
 
-INITS = checks.OneOf(("default", "large"))
+INITS = checks.OneOf(("default", "large", "saturated"))
+# The output layer under the "saturated" init: z near +6, where σ'(6) ≈ 0.0025.
+SATURATED_BIAS = 6.0
+SATURATED_WEIGHT_SCALE = 0.25  # keeps every output's z within about ±1 of the bias
+SATURATION_THRESHOLD = 0.01  # an output with σ'(z) below this is saturated
 DTYPES = checks.OneOf(("float32", "float64"))
 REGULARIZATIONS = checks.OneOf(("l2", "l1"))
 MAX_LAYER_SIZE = 100_000
+# Weights, biases and what training keeps beside them: the divergence guard's copy, the
+# gradients and the L1 sign buffer, four arrays of each shape in all.
+COPIES_IN_TRAINING = 4
+MAX_NETWORK_BYTES = 4 * 2**30
+
+
+def training_bytes(sizes: Sequence[int], dtype: np.dtype) -> int:
+    """Bytes of the weights, biases and their training copies for layer sizes ``sizes``."""
+    parameters = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True))
+    return COPIES_IN_TRAINING * parameters * dtype.itemsize
 
 
 def check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
@@ -74,20 +88,33 @@ class Network:
         ``default``: weights N(0, 1/n_in) (standard deviation 1/√n_in), biases N(0, 1), so z
         starts with variance ≈ 1 and hidden neurons start unsaturated. ``large``: weights and
         biases N(0, 1), the older choice under which z has variance ≈ n_in / 2 and neurons start
-        saturated. Draws happen in float64 and are then cast, so a seed means the same weights in
-        both dtypes (to rounding).
+        saturated. ``saturated``: the default draws, then the output weights scaled by 1/4 and every
+        output bias set to +6, so every sigmoid output starts at a ≈ 1 with σ'(z) < 0.01:
+        saturated, and wrong wherever y = 0 — the network's version of the article's neuron
+        started at (w, b) = (2, 2). Draws happen
+        in float64 and are then cast, so a seed means the same weights in both dtypes (to
+        rounding), and the same hidden layers under ``default`` and ``saturated``.
         """
         sizes = check_sizes(sizes)
         cost = get_cost(cost)
         INITS.check("init", init)
         seed = checks.int_at_least("seed", seed, 0)
         dt = check_dtype(dtype)
+        checks.within_memory(
+            f"a network with sizes {','.join(map(str, sizes))} in {dt.name}",
+            training_bytes(sizes, dt),
+            MAX_NETWORK_BYTES,
+            "use fewer or smaller layers",
+        )
         rng = np.random.default_rng(seed)
         weights, biases = [], []
         for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
-            scale = 1.0 / np.sqrt(n_in) if init == "default" else 1.0
+            scale = 1.0 if init == "large" else 1.0 / np.sqrt(n_in)
             weights.append((rng.standard_normal((n_in, n_out)) * scale).astype(dt))
             biases.append(rng.standard_normal(n_out).astype(dt))
+        if init == "saturated":
+            weights[-1] *= dt.type(SATURATED_WEIGHT_SCALE)
+            biases[-1][:] = SATURATED_BIAS
         return cls(sizes, weights, biases, cost)
 
     @property
@@ -130,21 +157,29 @@ class Network:
         """The index of the most active output neuron for each row of X."""
         return np.argmax(self.output_z(self.check_inputs(X)), axis=1)
 
+    def deltas(
+        self, X: NDArray[np.floating], Y: NDArray[np.floating]
+    ) -> tuple[list[NDArray[np.floating]], list[NDArray[np.floating]]]:
+        """The inputs A_{l−1} and the errors δ_l = ∂C_x/∂z_l of every layer l after the input,
+        row by row: δ_L from the cost, then δ_l = (δ_{l+1} W_{l+1}ᵀ) ⊙ σ'(z_l), σ' = a (1 − a).
+        Every hidden δ carries σ'(z), whatever the cost: only the output layer's can lose it."""
+        layers = self.weighted_inputs(X)
+        inputs = layers[:-1]
+        deltas = [self.cost.delta(layers[-1], Y)]
+        for layer in range(len(self.weights) - 1, 0, -1):
+            A = inputs[layer]
+            deltas.insert(0, (deltas[0] @ self.weights[layer].T) * A * (1 - A))
+        return inputs, deltas
+
     def backprop(
         self, X: NDArray[np.floating], Y: NDArray[np.floating]
     ) -> tuple[list[NDArray[np.floating]], list[NDArray[np.floating]]]:
-        """∂C/∂W_l and ∂C/∂b_l of the batch cost C = 1/m Σ_x C_x (no regularisation term)."""
-        layers = self.weighted_inputs(X)
+        """∂C/∂W_l = A_{l−1}ᵀ δ_l / m and ∂C/∂b_l = Σ_x δ_l / m of the batch cost
+        C = 1/m Σ_x C_x (no regularisation term)."""
+        inputs, deltas = self.deltas(X, Y)
         m = X.shape[0]
-        delta = self.cost.delta(layers[-1], Y)
-        grads_w: list[NDArray[np.floating]] = [np.empty(0)] * len(self.weights)
-        grads_b: list[NDArray[np.floating]] = [np.empty(0)] * len(self.weights)
-        for layer in range(len(self.weights) - 1, -1, -1):
-            A = layers[layer]
-            grads_w[layer] = A.T @ delta / m
-            grads_b[layer] = delta.sum(axis=0) / m
-            if layer:
-                delta = (delta @ self.weights[layer].T) * A * (1 - A)
+        grads_w = [A.T @ delta / m for A, delta in zip(inputs, deltas, strict=True)]
+        grads_b = [delta.sum(axis=0) / m for delta in deltas]
         return grads_w, grads_b
 
     def regularization_cost(self, lmbda: float, n: int, regularization: str = "l2") -> float:
@@ -169,6 +204,27 @@ class Network:
         z = self.output_z(X).astype(np.float64)
         data_cost = self.cost.value(z, Y)
         return data_cost + self.regularization_cost(lmbda, n_train or len(X), regularization)
+
+    def output_saturation(
+        self, X: NDArray[np.floating], threshold: float = SATURATION_THRESHOLD
+    ) -> float:
+        """The fraction of (row, output neuron) pairs whose output is saturated: a (1 − a) =
+        σ'(z) below ``threshold``, where a neuron that is wrong barely learns under the
+        quadratic cost."""
+        a = self.cost.activation(self.output_z(X).astype(np.float64))
+        return float(np.mean(a * (1 - a) < threshold))
+
+    def saturated_and_wrong(
+        self,
+        X: NDArray[np.floating],
+        Y: NDArray[np.floating],
+        threshold: float = SATURATION_THRESHOLD,
+    ) -> float:
+        """The fraction of (row, output neuron) pairs saturated (σ'(z) < ``threshold``) AND
+        wrong (|a − y| > 0.5): the outputs that learn slowly under the quadratic cost. An output
+        saturated at the right answer is no problem."""
+        a = self.cost.activation(self.output_z(X).astype(np.float64))
+        return float(np.mean((a * (1 - a) < threshold) & (np.abs(a - Y) > 0.5)))
 
     def accuracy(self, X: NDArray[np.floating], labels: NDArray[np.integer]) -> float:
         """The fraction of rows whose most active output neuron is the label."""

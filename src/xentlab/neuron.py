@@ -25,6 +25,7 @@ from .errors import XentlabError
 from .functions import Cost, get_cost, sigmoid
 
 NEURON_COSTS = checks.OneOf(("quadratic", "cross-entropy"))
+MAX_TRAJECTORY_BYTES = 2**30
 
 F64 = NDArray[np.float64]
 
@@ -58,7 +59,9 @@ def _check(
         raise XentlabError(f"y must be a number or have shape (n,); got shape {y.shape}")
     n, d = x.shape
     if y.shape[0] != n:
-        raise XentlabError(f"x has {n} example(s) but y has {y.shape[0]}; they must match")
+        raise XentlabError(
+            f"x has {checks.plural(n, 'example')} but y has {y.shape[0]}; they must match"
+        )
     single = b.ndim == 0
     if b.ndim > 1:
         raise XentlabError(f"b must be a number or have shape (starts,); got shape {b.shape}")
@@ -73,8 +76,15 @@ def _check(
 
 
 def _z(w: F64, b: F64, x: F64) -> F64:
-    """z for every start and example: shape (S, n)."""
-    return w @ x.T + b[:, None]
+    """z for every start and example: shape (S, n); a z beyond floating point is refused."""
+    with np.errstate(over="ignore", invalid="ignore"):  # judged just below, with a message
+        z = w @ x.T + b[:, None]
+    if not np.isfinite(z).all():
+        raise XentlabError(
+            "z = w·x + b overflows floating point for these w, b and x (|z| must stay below "
+            "about 1.8e308); use smaller values"
+        )
+    return z
 
 
 def _cost_and_gradient(p: NeuronProblem, w: F64, b: F64) -> tuple[F64, F64, F64]:
@@ -181,6 +191,13 @@ def train(
     eta = checks.positive_number("eta", eta)
     epochs = checks.int_at_least("epochs", epochs, 1)
     starts, d = p.w.shape
+    # w, b and C after every epoch, and the output a computed from them when asked.
+    checks.within_memory(
+        f"{checks.plural(epochs, 'epoch')} from {checks.plural(starts, 'start')}",
+        (epochs + 1) * starts * (d + 2 + len(p.x)) * 8,
+        MAX_TRAJECTORY_BYTES,
+        "use fewer epochs or starts",
+    )
     ws = np.empty((epochs + 1, starts, d))
     bs = np.empty((epochs + 1, starts))
     cs = np.empty((epochs + 1, starts))
@@ -198,3 +215,48 @@ def train(
                 f"try a smaller eta than {eta:g}"
             )
     return Trajectory(p.cost.name, eta, p.x, p.y, ws, bs, cs)
+
+
+def epochs_until(
+    w: ArrayLike,
+    b: ArrayLike,
+    x: ArrayLike = 1.0,
+    y: ArrayLike = 0.0,
+    *,
+    cost: str | Cost = "cross-entropy",
+    eta: float = 0.15,
+    epochs: int = 300,
+    threshold: float = 0.2,
+) -> NDArray[np.int64]:
+    """For each start (w, b), the first epoch t at which |a − y| < ``threshold`` for every
+    example, training as :func:`train` does; −1 where that never happens within ``epochs``.
+
+    Only the current w and b of the starts still training are kept, not the path: a grid of
+    201 × 201 starts costs a few arrays of at most 40,401 numbers per epoch. The update is
+    :func:`train`'s, with δ = a − y, times σ'(z) = a (1 − a) under the quadratic cost (tested
+    equal to it).
+    """
+    p = _check(w, b, x, y, cost)
+    eta = checks.positive_number("eta", eta)
+    epochs = checks.int_at_least("epochs", epochs, 1)
+    threshold = checks.positive_number("threshold", threshold)
+    n = len(p.x)
+    first = np.full(len(p.b), -1, dtype=np.int64)
+    active = np.arange(len(p.b))  # the starts not yet within the threshold
+    w_now, b_now = p.w.copy(), p.b.copy()
+    for t in range(epochs + 1):
+        z = _z(w_now, b_now, p.x)  # (active, n), refused if it overflows
+        a = sigmoid(z)
+        close = (np.abs(a - p.y) < threshold).all(axis=1)
+        if close.any():
+            first[active[close]] = t
+            keep = ~close
+            active, w_now, b_now, a = active[keep], w_now[keep], b_now[keep], a[keep]
+        if t == epochs or not len(active):
+            break
+        delta = a - p.y
+        if p.cost.delta_has_sigma_prime:
+            delta *= a * (1 - a)
+        w_now -= (eta / n) * (delta @ p.x)
+        b_now -= (eta / n) * delta.sum(axis=1)
+    return first

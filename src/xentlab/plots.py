@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 from matplotlib.figure import Figure  # noqa: E402
 
 from .checks import OneOf  # noqa: E402
-from .experiments import SlowdownRun  # noqa: E402
+from .experiments import CompareResult, CostRun, SaturationMap, SlowdownRun  # noqa: E402
 from .files import atomic_write, check_output_target  # noqa: E402
 from .neuron import Trajectory  # noqa: E402
 from .training import History  # noqa: E402
@@ -109,3 +111,119 @@ def history_figure(history: History, title: str = "") -> Figure:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def _band(ax: Any, x: np.ndarray, runs: np.ndarray, colour: str, style: str, label: str) -> None:
+    """The median over seeds as a line, the range over seeds as a shaded band."""
+    ax.plot(x, np.median(runs, axis=0), color=colour, ls=style, label=label)
+    if len(runs) > 1:
+        ax.fill_between(x, runs.min(axis=0), runs.max(axis=0), color=colour, alpha=0.2, lw=0)
+
+
+def compare_figure(result: CompareResult) -> Figure:
+    """Validation accuracy, training cost, the output layer's saturation and the per-layer
+    gradient norms against mini-batches, one panel each; costs overlaid, seeds as bands."""
+    spec = result.spec
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True)
+    (acc, cost), (sat, grad) = axes
+    layers = len(result.layer_sizes) - 1
+    for name in spec.costs:
+        runs = result.of(name)
+        x = np.array([p.batches for p in runs[0].probes])
+        if any([p.batches for p in run.probes] != list(x) for run in runs):
+            raise ValueError("the seeds of one cost were probed at different moments")
+        colour, style = COST_COLOURS[name], COST_STYLES[name]
+
+        def series(field: str, runs: list[CostRun] = runs) -> np.ndarray:
+            return np.array([[getattr(p, field) for p in run.probes] for run in runs])
+
+        label = f"{name}, η = {spec.eta_of(name):g}"
+        _band(acc, x, 100 * series("validation_accuracy"), colour, style, label)
+        costs = series("training_cost")  # each cost in its own units: shown relative to C(0)
+        _band(cost, x, costs / costs[:, :1], colour, style, label)
+        _band(sat, x, 100 * series("saturated_wrong"), colour, style, f"{name}: saturated, wrong")
+        sat.plot(
+            x,
+            100 * np.median(series("saturation"), axis=0),
+            color=colour,
+            ls=style,
+            lw=0.8,
+            alpha=0.6,
+            label=f"{name}: saturated",
+        )
+        norms = np.array([[p.gradient_norm for p in run.probes] for run in runs])
+        for layer, width in zip(range(layers), np.linspace(0.8, 2.0, layers), strict=True):
+            grad.plot(
+                x,
+                np.median(norms[:, :, layer], axis=0),
+                color=colour,
+                ls=style,
+                lw=width,
+                label=f"{name}: layer {layer + 1}" + (" (output)" if layer == layers - 1 else ""),
+            )
+    acc.set_ylabel("validation accuracy (%)")
+    acc.set_ylim(0, 100)
+    cost.set_ylabel("training cost C / C at the start (probe sample)")
+    sat.set_ylabel("output pairs with σ'(z) < 0.01 (%)")
+    sat.set_ylim(-2, 102)
+    grad.set_ylabel("‖∂C/∂W‖ per layer")
+    grad.set_yscale("log")
+    for ax in (sat, grad):
+        ax.set_xlabel("mini-batches")
+    for ax in axes.flat:
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+    seeds = ", ".join(map(str, spec.seeds))
+    fig.suptitle(
+        f"{list(result.layer_sizes)} on {spec.dataset}, init {spec.init}, mini-batch "
+        f"{spec.batch_size}, seeds {seeds}: the same start and mini-batches under each cost"
+    )
+    fig.tight_layout()
+    return fig
+
+
+def saturation_figure(grid: SaturationMap, starts: Sequence[tuple[float, float]] = ()) -> Figure:
+    """Epochs until |a − y| < threshold over the grid of starts, one heat map per cost on one
+    shared colour scale; starts that never get there within the epochs run are grey."""
+    costs = list(grid.epochs)
+    fig, axes = plt.subplots(1, len(costs), figsize=(6 * len(costs), 5), sharey=True)
+    colours = matplotlib.colormaps["viridis"].with_extremes(under="lightgrey")
+    extent = (grid.w_values[0], grid.w_values[-1], grid.b_values[0], grid.b_values[-1])
+    image = None
+    for ax, name in zip(np.atleast_1d(axes), costs, strict=True):
+        epochs = grid.epochs[name].astype(float)
+        epochs[epochs < 0] = -1.0  # below the scale: drawn grey
+        image = ax.imshow(
+            epochs,
+            origin="lower",
+            extent=extent,
+            cmap=colours,
+            vmin=0,
+            vmax=grid.max_epochs,
+            aspect="auto",
+        )
+        for w, b in starts:
+            ax.plot(w, b, marker="o", mfc="none", mec="white", ms=9, mew=2)
+            ax.annotate(
+                f"({w:g}, {b:g}): {grid.at(name, w, b)}",
+                (w, b),
+                xytext=(6, 6),
+                textcoords="offset points",
+                color="white",
+                fontsize=8,
+            )
+        ax.set_title(f"{name}: {grid.slow_fraction(name):.0%} of starts need > 100 epochs")
+        ax.set_xlabel("starting weight w")
+    np.atleast_1d(axes)[0].set_ylabel("starting bias b")
+    assert image is not None
+    bar = fig.colorbar(image, ax=axes, extend="min")
+    bar.set_label(f"epochs until |a − y| < {grid.threshold:g} (grey: not within {grid.max_epochs})")
+    fig.suptitle(
+        f"One neuron, x = {grid.x:g}, y = {grid.y:g}, η = {grid.eta:g}: where the quadratic "
+        "cost is slow, the neuron starts saturated and wrong"
+    )
+    return fig
+
+
+# Told apart by line style as well as colour, so that they survive grey-scale printing.
+COST_STYLES = {"quadratic": "-", "cross-entropy": "--", "log-likelihood": ":"}

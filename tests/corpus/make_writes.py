@@ -4,9 +4,9 @@ Writes cases/writes.json and the files they need (tests/corpus/files/writes-*, r
 previous ones):
 
 - output targets that must be refused before any work: devices, a FIFO (the runner's stdout),
-  directories, missing or non-directory parents, empty paths, names and paths too long for the
-  file system, symbolic links to a device, a directory or a missing directory, and figure names
-  whose extension is not png, svg or pdf;
+  directories, missing or non-directory parents, names and paths too long for the file system,
+  symbolic links to a device, a directory or a missing directory, two outputs naming one file,
+  and figure names whose extension is not png, svg or pdf (empty paths: see make_args.py);
 - network and checkpoint files with one byte changed (refused as corrupt: the checksum), with
   the checksum missing, malformed or where version 1 has none;
 - checkpoints whose generator state has a field of the wrong type or out of range, and numbers
@@ -109,7 +109,6 @@ def main() -> None:
         ("save-trailing-slash", "--save", "out/", "out/: that names a directory"),
         ("save-missing-directory", "--save", "{files}/missing/n.json", "missing does not exist"),
         ("save-under-a-file", "--save", "{files}/good.ckpt/n.json", "good.ckpt is not a directory"),
-        ("save-empty", "--save", "", "cannot write network file: its path is empty"),
         ("save-name-too-long", "--save", long_name + ".json", "its name is 305 bytes long"),
         ("save-path-too-long", "--save", deep, "the path is 5006 bytes long; at most 4095 fit"),
         ("save-link-to-dev-null", "--save", "{files}/writes-link-to-dev-null.json", NOT_REGULAR),
@@ -120,13 +119,11 @@ def main() -> None:
         ("checkpoint-directory", "--checkpoint", "{files}", "it is a directory"),
         ("checkpoint-missing-directory", "--checkpoint", "no/run.ckpt", "no does not exist"),
         ("checkpoint-name-too-long", "--checkpoint", long_name, "its name is 300 bytes long"),
-        ("checkpoint-empty", "--checkpoint", "", "checkpoint file: its path is empty"),
         ("resume-dev-null", "--resume", "/dev/null", "checkpoint file /dev/null: it is a"),
         ("plot-bmp", "--plot", "curves.bmp", f"{FORMATS}; got 'bmp'"),
         ("plot-no-extension", "--plot", "curves", f"{FORMATS}; got ''"),
         ("plot-dev-null", "--plot", "/dev/null", "figure file /dev/null: it is a character"),
         ("plot-directory", "--plot", "{files}", "it is a directory"),
-        ("plot-empty", "--plot", "", "figure file: its path is empty"),
     ]:
         case(f"writes-{name}", [*TRAIN, option, target], needle)
     case(
@@ -146,7 +143,6 @@ def main() -> None:
         ("slowdown-out-svgz", ["slowdown", "--out", "s.svgz"], f"{FORMATS}; got 'svgz'"),
         ("slowdown-out-dev-null", ["slowdown", "--out", "/dev/null"], NOT_REGULAR),
         ("slowdown-out-dot", ["slowdown", "--out", "."], "that names a directory"),
-        ("slowdown-out-empty", ["slowdown", "--out", ""], "its path is empty"),
     ]:
         case(f"writes-{name}", args, needle)
 

@@ -4,6 +4,7 @@ code. Nothing here decides how training works; that is ``xentlab.runs``."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import signal
 import sys
@@ -13,13 +14,14 @@ from contextlib import contextmanager
 from rich.console import Console
 
 from .. import data, formats, neuron, runs
-from ..errors import XentlabError
+from ..checks import plural
 from ..experiments import slowdown as slowdown_experiment
 from ..training import TrainConfig
-from . import render
+from . import render, text
 
 EXIT_OK = 0
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 INTERRUPT_CHECKPOINT = "interrupted.ckpt"  # where Ctrl-C saves a run that has no checkpoint
 
 
@@ -56,37 +58,21 @@ def run_slowdown(args: argparse.Namespace, out: Console) -> int:
     return EXIT_OK
 
 
-def parse_sizes(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise XentlabError(
-            f"sizes must be comma-separated integers like 784,30,10; got {text!r}"
-        ) from None
+SETTINGS = tuple(f.name for f in dataclasses.fields(TrainConfig))  # each is also an option
 
 
 def run_spec(args: argparse.Namespace) -> runs.RunSpec:
-    """The run the ``train`` arguments describe (settings come from the checkpoint on resume)."""
-    config = None
-    if not args.resume:
-        config = TrainConfig(
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            eta=args.eta,
-            lmbda=args.lmbda,
-            regularization=args.regularization,
-            early_stop=args.early_stop,
-            schedule=args.schedule,
-            seed=args.seed,
-        )
+    """The run the ``train`` arguments describe: only what the user typed is set, so that a
+    resumed run can tell a setting given on purpose from a default."""
+    settings = {key: getattr(args, key) for key in SETTINGS}
     return runs.RunSpec(
         dataset=args.dataset,
         data_dir=args.data_dir,
-        sizes=parse_sizes(args.sizes) if args.sizes else None,
+        sizes=args.sizes,
         cost=args.cost,
         init=args.init,
         dtype=args.dtype,
-        config=config,
+        settings={key: value for key, value in settings.items() if value is not None},
         resume=args.resume,
         checkpoint=args.checkpoint,
         checkpoint_every=args.checkpoint_every,
@@ -96,13 +82,21 @@ def run_spec(args: argparse.Namespace) -> runs.RunSpec:
 
 
 @contextmanager
-def sigint_requests_stop(stop: runs.StopRequest) -> Iterator[None]:
-    """While training, Ctrl-C asks the run to stop at the next mini-batch boundary."""
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.request())
+def signals_request_stop(stop: runs.StopRequest) -> Iterator[list[int]]:
+    """While training, Ctrl-C (SIGINT) and SIGTERM ask the run to stop at the next mini-batch
+    boundary, where its state is whole; yields the signals received."""
+    received: list[int] = []
+
+    def request(signum: int, frame: object) -> None:
+        received.append(signum)
+        stop.request()
+
+    previous = {s: signal.signal(s, request) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield
+        yield received
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def run_train(args: argparse.Namespace, out: Console) -> int:
@@ -115,12 +109,17 @@ def run_train(args: argparse.Namespace, out: Console) -> int:
         out.print(f"{args.resume} holds a finished run: nothing left to train")
     out.print(render.run_header(run))
     stop = runs.StopRequest()
-    with sigint_requests_stop(stop), render.EpochProgress(out, run.state.config.epochs) as bar:
+    with (
+        signals_request_stop(stop) as received,
+        render.EpochProgress(out, run.state.config.epochs) as bar,
+    ):
         result = run.train(observers=[bar], stop=stop)
     if result.stopped:
         print(render.stopped_message(result), file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return 128 + received[0] if received else EXIT_INTERRUPTED
     out.print(render.run_summary(result))
+    for warning in result.warnings:
+        text.warning_line(warning)
     if args.plot is not None:
         from ..plots import history_figure, save
 
@@ -181,9 +180,13 @@ def run_inspect(args: argparse.Namespace, out: Console) -> int:
         )
     else:
         state, info = formats.load_checkpoint(args.file)
+        where = (
+            f"finished after {plural(state.epoch, 'epoch')}"
+            if state.finished
+            else f"epoch {state.epoch + 1} of {state.config.epochs}, mini-batch {state.batch}"
+        )
         out.print(
             f"{args.file}: checkpoint of {list(state.network.sizes)} on "
-            f"{info.get('dataset')}, epoch {state.epoch + 1} of {state.config.epochs}, "
-            f"mini-batch {state.batch}, η = {state.eta:g}"
+            f"{info.get('dataset')}, {where}, η = {state.eta:g}"
         )
     return EXIT_OK

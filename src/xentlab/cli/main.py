@@ -1,37 +1,81 @@
 """The ``xentlab`` entry point: the only place that turns outcomes into exit codes.
 
-Every bad input ends the same way: one line on stderr naming the problem, exit code 2.
+Every bad input ends the same way: one line on stderr naming the problem in the words the user
+typed (``--batch-size``, not the library's ``batch_size``), exit code 2. Output goes through
+one console that never reads markup into the user's text, never wraps a line mid-phrase, and
+falls back to ASCII (eta for η) on a terminal that cannot print Unicode.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
 from rich.console import Console
 
 from ..errors import XentlabError
-from .commands import EXIT_INTERRUPTED
-from .parser import EXIT_BAD_INPUT, build_parser
+from . import text
+from .commands import EXIT_INTERRUPTED, EXIT_TERMINATED
+from .parser import EXIT_BAD_INPUT, build_parser, option_names
+
+
+class QuietOnClosedPipe(Console):
+    """A console that, when its reader goes away (``xentlab train | head -3``), goes quiet and
+    lets the command finish its work (a run still trains and saves) instead of exiting."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+class Terminated(BaseException):
+    """SIGTERM outside training: unwinds like Ctrl-C (a file being written is discarded)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    text.fall_back_to_ascii(sys.stdout, sys.stderr)
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _run(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error already printed
+        return done.code if isinstance(done.code, int) else EXIT_BAD_INPUT
     # Piped output is not wrapped at 80 columns: tables stay one row per line.
-    out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+    out = QuietOnClosedPipe(
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=True,
+        width=None if sys.stdout.isatty() else 120,
+    )
     try:
         code: int = args.run(args, out)
         return code
     except KeyboardInterrupt:  # outside training, where Ctrl-C stops the run and saves it
-        print("xentlab: interrupted", file=sys.stderr)
+        text.error_line("interrupted")
         return EXIT_INTERRUPTED
-    except BrokenPipeError:  # `xentlab neuron --json | head`: the reader has gone, fine
+    except Terminated:
+        text.error_line("terminated")
+        return EXIT_TERMINATED
+    except BrokenPipeError:  # `xentlab slowdown | head -1`: the reader has gone, fine
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except XentlabError as exc:
-        print(f"xentlab: error: {exc}", file=sys.stderr)
+        text.error_line(text.in_user_words(str(exc), option_names(args.command_parser)))
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
-        print(f"xentlab: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        text.error_line(f"{exc.strerror or exc}{where}")
     return EXIT_BAD_INPUT

@@ -1,29 +1,89 @@
-"""The ``xentlab`` command line: its commands, their arguments and help texts."""
+"""The ``xentlab`` command line: its commands, their arguments and help texts.
+
+Every option's default is shown by ``--help``; options are never abbreviated (``--epoch`` is an
+error, not ``--epochs``); an empty path or size list is an error, not a default; an unknown
+option is reported by the subcommand it was given to, pointing at that subcommand's help.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import NoReturn, TypeAlias
+from collections.abc import Sequence
+from typing import Any, NoReturn, TypeAlias
 
 from .. import __version__
 from ..data import DATASETS, FETCHABLE
 from ..functions import COST_NAMES
 from ..model import DTYPES, INITS, REGULARIZATIONS
 from ..neuron import NEURON_COSTS
-from ..runs import FILE_KINDS, SPLITS
+from ..runs import (
+    DEFAULT_COST,
+    DEFAULT_DATASET,
+    DEFAULT_DTYPE,
+    DEFAULT_INIT,
+    FILE_KINDS,
+    RESUMABLE_SETTINGS,
+    SPLITS,
+)
+from ..training import TrainConfig
 from . import commands
+from .text import one_line
 
 EXIT_BAD_INPUT = 2
+TRAIN_DEFAULTS = TrainConfig()
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default, except where there is none to show."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (the message and where to get help)."""
+    """argparse, but a usage error is one line (the message and where to get help), options
+    are never abbreviated, and every default is shown in the help."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
+        message = one_line(message)
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        """Parse; an unknown option is reported by the subcommand it was given to."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            where: Parser = getattr(parsed, "command_parser", self)
+            where.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed
 
-def build_parser() -> argparse.ArgumentParser:
+
+def path(text: str) -> str:
+    """A path given by the user: any text but an empty one."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
+def sizes(text: str) -> tuple[int, ...]:
+    """Layer sizes as comma-separated integers, e.g. 784,30,10."""
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be comma-separated integers like 784,30,10; got {text!r}"
+        ) from None
+
+
+def build_parser() -> Parser:
     parser = Parser(
         prog="xentlab",
         description="Why a sigmoid neuron learns slowly under the quadratic cost, and how the "
@@ -49,31 +109,29 @@ def _add_neuron(subcommands: Subcommands) -> None:
         description="Train one sigmoid neuron a = σ(wx + b) on one example by gradient descent.",
     )
     p.add_argument("--cost", default="cross-entropy", help=" or ".join(NEURON_COSTS))
-    p.add_argument("--w", type=float, default=2.0, help="starting weight (default 2.0)")
-    p.add_argument("--b", type=float, default=2.0, help="starting bias (default 2.0)")
-    p.add_argument("--x", type=float, default=1.0, help="the input (default 1.0)")
-    p.add_argument("--y", type=float, default=0.0, help="the target in [0, 1] (default 0.0)")
-    p.add_argument("--eta", type=float, default=0.005, help="learning rate η > 0 (default 0.005)")
-    p.add_argument("--epochs", type=int, default=300, help="epochs ≥ 1 (default 300)")
-    p.add_argument("--plot", metavar="FILE", help="write the cost figure here: .png, .svg, .pdf")
+    p.add_argument("--w", type=float, default=2.0, help="starting weight")
+    p.add_argument("--b", type=float, default=2.0, help="starting bias")
+    p.add_argument("--x", type=float, default=1.0, help="the input")
+    p.add_argument("--y", type=float, default=0.0, help="the target, in [0, 1]")
+    p.add_argument("--eta", type=float, default=0.005, help="learning rate η > 0")
+    p.add_argument("--epochs", type=int, default=300, help="epochs ≥ 1")
+    p.add_argument("--plot", type=path, metavar="FIGURE", help="the cost figure: .png/.svg/.pdf")
     p.add_argument("--json", action="store_true", help="print the whole trajectory as JSON")
-    p.set_defaults(run=commands.run_neuron)
+    p.set_defaults(run=commands.run_neuron, command_parser=p)
 
 
 def _add_slowdown(subcommands: Subcommands) -> None:
     p = subcommands.add_parser(
         "slowdown",
-        help="the article's experiment: both costs from two starts, one figure and a table",
+        help="the article's experiment: both costs from two starts, one figure and two tables",
         description="Train one neuron (x = 1, y = 0) from (w, b) = (0.6, 0.9) and (2.0, 2.0) "
         "under both costs, at the article's rates (quadratic 0.15, cross-entropy 0.005) and at "
         "one common rate; write a figure and print when each run's output falls below 0.5 and 0.2.",
     )
-    p.add_argument("--epochs", type=int, default=300, help="epochs ≥ 1 (default 300)")
-    p.add_argument(
-        "--common-eta", type=float, default=0.15, help="the rate used for both costs (default 0.15)"
-    )
-    p.add_argument("--out", default="slowdown.png", help="figure: .png/.svg/.pdf (slowdown.png)")
-    p.set_defaults(run=commands.run_slowdown)
+    p.add_argument("--epochs", type=int, default=300, help="epochs ≥ 1")
+    p.add_argument("--common-eta", type=float, default=0.15, help="the rate used for both costs")
+    p.add_argument("--out", type=path, default="slowdown.png", help="figure: .png/.svg/.pdf")
+    p.set_defaults(run=commands.run_slowdown, command_parser=p)
 
 
 def _add_train(subcommands: Subcommands) -> None:
@@ -81,47 +139,62 @@ def _add_train(subcommands: Subcommands) -> None:
         "train",
         help="train a network of sigmoid neurons by mini-batch SGD",
         description="Train a feed-forward network on MNIST, Fashion-MNIST or the embedded 8x8 "
-        "digits (no download), with a progress bar, one line per epoch and a summary.",
+        "digits (no download), with a progress bar, one line per epoch and a summary. With "
+        "--resume, every setting comes from the checkpoint: a setting given as well must agree "
+        f"with it, except {', '.join('--' + s for s in RESUMABLE_SETTINGS)}, which may change "
+        "(to extend a run, say).",
+    )
+    d = TRAIN_DEFAULTS
+    saved = "or the checkpoint's"
+    p.add_argument("--dataset", choices=DATASETS, help=f"default: {DEFAULT_DATASET} {saved}")
+    p.add_argument(
+        "--data-dir", type=path, help="where the data files are (default: $XENTLAB_DATA, cache)"
     )
     p.add_argument(
-        "--dataset", choices=DATASETS, help="default: digits, or the data set of --resume"
+        "--sizes", type=sizes, help="layer sizes, e.g. 784,30,10 (default: inputs,30,classes)"
     )
-    p.add_argument("--data-dir", help="where the data files are (default: $XENTLAB_DATA, cache)")
-    p.add_argument("--sizes", help="layer sizes, e.g. 784,30,10 (default: inputs,30,classes)")
-    p.add_argument("--cost", default="cross-entropy", choices=COST_NAMES)
-    p.add_argument("--epochs", type=int, default=30, help="default 30")
-    p.add_argument("--batch-size", type=int, default=10, help="mini-batch size (default 10)")
-    p.add_argument("--eta", type=float, default=0.5, help="learning rate η (default 0.5)")
-    p.add_argument("--lmbda", type=float, default=0.0, help="regularisation λ ≥ 0 (default 0)")
-    p.add_argument("--regularization", default="l2", choices=REGULARIZATIONS)
-    p.add_argument("--init", default="default", choices=INITS, help="default: 1/√n_in weights")
-    p.add_argument("--seed", type=int, default=0, help="weights, shuffles and splits (default 0)")
-    p.add_argument("--dtype", default="float32", choices=DTYPES)
+    p.add_argument("--cost", choices=COST_NAMES, help=f"default: {DEFAULT_COST} {saved}")
+    p.add_argument("--epochs", type=int, help=f"default: {d.epochs} {saved}")
+    p.add_argument("--batch-size", type=int, help=f"mini-batch size (default: {d.batch_size})")
+    p.add_argument("--eta", type=float, help=f"learning rate η > 0 (default: {d.eta:g})")
+    p.add_argument("--lmbda", type=float, help=f"regularisation λ ≥ 0 (default: {d.lmbda:g})")
+    p.add_argument("--regularization", choices=REGULARIZATIONS, help=f"default: {d.regularization}")
+    p.add_argument(
+        "--init",
+        choices=INITS,
+        help=f"default: {DEFAULT_INIT} (weights N(0, 1/n_in)); large: N(0, 1)",
+    )
+    p.add_argument("--seed", type=int, help=f"weights, shuffles and splits (default: {d.seed})")
+    p.add_argument("--dtype", choices=DTYPES, help=f"default: {DEFAULT_DTYPE}")
     p.add_argument(
         "--early-stop",
         type=int,
         metavar="N",
-        help="stop after N epochs without a better validation accuracy",
+        help="stop after N epochs without a better validation accuracy (default: never)",
     )
     p.add_argument(
         "--schedule",
         type=int,
         metavar="N",
-        help="halve η after N epochs without a better validation accuracy; stop at η₀/128",
+        help="halve η after N epochs without a better validation accuracy; stop at η₀/128 "
+        "(default: a constant η)",
     )
-    p.add_argument("--save", metavar="JSON", help="write the trained network here")
-    p.add_argument("--plot", metavar="FILE", help="the learning curves figure: .png, .svg, .pdf")
+    p.add_argument("--save", type=path, metavar="JSON", help="write the trained network here")
+    p.add_argument("--plot", type=path, metavar="FIGURE", help="learning curves: .png/.svg/.pdf")
     p.add_argument(
-        "--checkpoint", metavar="PATH", help="write the training state here after every epoch"
+        "--checkpoint",
+        type=path,
+        metavar="PATH",
+        help="write the training state here after every epoch (default: the --resume file)",
     )
     p.add_argument("--checkpoint-every", type=int, metavar="N", help="... and every N mini-batches")
     p.add_argument(
         "--resume",
+        type=path,
         metavar="PATH",
-        help="continue the run saved in this checkpoint (its "
-        "settings are used; the checkpoint keeps being updated)",
+        help="continue the run saved in this checkpoint, with its settings",
     )
-    p.set_defaults(run=commands.run_train)
+    p.set_defaults(run=commands.run_train, command_parser=p)
 
 
 def _add_evaluate(subcommands: Subcommands) -> None:
@@ -130,20 +203,23 @@ def _add_evaluate(subcommands: Subcommands) -> None:
         help="accuracy and confusion matrix of a saved network",
         description="Load a saved network and report its accuracy and confusion matrix.",
     )
-    p.add_argument("network", help="a network file written by xentlab train --save")
+    p.add_argument("network", type=path, help="a network file written by xentlab train --save")
     p.add_argument(
         "--dataset", choices=DATASETS, help="default: the data set the network was trained on"
     )
-    p.add_argument("--data-dir", help="where the data files are (default: $XENTLAB_DATA, cache)")
+    p.add_argument(
+        "--data-dir", type=path, help="where the data files are (default: $XENTLAB_DATA, cache)"
+    )
     p.add_argument("--split", default="test", choices=SPLITS)
     p.add_argument("--seed", type=int, help="the digits split's seed (default: the training seed)")
-    p.set_defaults(run=commands.run_evaluate)
+    p.set_defaults(run=commands.run_evaluate, command_parser=p)
 
 
 def _add_data(subcommands: Subcommands) -> None:
     p = subcommands.add_parser(
         "data", help="download data sets, inspect files", description="Data sets and files."
     )
+    p.set_defaults(command_parser=p)
     data_commands = p.add_subparsers(dest="data_command", required=True, parser_class=Parser)
     p = data_commands.add_parser(
         "fetch",
@@ -152,14 +228,25 @@ def _add_data(subcommands: Subcommands) -> None:
         "and verify the SHA-256 of every file.",
     )
     p.add_argument("name", choices=FETCHABLE)
-    p.add_argument("--dest", help="directory to download into (default: the per-user cache)")
-    p.set_defaults(run=commands.run_fetch)
+    p.add_argument(
+        "--dest", type=path, help="directory to download into (default: the per-user cache)"
+    )
+    p.set_defaults(run=commands.run_fetch, command_parser=p)
     p = data_commands.add_parser(
         "inspect",
         help="check a file xentlab reads and say what it holds",
         description="Read an IDX file, an MNIST pickle, a network or a checkpoint with every "
         "check xentlab applies, and summarise it (or say exactly what is wrong).",
     )
-    p.add_argument("file")
+    p.add_argument("file", type=path)
     p.add_argument("--kind", choices=FILE_KINDS, help="default: from the file name")
-    p.set_defaults(run=commands.run_inspect)
+    p.set_defaults(run=commands.run_inspect, command_parser=p)
+
+
+def option_names(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """{dest: "--long-option"} for every option of ``parser``: how a user types a parameter."""
+    return {
+        action.dest: action.option_strings[-1]
+        for action in parser._actions
+        if action.option_strings and action.dest not in ("help", "version")
+    }

@@ -17,7 +17,14 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from ..experiments import OUTPUT_THRESHOLDS, SlowdownRun
+from ..checks import plural
+from ..experiments import (
+    OUTPUT_THRESHOLDS,
+    SLOW_EPOCHS,
+    CompareResult,
+    SaturationMap,
+    SlowdownRun,
+)
 from ..neuron import Trajectory
 from ..runs import Evaluation, Run, RunResult
 from ..training import EpochRecord, TrainState
@@ -49,7 +56,7 @@ def slowdown_tables(runs: Sequence[SlowdownRun], epochs: int) -> list[Table]:
     titles = {"article": "at the article's rates", "common": "at one common rate"}
     tables = []
     for setting, title in titles.items():
-        table = Table(title=f"one neuron, x = 1, y = 0, {epochs} epochs, {title}")
+        table = Table(title=f"one neuron, x = 1, y = 0, {plural(epochs, 'epoch')}, {title}")
         headers = ["cost", "η", "start (w, b)", "a(0)"]
         headers += [f"first a < {th:g}" for th in OUTPUT_THRESHOLDS]
         headers += ["ΔC epoch 1", "steepest at", "final C"]
@@ -89,7 +96,7 @@ def run_summary(result: RunResult) -> str:
     history = result.history
     best = history.best_evaluation_accuracy
     return (
-        f"done after {result.state.epoch} epochs"
+        f"done after {plural(result.state.epoch, 'epoch')}"
         + (f" ({history.stop_reason})" if history.stop_reason else "")
         + (f": best validation accuracy {best:.2%}, " if best is not None else ": ")
         + f"test accuracy {result.test_accuracy:.2%}"
@@ -152,14 +159,14 @@ class EpochProgress:
         if self.task is not None:
             self.progress.remove_task(self.task)
             self.task = None
-        evaluation = (
-            f"evaluation accuracy {record.evaluation_accuracy:.2%}"
+        validation = (
+            f"validation accuracy {record.evaluation_accuracy:.2%}"
             if record.evaluation_accuracy is not None
-            else "no evaluation data"
+            else "no validation data"
         )
         self.out.print(
             f"epoch {record.epoch:>3}/{self.epochs}  training cost {record.training_cost:.4f}  "
-            f"training accuracy {record.training_accuracy:.2%}  {evaluation}  "
+            f"training accuracy {record.training_accuracy:.2%}  {validation}  "
             f"η {record.eta:g}  {record.seconds:.2f} s"
         )
 
@@ -168,3 +175,57 @@ def download_progress(out: Console) -> Progress:
     return Progress(
         "{task.description}", DownloadColumn(), TransferSpeedColumn(), console=out, transient=True
     )
+
+
+def compare_table(result: CompareResult, accuracies: Sequence[float]) -> Table:
+    """For each cost: the mini-batches (and epochs) to reach each validation accuracy, median
+    over seeds, and how many times more than the fastest cost needed."""
+    spec = result.spec
+    seeds = plural(len(spec.seeds), "seed")
+    table = Table(
+        title=f"{list(result.layer_sizes)} on {spec.dataset}, init {spec.init}, "
+        f"mini-batch {spec.batch_size}, {seeds}: mini-batches to reach a validation accuracy"
+    )
+    table.add_column("cost", justify="left")
+    table.add_column("η", justify="right")
+    for accuracy in accuracies:
+        table.add_column(f"{accuracy:.0%}", justify="right")
+    table.add_column("test accuracy", justify="right")
+    per_epoch = result.runs[0].per_epoch
+    for cost in spec.costs:
+        cells = [cost, f"{spec.eta_of(cost):g}"]
+        for accuracy in accuracies:
+            needed = result.batches_to_reach(cost, accuracy)
+            fastest = [
+                b for c in spec.costs if (b := result.batches_to_reach(c, accuracy)) is not None
+            ]
+            if needed is None:
+                cells.append("not reached")
+                continue
+            ratio = f", ×{needed / min(fastest):.1f}" if min(fastest) and len(fastest) > 1 else ""
+            cells.append(f"{needed:g} ({needed / per_epoch:.2f} epochs{ratio})")
+        tests = [run.test_accuracy for run in result.of(cost)]
+        cells.append(f"{np.median(tests):.2%}")
+        table.add_row(*cells)
+    return table
+
+
+def saturation_summary(grid: SaturationMap) -> Table:
+    """The fraction of the grid each cost needs more than SLOW_EPOCHS epochs for."""
+    points = len(grid.w_values)
+    table = Table(
+        title=f"one neuron, x = {grid.x:g}, y = {grid.y:g}, {points} x {points} starts (w, b) in "
+        f"[{grid.w_values[0]:g}, {grid.w_values[-1]:g}]², η = {grid.eta:g}: epochs until "
+        f"|a − y| < {grid.threshold:g}"
+    )
+    for column in ("cost", f"> {SLOW_EPOCHS} epochs", "never (within max)", "median epochs"):
+        table.add_column(column, justify="right")
+    for cost, epochs in grid.epochs.items():
+        reached = epochs[epochs >= 0]
+        table.add_row(
+            cost,
+            f"{grid.slow_fraction(cost):.1%}",
+            f"{np.mean(epochs < 0):.1%}",
+            f"{np.median(reached):g}" if reached.size else "-",
+        )
+    return table

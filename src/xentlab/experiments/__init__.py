@@ -1,8 +1,12 @@
 """The article's experiments, as functions that return result objects (never print, never plot).
 
 ``slowdown``: one neuron from a mild and a saturated start under both costs.
+``saturation``: the same neuron from every start of a grid: the saturation map.
+``compare``: a network trained under each cost from the same start, probed as it learns.
 """
 
+from .compare import TARGET_ACCURACIES, CompareResult, CompareSpec, CostRun, compare
+from .saturation import SLOW_EPOCHS, SaturationMap, saturation_map
 from .slowdown import (
     ARTICLE_ETAS,
     ARTICLE_STARTS,
@@ -14,6 +18,14 @@ from .slowdown import (
 )
 
 __all__ = [
+    "SLOW_EPOCHS",
+    "TARGET_ACCURACIES",
+    "CompareResult",
+    "CompareSpec",
+    "CostRun",
+    "SaturationMap",
+    "compare",
+    "saturation_map",
     "ARTICLE_ETAS",
     "ARTICLE_STARTS",
     "COMMON_ETA",

@@ -9,10 +9,25 @@
 from .evaluation import SPLITS, Evaluation, confusion_matrix, evaluate_saved
 from .file_kinds import FILE_KINDS, file_kind
 from .stopping import RunStopped, StopRequest
-from .training_run import DEFAULT_DATASET, Run, RunResult, RunSpec, prepare
+from .training_run import (
+    DEFAULT_COST,
+    DEFAULT_DATASET,
+    DEFAULT_DTYPE,
+    DEFAULT_INIT,
+    RESUMABLE_SETTINGS,
+    Run,
+    RunResult,
+    RunSpec,
+    prepare,
+    train_config,
+)
 
 __all__ = [
+    "DEFAULT_COST",
     "DEFAULT_DATASET",
+    "DEFAULT_DTYPE",
+    "DEFAULT_INIT",
+    "RESUMABLE_SETTINGS",
     "FILE_KINDS",
     "SPLITS",
     "Evaluation",
@@ -25,4 +40,5 @@ __all__ = [
     "evaluate_saved",
     "file_kind",
     "prepare",
+    "train_config",
 ]

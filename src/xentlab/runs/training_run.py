@@ -8,8 +8,9 @@ result says what was trained, how well, and where it was saved.
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,11 @@ from .stopping import RunStopped, StopRequest
 
 DEFAULT_DATASET = "digits"  # embedded in scikit-learn: a run needs no download
 DEFAULT_HIDDEN = 30
+DEFAULT_COST = "cross-entropy"
+DEFAULT_INIT = "default"
+DEFAULT_DTYPE = "float32"
+# Settings a resumed run may change: the number of epochs, to extend (or end sooner) a run.
+RESUMABLE_SETTINGS = ("epochs",)
 
 
 @dataclass(frozen=True)
@@ -40,20 +46,23 @@ class RunSpec:
     """What to train: a new run, or with ``resume`` the run a checkpoint holds.
 
     A new run uses ``dataset`` (default digits), ``sizes`` (default: the data's inputs, 30
-    hidden neurons, its classes), ``cost``, ``init``, ``dtype`` and ``config``. A resumed run
-    takes all of these from the checkpoint; ``dataset`` and ``sizes``, if given, must agree with
-    it. ``checkpoint`` (default: the ``resume`` path) is rewritten after every epoch and every
-    ``checkpoint_every`` mini-batches; ``save`` receives the trained network; a run stopped on
-    request is saved to ``checkpoint``, or failing that to ``stop_checkpoint``.
+    hidden neurons, its classes), ``cost``, ``init``, ``dtype`` (defaults cross-entropy,
+    default, float32) and ``settings``, the fields of :class:`TrainConfig` to set (epochs, eta,
+    ...; the others keep their defaults). A resumed run takes all of these from the checkpoint:
+    one given as well must agree with it, except the RESUMABLE_SETTINGS (epochs), which
+    change the run; ``init`` cannot be given (the weights exist). ``checkpoint`` (default: the
+    ``resume`` path) is rewritten after every epoch and every ``checkpoint_every`` mini-batches;
+    ``save`` receives the trained network; a run stopped on request is saved to
+    ``checkpoint``, or failing that to ``stop_checkpoint``.
     """
 
     dataset: str | None = None
     data_dir: str | os.PathLike[str] | None = None
     sizes: tuple[int, ...] | None = None
-    cost: str = "cross-entropy"
-    init: str = "default"
-    dtype: str = "float32"
-    config: TrainConfig | None = None
+    cost: str | None = None
+    init: str | None = None
+    dtype: str | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
     resume: str | os.PathLike[str] | None = None
     checkpoint: str | os.PathLike[str] | None = None
     checkpoint_every: int | None = None
@@ -72,6 +81,7 @@ class RunResult:
     test_accuracy: float | None
     checkpoint: str | os.PathLike[str] | None
     saved: str | os.PathLike[str] | None
+    warnings: tuple[str, ...] = ()
 
     @property
     def network(self) -> Network:
@@ -103,10 +113,14 @@ class Run:
         return _checkpoint_path(self.spec)
 
     def train(
-        self, observers: Sequence[Observer] = (), stop: StopRequest | None = None
+        self,
+        observers: Sequence[Observer] = (),
+        stop: StopRequest | None = None,
+        chunk: int = 100,
     ) -> RunResult:
         """Train until the run is finished, diverges (TrainingDiverged, naming the last good
-        checkpoint) or is asked to stop; save what was asked for."""
+        checkpoint) or is asked to stop; save what was asked for. Observers (and a stop) are
+        heard every ``chunk`` mini-batches."""
         state, path = self.state, self.checkpoint_path
         try:
             fit(
@@ -116,6 +130,7 @@ class Run:
                 observers=[*observers, *([stop] if stop else [])],
                 checkpoint=self.save_checkpoint if path is not None else None,
                 checkpoint_every=self.spec.checkpoint_every,
+                chunk=chunk,
             )
         except RunStopped:
             path = path if path is not None else self.spec.stop_checkpoint
@@ -138,7 +153,8 @@ class Run:
             }
             save_network(state.network, self.spec.save, meta)
         name = self.data_info["dataset"]
-        return RunResult(state, name, False, test_accuracy, path, self.spec.save)
+        warnings = tuple(filter(None, [dead_network_warning(state, self.validation)]))
+        return RunResult(state, name, False, test_accuracy, path, self.spec.save, warnings)
 
     def save_checkpoint(self, state: TrainState) -> None:
         """Write the state to the run's checkpoint path."""
@@ -146,6 +162,29 @@ class Run:
         if path is None:
             raise XentlabError("this run has no checkpoint path")
         save_checkpoint(state, path, self.data_info)
+
+
+DEAD_SATURATION = 0.95  # at least this fraction of output pairs saturated ...
+DEAD_ACCURACY = 1.5  # ... and validation accuracy at most this many times chance: dead
+
+
+def dead_network_warning(state: TrainState, validation: LabelledData) -> str | None:
+    """Why the run's network looks dead (its output layer saturated and its accuracy no better
+    than chance), with what to try; None if it does not."""
+    network = state.network
+    classes = network.sizes[-1]
+    saturation = network.output_saturation(validation.X)
+    accuracy = network.accuracy(validation.X, validation.labels)
+    if saturation < DEAD_SATURATION or accuracy > DEAD_ACCURACY / classes:
+        return None
+    # Under a cost whose δ carries σ'(z), saturation itself is what stalls learning.
+    slowed = network.cost.delta_has_sigma_prime
+    advice = "cross-entropy or a smaller eta" if slowed else "a smaller eta"
+    return (
+        f"the network has stopped learning: {saturation:.1%} of its outputs are saturated "
+        f"(σ'(z) < 0.01) and its validation accuracy is {accuracy:.1%}, about chance for "
+        f"{classes} classes, at eta = {state.eta:g}; try {advice}"
+    )
 
 
 def prepare(spec: RunSpec) -> Run:
@@ -175,6 +214,17 @@ def prepare(spec: RunSpec) -> Run:
     return run
 
 
+def train_config(settings: Mapping[str, Any]) -> TrainConfig:
+    """The TrainConfig with ``settings`` applied; an unknown setting is named."""
+    known = [f.name for f in dataclasses.fields(TrainConfig)]
+    unknown = sorted(set(settings) - set(known))
+    if unknown:
+        raise XentlabError(
+            f"unknown setting(s) {', '.join(map(repr, unknown))}; known: {', '.join(known)}"
+        )
+    return TrainConfig(**settings)
+
+
 def _checkpoint_path(spec: RunSpec) -> str | os.PathLike[str] | None:
     """Where the run's checkpoint goes: ``checkpoint``, else the ``resume`` path, else none."""
     return spec.checkpoint if spec.checkpoint is not None else spec.resume
@@ -182,7 +232,7 @@ def _checkpoint_path(spec: RunSpec) -> str | os.PathLike[str] | None:
 
 def _new(spec: RunSpec) -> tuple[TrainState, Dataset, dict[str, Any]]:
     name = spec.dataset or DEFAULT_DATASET
-    config = spec.config or TrainConfig()
+    config = train_config(spec.settings)
     dataset = load_dataset(name, spec.data_dir, seed=config.seed)
     features = dataset.train.X.shape[1]
     sizes = (
@@ -195,7 +245,13 @@ def _new(spec: RunSpec) -> tuple[TrainState, Dataset, dict[str, Any]]:
             f"sizes must start with {features} inputs and end with {dataset.n_classes} outputs "
             f"for {name}; got {','.join(map(str, sizes))}"
         )
-    network = Network.create(sizes, spec.cost, spec.init, config.seed, spec.dtype)
+    network = Network.create(
+        sizes,
+        spec.cost or DEFAULT_COST,
+        spec.init or DEFAULT_INIT,
+        config.seed,
+        spec.dtype or DEFAULT_DTYPE,
+    )
     return TrainState.start(network, config), dataset, {"dataset": name, "split_seed": config.seed}
 
 
@@ -214,4 +270,32 @@ def _resumed(spec: RunSpec) -> tuple[TrainState, Dataset, dict[str, Any]]:
             f"{spec.resume} holds a network with sizes "
             f"{','.join(map(str, state.network.sizes))}, not {','.join(map(str, spec.sizes))}"
         )
+    _check_resume_settings(spec, state)
+    changes = {k: v for k, v in spec.settings.items() if k in RESUMABLE_SETTINGS}
+    state.config = dataclasses.replace(state.config, **changes)
     return state, dataset, info
+
+
+def _check_resume_settings(spec: RunSpec, state: TrainState) -> None:
+    """Refuse, naming each one, the settings given with ``resume`` that differ from the
+    checkpoint's: a resumed run is the saved run continued, not a new one."""
+    train_config(spec.settings)  # unknown or invalid settings are named as for a new run
+    network = state.network
+    conflicts = [
+        f"{key} {value!r} (saved: {getattr(state.config, key)!r})"
+        for key, value in spec.settings.items()
+        if key not in RESUMABLE_SETTINGS and value != getattr(state.config, key)
+    ]
+    for key, value, saved in (
+        ("cost", spec.cost, network.cost.name),
+        ("dtype", spec.dtype, network.dtype.name),
+    ):
+        if value is not None and value != saved:
+            conflicts.append(f"{key} {value!r} (saved: {saved!r})")
+    if spec.init is not None:
+        conflicts.append(f"init {spec.init!r} (a resumed run keeps its weights)")
+    if conflicts:
+        raise XentlabError(
+            f"{spec.resume} was saved with other settings: {'; '.join(conflicts)}; only "
+            f"{', '.join(RESUMABLE_SETTINGS)} may change when a run is resumed"
+        )

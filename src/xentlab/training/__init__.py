@@ -3,18 +3,31 @@
 ``state``: TrainConfig, TrainState, History, EpochRecord, the Observer protocol.
 ``loop``: fit (run or continue a state), train (the one-call form), evaluate.
 ``guard``: the divergence guard and TrainingDiverged.
+``probes``: measurements within epochs (saturation, per-layer δ and gradients) as an observer.
 """
 
 from .guard import DivergenceGuard, TrainingDiverged
 from .loop import batches_per_epoch, check_batch_size, check_labelled, evaluate, fit, train
-from .state import SCHEDULE_FLOOR, EpochRecord, History, Observer, TrainConfig, TrainState
+from .probes import Probe, ProbeRecord, measure
+from .state import (
+    MAX_EPOCHS,
+    SCHEDULE_FLOOR,
+    EpochRecord,
+    History,
+    Observer,
+    TrainConfig,
+    TrainState,
+)
 
 __all__ = [
+    "MAX_EPOCHS",
     "SCHEDULE_FLOOR",
     "DivergenceGuard",
     "EpochRecord",
     "History",
     "Observer",
+    "Probe",
+    "ProbeRecord",
     "TrainConfig",
     "TrainState",
     "TrainingDiverged",
@@ -23,5 +36,6 @@ __all__ = [
     "check_labelled",
     "evaluate",
     "fit",
+    "measure",
     "train",
 ]

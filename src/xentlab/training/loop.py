@@ -141,7 +141,7 @@ def _end_epoch(
             state.epochs_without_improvement += 1
         if cfg.early_stop and state.epochs_without_improvement >= cfg.early_stop:
             state.history.stop_reason = (
-                f"early stop: no better evaluation accuracy for {cfg.early_stop} epochs"
+                f"early stop: no better validation accuracy for {cfg.early_stop} epochs"
             )
         elif cfg.schedule and state.epochs_without_improvement >= cfg.schedule:
             state.eta /= 2

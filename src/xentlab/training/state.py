@@ -18,6 +18,7 @@ from .. import checks
 from ..model import REGULARIZATIONS, Network
 
 SCHEDULE_FLOOR = 128  # the schedule stops once η has fallen to η₀/128
+MAX_EPOCHS = 100_000  # weeks of MNIST training; more is a typing mistake
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class TrainConfig:
     """Settings of a run. ``early_stop=N``: stop after N epochs without a better evaluation
     accuracy. ``schedule=N``: halve η after each N such epochs, stop once η ≤ η₀/128."""
 
-    epochs: int = checks.constrained(checks.Integer(1), default=30)
+    epochs: int = checks.constrained(checks.Integer(1, MAX_EPOCHS), default=30)
     batch_size: int = checks.constrained(checks.Integer(1), default=10)
     eta: float = checks.constrained(checks.Real(positive=True), default=0.5)
     lmbda: float = checks.constrained(checks.Real(non_negative=True), default=0.0)

@@ -1,0 +1,79 @@
+"""Text for a terminal: error lines, the user's option names, and an ASCII fallback."""
+
+from __future__ import annotations
+
+import codecs
+import re
+import sys
+from typing import TextIO
+
+# What a terminal without Unicode shows instead (anything else becomes '?').
+ASCII_FALLBACKS = {
+    "η": "eta",
+    "λ": "lambda",
+    "σ": "sigma",
+    "Δ": "d",
+    "∂": "d",
+    "≥": ">=",
+    "≤": "<=",
+    "≈": "~",
+    "×": "x",
+    "−": "-",
+    "…": "...",
+    "₀": "0",
+    "√": "sqrt",
+    "⊙": "*",
+    "·": ".",
+    "²": "^2",
+    "—": "--",
+    "–": "-",
+}
+ERROR_HANDLER = "xentlab-ascii"
+
+
+def _ascii_fallback(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    return "".join(ASCII_FALLBACKS.get(c, "?") for c in bad), error.end
+
+
+codecs.register_error(ERROR_HANDLER, _ascii_fallback)
+
+
+def fall_back_to_ascii(*streams: TextIO) -> None:
+    """Make each stream print η as eta (and so on) where its encoding cannot say η."""
+    for stream in streams:
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            "ησλ≥".encode(encoding)
+        except (UnicodeEncodeError, LookupError):
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(errors=ERROR_HANDLER)
+
+
+def one_line(message: str) -> str:
+    """The message on one line: newlines and other control characters (in a path, say) are
+    shown escaped."""
+    return "".join(
+        c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii")
+        for c in message
+    )
+
+
+def error_line(message: str) -> None:
+    print(f"xentlab: error: {one_line(message)}", file=sys.stderr)
+
+
+def warning_line(message: str) -> None:
+    print(f"xentlab: warning: {one_line(message)}", file=sys.stderr)
+
+
+def in_user_words(message: str, options: dict[str, str]) -> str:
+    """A library message that begins with a parameter's name ("batch_size must be ...")
+    begins instead with the option the user types ("--batch-size must be ...")."""
+    match = re.match(r"[a-z_]+\b", message)
+    if match and match.group() in options:
+        return options[match.group()] + message[match.end() :]
+    return message

@@ -1,0 +1,220 @@
+"""The slowdown inside a real network: one network trained under several costs, from identical
+initial weights and the identical order of mini-batches, so that the cost is the only
+difference between the runs.
+
+Under the quadratic cost the output layer's δ = (a − y) σ'(z) vanishes where an output is
+saturated, however wrong it is; under cross-entropy (and log-likelihood with a softmax output)
+δ = a − y is largest exactly there. The hidden layers' δ carries σ'(z) under every cost. Probes
+(``training.probes``) record, every few mini-batches of the first epochs, the cost, validation
+accuracy, the output layer's saturation and the per-layer |δ| and gradient norms, so a reader
+sees where and when learning is slow. ``init="saturated"`` starts every output at a ≈ 1 (nine
+in ten of them wrong): the network's version of the article's neuron started at (2, 2).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import checks
+from ..data import LabelledData
+from ..errors import XentlabError
+from ..functions import COST_NAMES
+from ..model import INITS
+from ..runs import RunSpec, prepare
+from ..training import History, Observer, Probe, ProbeRecord
+
+TARGET_ACCURACIES = (0.5, 0.8, 0.9)
+MAX_RUNS = 100
+
+
+@dataclass(frozen=True)
+class CompareSpec:
+    """What to compare: ``costs`` (each once per seed), at one common ``eta`` or one per cost
+    (``{"quadratic": 3.0, "cross-entropy": 0.5}``); the network and data as for a run; probes
+    every ``probe_every`` mini-batches during the first ``fine_epochs`` epochs, on the first
+    ``probe_size`` training and validation examples."""
+
+    costs: tuple[str, ...] = ("quadratic", "cross-entropy")
+    eta: float | Mapping[str, float] = 0.5
+    dataset: str = "digits"
+    data_dir: str | os.PathLike[str] | None = None
+    sizes: tuple[int, ...] | None = None
+    init: str = "default"
+    dtype: str = "float32"
+    epochs: int = 5
+    batch_size: int = 10
+    seeds: tuple[int, ...] = (1,)
+    probe_every: int = 10
+    fine_epochs: int = 2
+    probe_size: int = 1000
+
+    def eta_of(self, cost: str) -> float:
+        """The learning rate of ``cost``'s runs."""
+        if isinstance(self.eta, Mapping) and cost not in self.eta:
+            raise XentlabError(f"eta for {cost} is missing: give one η per cost, or one for all")
+        eta = self.eta[cost] if isinstance(self.eta, Mapping) else self.eta
+        return checks.positive_number(f"eta for {cost}", eta)
+
+    def check(self) -> None:
+        """Refuse a bad comparison before any training."""
+        if not self.costs:
+            raise XentlabError("costs must name at least one cost")
+        for cost in self.costs:
+            COST_NAMES.check("cost", cost)
+            self.eta_of(cost)
+        if len(set(self.costs)) != len(self.costs):
+            raise XentlabError(f"costs must not repeat; got {', '.join(self.costs)}")
+        if isinstance(self.eta, Mapping):
+            extra = sorted(set(self.eta) - set(self.costs))
+            if extra:
+                raise XentlabError(f"eta given for costs not compared: {', '.join(extra)}")
+        INITS.check("init", self.init)
+        if not self.seeds or len(set(self.seeds)) != len(self.seeds):
+            raise XentlabError("seeds must be one or more different seeds")
+        for seed in self.seeds:
+            checks.int_at_least("seed", seed, 0)
+        runs = len(self.costs) * len(self.seeds)
+        if runs > MAX_RUNS:
+            raise XentlabError(f"costs × seeds must be at most {MAX_RUNS} runs; got {runs}")
+        checks.int_at_least("probe_every", self.probe_every, 1)
+        checks.int_at_least("fine_epochs", self.fine_epochs, 0)
+        checks.int_at_least("probe_size", self.probe_size, 1)
+
+
+@dataclass(frozen=True)
+class CostRun:
+    """One run of the comparison: a cost and a seed, its probes and its history."""
+
+    cost: str
+    seed: int
+    eta: float
+    per_epoch: int  # mini-batches per epoch
+    probes: tuple[ProbeRecord, ...]
+    history: History
+    test_accuracy: float
+
+    def batches_to_reach(self, accuracy: float) -> int | None:
+        """The first probed mini-batch count at which the validation accuracy on the probe
+        sample reached ``accuracy``; None if it never did."""
+        for probe in self.probes:
+            if probe.validation_accuracy >= accuracy:
+                return probe.batches
+        return None
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    spec: CompareSpec
+    runs: tuple[CostRun, ...]
+    layer_sizes: tuple[int, ...] = field(default=())
+
+    def of(self, cost: str) -> list[CostRun]:
+        return [run for run in self.runs if run.cost == cost]
+
+    def batches_to_reach(self, cost: str, accuracy: float) -> float | None:
+        """The median over seeds of the mini-batches ``cost`` needed to reach ``accuracy``;
+        None unless every seed reached it."""
+        counts = [run.batches_to_reach(accuracy) for run in self.of(cost)]
+        if not counts or any(c is None for c in counts):
+            return None
+        return float(np.median([c for c in counts if c is not None]))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything measured, as JSON-ready data."""
+        return {
+            "spec": {
+                k: (dict(v) if isinstance(v, Mapping) else v)
+                for k, v in self.spec.__dict__.items()
+                if k != "data_dir"
+            },
+            "sizes": list(self.layer_sizes),
+            "runs": [
+                {
+                    "cost": run.cost,
+                    "seed": run.seed,
+                    "eta": run.eta,
+                    "batches_per_epoch": run.per_epoch,
+                    "test_accuracy": run.test_accuracy,
+                    "probes": [probe.__dict__ for probe in run.probes],
+                }
+                for run in self.runs
+            ],
+        }
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One flat row per probe of every run (for CSV)."""
+        rows = []
+        for run in self.runs:
+            for probe in run.probes:
+                row: dict[str, Any] = {"cost": run.cost, "seed": run.seed, "eta": run.eta}
+                for key, value in probe.__dict__.items():
+                    if isinstance(value, tuple):
+                        row.update({f"{key}_{i + 1}": v for i, v in enumerate(value)})
+                    else:
+                        row[key] = value
+                rows.append(row)
+        return rows
+
+
+def _first(data: LabelledData, n: int) -> LabelledData:
+    return LabelledData(data.X[:n], data.labels[:n])
+
+
+def compare(
+    spec: CompareSpec,
+    observers_for: Callable[[str, int], Sequence[Observer]] | None = None,
+) -> CompareResult:
+    """Train every (cost, seed) pair of ``spec``; the runs of one seed share their initial
+    weights and their order of mini-batches. ``observers_for(cost, seed)`` gives extra
+    observers (progress) for each run. Returns what the probes measured."""
+    spec.check()
+    results = []
+    sizes: tuple[int, ...] = ()
+    for seed in spec.seeds:
+        for cost in spec.costs:
+            run = prepare(
+                RunSpec(
+                    dataset=spec.dataset,
+                    data_dir=spec.data_dir,
+                    sizes=spec.sizes,
+                    cost=cost,
+                    init=spec.init,
+                    dtype=spec.dtype,
+                    settings={
+                        "epochs": spec.epochs,
+                        "batch_size": spec.batch_size,
+                        "eta": spec.eta_of(cost),
+                        "seed": seed,
+                    },
+                )
+            )
+            sizes = run.state.network.sizes
+            per_epoch = -(-len(run.training.X) // spec.batch_size)
+            probe = Probe(
+                _first(run.training, spec.probe_size),
+                _first(run.validation, spec.probe_size),
+                per_epoch,
+                spec.probe_every,
+                spec.fine_epochs,
+            )
+            probe.start(run.state)
+            extra = observers_for(cost, seed) if observers_for else ()
+            result = run.train([probe, *extra], chunk=spec.probe_every)
+            assert result.test_accuracy is not None  # a run without a stop request finishes
+            results.append(
+                CostRun(
+                    cost,
+                    seed,
+                    spec.eta_of(cost),
+                    per_epoch,
+                    tuple(probe.records),
+                    result.history,
+                    result.test_accuracy,
+                )
+            )
+    return CompareResult(spec, tuple(results), sizes)

@@ -1,0 +1,66 @@
+"""The saturation map: epochs until the neuron learns, from every start of a grid, equal to
+training each start on its own."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from xentlab import neuron
+from xentlab.errors import XentlabError
+from xentlab.experiments import saturation_map
+
+
+@pytest.mark.parametrize("cost", ["quadratic", "cross-entropy"])
+def test_epochs_until_agrees_with_training_each_start(cost):
+    rng = np.random.default_rng(7)
+    w, b = rng.uniform(-6, 6, (2, 300))
+    fast = neuron.epochs_until(w, b, cost=cost, eta=0.15, epochs=200, threshold=0.2)
+    path = neuron.train(w, b, cost=cost, eta=0.15, epochs=200)
+    close = np.abs(path.output[:, :, 0] - 0.0) < 0.2  # (epochs + 1, starts)
+    plain = np.where(close.any(axis=0), close.argmax(axis=0), -1)
+    # The same update, written without the path: equal but where rounding decides a crossing.
+    assert np.mean(fast == plain) > 0.99
+    assert np.all((fast == plain) | (np.abs(fast - plain) == 1))
+
+
+def test_epochs_until_several_examples_and_a_target_in_between():
+    x = np.array([[0.5], [1.0], [-1.0]])
+    y = np.array([0.3, 0.6, 0.2])
+    first = neuron.epochs_until([0.0, 3.0], [0.0, -3.0], x, y, cost="cross-entropy", eta=1.0)
+    path = neuron.train([[0.0], [3.0]], [0.0, -3.0], x, y, cost="cross-entropy", eta=1.0)
+    for s in range(2):
+        close = (np.abs(path.output[:, s, :] - y) < 0.2).all(axis=1)
+        assert first[s] == int(np.argmax(close))
+
+
+def test_the_map_shows_the_slowdown_where_the_neuron_is_saturated_and_wrong():
+    grid = saturation_map(points=121, epochs=300)  # a step of 0.1: the article's starts lie on it
+    assert grid.epochs["quadratic"].shape == grid.epochs["cross-entropy"].shape == (121, 121)
+    # The article's starts at the common η = 0.15 (see the slowdown table).
+    assert grid.at("quadratic", 0.6, 0.9) == neuron.epochs_until(0.6, 0.9, cost="quadratic")[0]
+    assert grid.at("cross-entropy", 2.0, 2.0) == 31
+    # Cross-entropy learns from every start within 100 epochs; the quadratic cost does not.
+    assert grid.slow_fraction("cross-entropy") == 0.0
+    assert grid.slow_fraction("quadratic") > 0.3
+    # Where w + b is large (a near 1, badly wrong), the quadratic cost is slowest.
+    saturated = grid.epochs["quadratic"][-1, -1]  # (w, b) = (6, 6)
+    assert saturated == -1 or saturated > 200
+    # Cross-entropy moves it by η(a − y) ≈ η a step: z = 12 falls below ln(1/4) in about 50.
+    assert 0 <= grid.epochs["cross-entropy"][-1, -1] < 60
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        ({"points": 1}, "points must be an integer >= 2"),
+        ({"points": 5000}, "points must be at most 1000"),
+        ({"limit": 0}, "limit must be a finite number > 0"),
+        ({"eta": -1}, "eta must be"),
+        ({"threshold": 0}, "threshold must be"),
+        ({"y": 1.5}, "y must lie in"),
+    ],
+)
+def test_bad_maps_are_refused(kwargs, needle):
+    with pytest.raises(XentlabError, match=needle):
+        saturation_map(**kwargs)
