@@ -1,11 +1,11 @@
-"""The commands: each takes the parsed arguments, calls the library, renders, returns an exit
-code. Nothing here decides how training works; that is ``xentlab.runs``."""
+"""The network and data commands (train, evaluate, data fetch, data inspect): each takes the
+parsed arguments, calls the library, renders, returns an exit code. Nothing here decides how
+training works; that is ``xentlab.runs``."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import signal
 import sys
 from collections.abc import Iterator
@@ -13,9 +13,8 @@ from contextlib import contextmanager
 
 from rich.console import Console
 
-from .. import data, formats, neuron, runs
+from .. import data, formats, runs
 from ..checks import plural
-from ..experiments import slowdown as slowdown_experiment
 from ..training import TrainConfig
 from . import render, text
 
@@ -23,39 +22,6 @@ EXIT_OK = 0
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 EXIT_TERMINATED = 143  # 128 + SIGTERM
 INTERRUPT_CHECKPOINT = "interrupted.ckpt"  # where Ctrl-C saves a run that has no checkpoint
-
-
-def run_neuron(args: argparse.Namespace, out: Console) -> int:
-    if args.plot is not None:
-        from ..plots import check_figure_target
-
-        check_figure_target(args.plot)
-    trajectory = neuron.train(
-        args.w, args.b, args.x, args.y, cost=args.cost, eta=args.eta, epochs=args.epochs
-    )
-    if args.plot is not None:
-        from ..plots import save, trajectory_figure
-
-        save(trajectory_figure(trajectory), args.plot)
-    if args.json:
-        print(json.dumps(trajectory.to_dict()))
-        return EXIT_OK
-    out.print(render.trajectory_table(trajectory, args.x, args.y))
-    if args.plot is not None:
-        out.print(f"figure written to {args.plot}")
-    return EXIT_OK
-
-
-def run_slowdown(args: argparse.Namespace, out: Console) -> int:
-    from ..plots import check_figure_target, save, slowdown_figure
-
-    check_figure_target(args.out)
-    results = slowdown_experiment(epochs=args.epochs, common_eta=args.common_eta)
-    save(slowdown_figure(results), args.out)
-    for table in render.slowdown_tables(results, args.epochs):
-        out.print(table)
-    out.print(f"figure written to {args.out}")
-    return EXIT_OK
 
 
 SETTINGS = tuple(f.name for f in dataclasses.fields(TrainConfig))  # each is also an option

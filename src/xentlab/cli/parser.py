@@ -26,10 +26,12 @@ from ..runs import (
     SPLITS,
 )
 from ..training import TrainConfig
-from . import commands
+from . import commands, experiment_commands
+from .argument_types import costs, etas, path, seeds, sizes
 from .text import one_line
 
 EXIT_BAD_INPUT = 2
+DATA_DIR_HELP = "where the data files are (default: $XENTLAB_DATA, then the cache)"
 TRAIN_DEFAULTS = TrainConfig()
 
 
@@ -39,6 +41,9 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     def _get_help_string(self, action: argparse.Action) -> str | None:
         if action.default is None or action.default is False:
             return action.help
+        if isinstance(action.default, tuple):  # shown as typed: quadratic,cross-entropy
+            shown = ",".join(map(str, action.default))
+            return f"{action.help} (default: {shown})"
         return super()._get_help_string(action)
 
 
@@ -66,23 +71,6 @@ class Parser(argparse.ArgumentParser):
         return parsed
 
 
-def path(text: str) -> str:
-    """A path given by the user: any text but an empty one."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("must not be empty")
-    return text
-
-
-def sizes(text: str) -> tuple[int, ...]:
-    """Layer sizes as comma-separated integers, e.g. 784,30,10."""
-    try:
-        return tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"must be comma-separated integers like 784,30,10; got {text!r}"
-        ) from None
-
-
 def build_parser() -> Parser:
     parser = Parser(
         prog="xentlab",
@@ -93,6 +81,8 @@ def build_parser() -> Parser:
     subcommands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     _add_neuron(subcommands)
     _add_slowdown(subcommands)
+    _add_saturation(subcommands)
+    _add_compare(subcommands)
     _add_train(subcommands)
     _add_evaluate(subcommands)
     _add_data(subcommands)
@@ -117,7 +107,7 @@ def _add_neuron(subcommands: Subcommands) -> None:
     p.add_argument("--epochs", type=int, default=300, help="epochs ≥ 1")
     p.add_argument("--plot", type=path, metavar="FIGURE", help="the cost figure: .png/.svg/.pdf")
     p.add_argument("--json", action="store_true", help="print the whole trajectory as JSON")
-    p.set_defaults(run=commands.run_neuron, command_parser=p)
+    p.set_defaults(run=experiment_commands.run_neuron, command_parser=p)
 
 
 def _add_slowdown(subcommands: Subcommands) -> None:
@@ -131,7 +121,78 @@ def _add_slowdown(subcommands: Subcommands) -> None:
     p.add_argument("--epochs", type=int, default=300, help="epochs ≥ 1")
     p.add_argument("--common-eta", type=float, default=0.15, help="the rate used for both costs")
     p.add_argument("--out", type=path, default="slowdown.png", help="figure: .png/.svg/.pdf")
-    p.set_defaults(run=commands.run_slowdown, command_parser=p)
+    p.set_defaults(run=experiment_commands.run_slowdown, command_parser=p)
+
+
+def _add_saturation(subcommands: Subcommands) -> None:
+    p = subcommands.add_parser(
+        "saturation",
+        help="the saturation map: epochs until one neuron learns, from every start (w, b)",
+        description="Train the article's one-input neuron from every start of a grid of (w, b) "
+        "under both costs at one common rate; draw the epochs each start needs as two heat "
+        "maps on one colour scale, and print the share of starts that are slow.",
+    )
+    p.add_argument("--points", type=int, default=201, help="grid points along w and along b")
+    p.add_argument("--limit", type=float, default=6.0, help="the grid spans [-limit, limit]²")
+    p.add_argument("--eta", type=float, default=0.15, help="the rate of both costs")
+    p.add_argument("--epochs", type=int, default=300, help="epochs at most")
+    p.add_argument("--x", type=float, default=1.0, help="the input")
+    p.add_argument("--y", type=float, default=0.0, help="the target, in [0, 1]")
+    p.add_argument("--threshold", type=float, default=0.2, help="learnt: |a − y| below this")
+    p.add_argument("--out", type=path, default="saturation.png", help="figure: .png/.svg/.pdf")
+    p.set_defaults(run=experiment_commands.run_saturation, command_parser=p)
+
+
+def _add_compare(subcommands: Subcommands) -> None:
+    p = subcommands.add_parser(
+        "compare",
+        help="train one network under each cost from the same start and watch it learn",
+        description="Train the same network under several costs from identical initial weights "
+        "and the identical order of mini-batches (per seed), probing it every few mini-batches "
+        "of the first epochs: validation accuracy, cost, the output layer's saturation and the "
+        "per-layer gradients. Prints how many mini-batches each cost needs to reach 50, 80 and "
+        "90% validation accuracy; writes a figure and the data (JSON, CSV).",
+    )
+    p.add_argument(
+        "--costs",
+        type=costs,
+        default=("quadratic", "cross-entropy"),
+        help=f"comma-separated, from {', '.join(COST_NAMES)}",
+    )
+    p.add_argument(
+        "--eta",
+        type=etas,
+        default=0.5,
+        help="one rate for all, or per cost: quadratic=3,cross-entropy=0.5",
+    )
+    p.add_argument("--dataset", choices=DATASETS, default=DEFAULT_DATASET, help="the data")
+    p.add_argument("--data-dir", type=path, help=DATA_DIR_HELP)
+    p.add_argument("--sizes", type=sizes, help="layer sizes (default: inputs,30,classes)")
+    p.add_argument(
+        "--init",
+        choices=INITS,
+        default=DEFAULT_INIT,
+        help="saturated: every output starts saturated and wrong",
+    )
+    p.add_argument("--dtype", choices=DTYPES, default=DEFAULT_DTYPE, help="training precision")
+    p.add_argument("--epochs", type=int, default=5, help="epochs of each run")
+    p.add_argument("--batch-size", type=int, default=10, help="mini-batch size")
+    p.add_argument(
+        "--seeds",
+        type=seeds,
+        default=(1,),
+        help="one run per cost and seed: 1,2,3 or 1-3",
+    )
+    p.add_argument(
+        "--probe-every",
+        type=int,
+        default=10,
+        help="probe every N mini-batches in the first two epochs (then every epoch)",
+    )
+    p.add_argument("--out", type=path, default="compare.png", help="figure: .png/.svg/.pdf")
+    p.add_argument("--json", type=path, default="compare.json", help="the data, as JSON")
+    p.add_argument("--csv", type=path, default="compare.csv", help="the probes, one row each")
+    p.set_defaults(run=experiment_commands.run_compare, command_parser=p)
 
 
 def _add_train(subcommands: Subcommands) -> None:
@@ -147,9 +208,7 @@ def _add_train(subcommands: Subcommands) -> None:
     d = TRAIN_DEFAULTS
     saved = "or the checkpoint's"
     p.add_argument("--dataset", choices=DATASETS, help=f"default: {DEFAULT_DATASET} {saved}")
-    p.add_argument(
-        "--data-dir", type=path, help="where the data files are (default: $XENTLAB_DATA, cache)"
-    )
+    p.add_argument("--data-dir", type=path, help=DATA_DIR_HELP)
     p.add_argument(
         "--sizes", type=sizes, help="layer sizes, e.g. 784,30,10 (default: inputs,30,classes)"
     )
@@ -207,10 +266,8 @@ def _add_evaluate(subcommands: Subcommands) -> None:
     p.add_argument(
         "--dataset", choices=DATASETS, help="default: the data set the network was trained on"
     )
-    p.add_argument(
-        "--data-dir", type=path, help="where the data files are (default: $XENTLAB_DATA, cache)"
-    )
-    p.add_argument("--split", default="test", choices=SPLITS)
+    p.add_argument("--data-dir", type=path, help=DATA_DIR_HELP)
+    p.add_argument("--split", default="test", choices=SPLITS, help="which part of the data set")
     p.add_argument("--seed", type=int, help="the digits split's seed (default: the training seed)")
     p.set_defaults(run=commands.run_evaluate, command_parser=p)
 

@@ -229,3 +229,46 @@ def saturation_summary(grid: SaturationMap) -> Table:
             f"{np.median(reached):g}" if reached.size else "-",
         )
     return table
+
+
+class RunsProgress:
+    """A progress bar for each run of an experiment of several runs (one cost and seed each)."""
+
+    def __init__(self, out: Console, runs: int, epochs: int) -> None:
+        self.epochs = epochs
+        self.progress = Progress(
+            "{task.description}",
+            BarColumn(),
+            "mini-batch",
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=out,
+            transient=True,
+        )
+
+    def __enter__(self) -> RunsProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def observers_for(self, cost: str, seed: int) -> list[_RunBar]:
+        return [_RunBar(self.progress, f"{cost}, seed {seed}", self.epochs)]
+
+
+class _RunBar:
+    """One run's bar: mini-batches done of all its epochs."""
+
+    def __init__(self, progress: Progress, description: str, epochs: int) -> None:
+        self.progress, self.description, self.epochs = progress, description, epochs
+        self.task: TaskID | None = None
+
+    def on_batches(self, state: TrainState, done: int, total: int) -> None:
+        if self.task is None:
+            self.task = self.progress.add_task(self.description, total=self.epochs * total)
+        self.progress.update(self.task, completed=state.epoch * total + done)
+
+    def on_epoch(self, state: TrainState, record: EpochRecord) -> None:
+        if self.task is not None and state.finished:
+            self.progress.update(self.task, visible=False)

@@ -1,0 +1,108 @@
+"""The experiment commands (neuron, slowdown, saturation, compare): each takes the parsed
+arguments, calls ``xentlab.experiments`` (or the neuron), renders, returns an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+
+from rich.console import Console
+
+from .. import neuron
+from ..experiments import (
+    ARTICLE_STARTS,
+    TARGET_ACCURACIES,
+    CompareSpec,
+    compare,
+    saturation_map,
+)
+from ..experiments import slowdown as slowdown_experiment
+from ..files import atomic_write, check_distinct_targets, check_output_target
+from . import render
+from .commands import EXIT_OK
+
+
+def run_neuron(args: argparse.Namespace, out: Console) -> int:
+    if args.plot is not None:
+        from ..plots import check_figure_target
+
+        check_figure_target(args.plot)
+    trajectory = neuron.train(
+        args.w, args.b, args.x, args.y, cost=args.cost, eta=args.eta, epochs=args.epochs
+    )
+    if args.plot is not None:
+        from ..plots import save, trajectory_figure
+
+        save(trajectory_figure(trajectory), args.plot)
+    if args.json:
+        print(json.dumps(trajectory.to_dict()))
+        return EXIT_OK
+    out.print(render.trajectory_table(trajectory, args.x, args.y))
+    if args.plot is not None:
+        out.print(f"figure written to {args.plot}")
+    return EXIT_OK
+
+
+def run_slowdown(args: argparse.Namespace, out: Console) -> int:
+    from ..plots import check_figure_target, save, slowdown_figure
+
+    check_figure_target(args.out)
+    results = slowdown_experiment(epochs=args.epochs, common_eta=args.common_eta)
+    save(slowdown_figure(results), args.out)
+    for table in render.slowdown_tables(results, args.epochs):
+        out.print(table)
+    out.print(f"figure written to {args.out}")
+    return EXIT_OK
+
+
+def run_saturation(args: argparse.Namespace, out: Console) -> int:
+    from ..plots import check_figure_target, saturation_figure, save
+
+    check_figure_target(args.out)
+    grid = saturation_map(
+        args.points, args.limit, args.eta, args.epochs, args.x, args.y, args.threshold
+    )
+    save(saturation_figure(grid, ARTICLE_STARTS), args.out)
+    out.print(render.saturation_summary(grid))
+    out.print(f"figure written to {args.out}")
+    return EXIT_OK
+
+
+def run_compare(args: argparse.Namespace, out: Console) -> int:
+    from ..plots import check_figure_target, compare_figure, save
+
+    spec = CompareSpec(
+        costs=args.costs,
+        eta=args.eta,
+        dataset=args.dataset,
+        data_dir=args.data_dir,
+        sizes=args.sizes,
+        init=args.init,
+        dtype=args.dtype,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        seeds=args.seeds,
+        probe_every=args.probe_every,
+    )
+    spec.check()
+    check_figure_target(args.out)
+    check_output_target(args.json, "data")
+    check_output_target(args.csv, "data")
+    check_distinct_targets([(args.out, "figure"), (args.json, "data"), (args.csv, "data")])
+    with render.RunsProgress(out, len(spec.costs) * len(spec.seeds), spec.epochs) as progress:
+        result = compare(spec, observers_for=progress.observers_for)
+    out.print(render.compare_table(result, TARGET_ACCURACIES))
+    save(compare_figure(result), args.out)
+    with atomic_write(args.json, "w", kind="data", encoding="utf-8") as handle:
+        json.dump(result.to_dict(), handle, indent=1)
+    rows = result.rows()
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    with atomic_write(args.csv, "w", kind="data", encoding="utf-8", newline="") as handle:
+        handle.write(text.getvalue())
+    out.print(f"figure written to {args.out}; data to {args.json} and {args.csv}")
+    return EXIT_OK

@@ -1,0 +1,66 @@
+"""The experiment commands end to end: saturation and compare write their figure and data and
+print their summary; bad requests are refused before any work."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from xentlab.cli.main import main
+
+
+def test_saturation_writes_the_map_and_prints_the_slow_share(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["saturation", "--points", "61", "--out", "map.svg"]) == 0
+    out = capsys.readouterr().out
+    assert "quadratic" in out and "cross-entropy" in out and "> 100 epochs" in out
+    figure = (tmp_path / "map.svg").read_text()
+    assert figure.startswith("<?xml") and "<svg" in figure and len(figure) > 20_000
+
+
+def test_compare_writes_figure_json_and_csv(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    args = ["compare", "--init", "saturated", "--epochs", "3", "--seeds", "1-2"]
+    assert main([*args, "--eta", "quadratic=0.5,cross-entropy=0.5"]) == 0
+    out = capsys.readouterr().out
+    assert "mini-batches to reach a validation accuracy" in out
+    assert out.count("not reached") >= 3  # the saturated quadratic runs stall
+    assert (tmp_path / "compare.png").stat().st_size > 50_000
+    document = json.loads((tmp_path / "compare.json").read_text())
+    assert [(r["cost"], r["seed"]) for r in document["runs"]] == [
+        ("quadratic", 1),
+        ("cross-entropy", 1),
+        ("quadratic", 2),
+        ("cross-entropy", 2),
+    ]
+    with (tmp_path / "compare.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == sum(len(r["probes"]) for r in document["runs"])
+    assert rows[0]["cost"] == "quadratic" and float(rows[0]["saturated_wrong"]) == 0.9
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["compare", "--costs", "quadratic,hinge"], "cost must be one of"),
+        (["compare", "--eta", "quadratic=3"], "--eta for cross-entropy is missing"),
+        (["compare", "--eta", "fast"], "argument --eta: must be a number"),
+        (["compare", "--seeds", "1-x"], "argument --seeds"),
+        (["compare", "--seeds", "1-200"], "at most 100 runs"),
+        (["compare", "--probe-every", "0"], "--probe-every must be an integer >= 1"),
+        (["compare", "--out", "c.bmp"], "must be one of png, svg, pdf"),
+        (["compare", "--json", "out.json", "--csv", "out.json"], "give them different names"),
+        (["saturation", "--points", "1"], "--points must be an integer >= 2"),
+        (["saturation", "--points", "5000"], "--points must be at most"),
+        (["saturation", "--y", "2"], "--y must lie in [0, 1]"),
+        (["saturation", "--threshold", "0"], "--threshold must be"),
+    ],
+)
+def test_bad_experiments_are_refused_before_any_work(tmp_path, monkeypatch, capsys, args, needle):
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0], err
+    assert list(tmp_path.iterdir()) == []
