@@ -62,6 +62,8 @@ def test_check_figure_target_checks_the_target_then_the_format(tmp_path):
         (["slowdown", "--out", "missing/f.png"], "directory missing does not exist"),
         (["train", "--plot", "curves"], "must be one of png, svg, pdf; got ''"),
         (["train", "--plot", "x" * 300 + ".png"], "its name is 304 bytes long"),
+        (["saturation", "--out", "map.gif"], "must be one of png, svg, pdf; got 'gif'"),
+        (["compare", "--out", "/dev/null"], "it is a character device"),
     ],
 )
 def test_figure_targets_are_refused_before_computing(tmp_path, monkeypatch, capsys, args, needle):
@@ -70,7 +72,9 @@ def test_figure_targets_are_refused_before_computing(tmp_path, monkeypatch, caps
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("xentlab.neuron.train", never)
-    monkeypatch.setattr("xentlab.cli.commands.slowdown_experiment", never)
+    monkeypatch.setattr("xentlab.cli.experiment_commands.slowdown_experiment", never)
+    monkeypatch.setattr("xentlab.cli.experiment_commands.saturation_map", never)
+    monkeypatch.setattr("xentlab.cli.experiment_commands.compare", never)
     monkeypatch.setattr("xentlab.runs.prepare", never)
     assert main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()

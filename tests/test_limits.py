@@ -57,3 +57,28 @@ def test_a_dead_network_does_not_end_silently(tmp_path, capsys):
     assert main(["train", "--cost", "quadratic", "--eta", "1e6", "--epochs", "2"]) == 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("xentlab: warning: the network has stopped")
+
+
+def test_a_run_stalled_in_saturation_is_named_once_while_it_trains(tmp_path, capsys):
+    from xentlab.training import stall_warning
+
+    stalled = runs.prepare(
+        runs.RunSpec(cost="quadratic", init="saturated", settings={"eta": 0.02, "epochs": 4})
+    ).train()
+    records = stalled.history.records
+    assert all(r.saturated_wrong == pytest.approx(0.9) for r in records)
+    assert all(r.output_saturation == 1.0 for r in records)
+    warning = stall_warning(stalled.history, stalled.network)
+    assert warning is not None and "stalled in saturation: 90%" in warning
+    assert "try cross-entropy" in warning
+    # The same start under cross-entropy escapes at once: no stall.
+    escaped = runs.prepare(
+        runs.RunSpec(cost="cross-entropy", init="saturated", settings={"eta": 0.02, "epochs": 4})
+    ).train()
+    assert escaped.history.records[-1].saturated_wrong < 0.05
+    assert stall_warning(escaped.history, escaped.network) is None
+    # The command says it once, in one line, among the epoch lines.
+    args = ["train", "--cost", "quadratic", "--init", "saturated", "--eta", "0.02"]
+    assert main([*args, "--epochs", "6"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert sum("stalled in saturation" in line for line in err) == 1

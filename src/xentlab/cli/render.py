@@ -27,7 +27,8 @@ from ..experiments import (
 )
 from ..neuron import Trajectory
 from ..runs import Evaluation, Run, RunResult
-from ..training import EpochRecord, TrainState
+from ..training import EpochRecord, TrainState, stall_warning
+from .text import warning_line
 
 
 def epoch_or_never(epoch: int | None, epochs: int) -> str:
@@ -142,6 +143,7 @@ class EpochProgress:
             transient=True,
         )
         self.task: TaskID | None = None
+        self.warned = False  # a stall is said once
 
     def __enter__(self) -> EpochProgress:
         self.progress.start()
@@ -164,11 +166,21 @@ class EpochProgress:
             if record.evaluation_accuracy is not None
             else "no validation data"
         )
+        saturation = (
+            f"  outputs saturated {record.output_saturation:.0%} "
+            f"(and wrong {record.saturated_wrong:.0%})"
+            if record.output_saturation is not None and record.saturated_wrong is not None
+            else ""
+        )
         self.out.print(
             f"epoch {record.epoch:>3}/{self.epochs}  training cost {record.training_cost:.4f}  "
-            f"training accuracy {record.training_accuracy:.2%}  {validation}  "
+            f"training accuracy {record.training_accuracy:.2%}  {validation}{saturation}  "
             f"η {record.eta:g}  {record.seconds:.2f} s"
         )
+        warning = stall_warning(state.history, state.network)
+        if warning and not self.warned:
+            warning_line(warning)
+            self.warned = True
 
 
 def download_progress(out: Console) -> Progress:

@@ -28,6 +28,7 @@ from ..training import (
     TrainState,
     check_batch_size,
     check_labelled,
+    dead_network_warning,
     fit,
 )
 from .stopping import RunStopped, StopRequest
@@ -153,7 +154,8 @@ class Run:
             }
             save_network(state.network, self.spec.save, meta)
         name = self.data_info["dataset"]
-        warnings = tuple(filter(None, [dead_network_warning(state, self.validation)]))
+        dead = dead_network_warning(state.network, self.validation, state.eta)
+        warnings = (dead,) if dead else ()
         return RunResult(state, name, False, test_accuracy, path, self.spec.save, warnings)
 
     def save_checkpoint(self, state: TrainState) -> None:
@@ -162,29 +164,6 @@ class Run:
         if path is None:
             raise XentlabError("this run has no checkpoint path")
         save_checkpoint(state, path, self.data_info)
-
-
-DEAD_SATURATION = 0.95  # at least this fraction of output pairs saturated ...
-DEAD_ACCURACY = 1.5  # ... and validation accuracy at most this many times chance: dead
-
-
-def dead_network_warning(state: TrainState, validation: LabelledData) -> str | None:
-    """Why the run's network looks dead (its output layer saturated and its accuracy no better
-    than chance), with what to try; None if it does not."""
-    network = state.network
-    classes = network.sizes[-1]
-    saturation = network.output_saturation(validation.X)
-    accuracy = network.accuracy(validation.X, validation.labels)
-    if saturation < DEAD_SATURATION or accuracy > DEAD_ACCURACY / classes:
-        return None
-    # Under a cost whose δ carries σ'(z), saturation itself is what stalls learning.
-    slowed = network.cost.delta_has_sigma_prime
-    advice = "cross-entropy or a smaller eta" if slowed else "a smaller eta"
-    return (
-        f"the network has stopped learning: {saturation:.1%} of its outputs are saturated "
-        f"(σ'(z) < 0.01) and its validation accuracy is {accuracy:.1%}, about chance for "
-        f"{classes} classes, at eta = {state.eta:g}; try {advice}"
-    )
 
 
 def prepare(spec: RunSpec) -> Run:

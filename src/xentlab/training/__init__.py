@@ -3,9 +3,11 @@
 ``state``: TrainConfig, TrainState, History, EpochRecord, the Observer protocol.
 ``loop``: fit (run or continue a state), train (the one-call form), evaluate.
 ``guard``: the divergence guard and TrainingDiverged.
+``diagnosis``: a run stalled in saturation, a dead network, said in one line.
 ``probes``: measurements within epochs (saturation, per-layer δ and gradients) as an observer.
 """
 
+from .diagnosis import dead_network_warning, stall_warning
 from .guard import DivergenceGuard, TrainingDiverged
 from .loop import batches_per_epoch, check_batch_size, check_labelled, evaluate, fit, train
 from .probes import Probe, ProbeRecord, measure
@@ -34,8 +36,10 @@ __all__ = [
     "batches_per_epoch",
     "check_batch_size",
     "check_labelled",
+    "dead_network_warning",
     "evaluate",
     "fit",
     "measure",
+    "stall_warning",
     "train",
 ]

@@ -20,6 +20,8 @@ from ..model import Network, one_hot
 from .guard import DivergenceGuard, TrainingDiverged, run_checked
 from .state import SCHEDULE_FLOOR, EpochRecord, History, Observer, TrainConfig, TrainState
 
+SATURATION_SAMPLE = 1000  # the training examples each epoch's saturation is measured on
+
 
 def check_labelled(network: Network, X: Any, labels: Any, name: str) -> LabelledData:
     """(X, labels) checked for ``network``: X a finite (n, inputs) array, converted to the
@@ -126,11 +128,21 @@ def _end_epoch(
             raise TrainingDiverged(
                 state.epoch + 1, None, state.eta, "the cost became NaN or infinite"
             )
+    sample = training.X[:SATURATION_SAMPLE]
+    targets = one_hot(training.labels[:SATURATION_SAMPLE], net.sizes[-1], np.dtype(np.float64))
     state.epoch += 1
     state.batch = 0
     state.order = None
     record = EpochRecord(
-        state.epoch, state.eta, train_cost, train_acc, eval_cost, eval_acc, seconds
+        state.epoch,
+        state.eta,
+        train_cost,
+        train_acc,
+        eval_cost,
+        eval_acc,
+        seconds,
+        net.output_saturation(sample),
+        net.saturated_and_wrong(sample, targets),
     )
     state.history.records.append(record)
     if eval_acc is not None and (cfg.early_stop or cfg.schedule):

@@ -50,6 +50,12 @@ class EpochRecord:
     evaluation_cost: float | None = checks.constrained(checks.Optional(checks.Real()))
     evaluation_accuracy: float | None = checks.constrained(checks.Optional(checks.Real()))
     seconds: float = checks.constrained(checks.Real())
+    # The output layer on (up to) 1,000 training examples: the fraction of (example, output)
+    # pairs with σ'(z) < 0.01, and of those also wrong (|a − y| > 0.5). None in older files.
+    output_saturation: float | None = checks.constrained(
+        checks.Optional(checks.Real()), default=None
+    )
+    saturated_wrong: float | None = checks.constrained(checks.Optional(checks.Real()), default=None)
 
 
 @dataclass
