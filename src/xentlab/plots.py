@@ -13,6 +13,7 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 
 from .checks import OneOf  # noqa: E402
 from .experiments import CompareResult, CostRun, SaturationMap, SlowdownRun  # noqa: E402
@@ -20,7 +21,10 @@ from .files import atomic_write, check_output_target  # noqa: E402
 from .neuron import Trajectory  # noqa: E402
 from .training import History  # noqa: E402
 
-COST_COLOURS = {"quadratic": "tab:red", "cross-entropy": "tab:blue", "log-likelihood": "tab:green"}
+# Okabe and Ito's palette, told apart by people with any colour vision; lines also differ in
+# style where they must survive grey-scale printing.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+COST_COLOURS = {"quadratic": "#D55E00", "cross-entropy": "#0072B2", "log-likelihood": "#009E73"}
 FIGURE_FORMATS = OneOf(("png", "svg", "pdf"))  # a figure's extension names its format
 
 
@@ -67,46 +71,99 @@ def trajectory_figure(trajectory: Trajectory, start: int = 0) -> Figure:
 
 
 def slowdown_figure(runs: Sequence[SlowdownRun]) -> Figure:
-    """Cost (top) and output a (bottom) against epoch: article's rates left, common rate right."""
+    """Cost (top) and output a (bottom) against epoch: the article's rates left, one common
+    rate right. Each cost is drawn relative to its start, C(t)/C(0), since the two costs are in
+    different units; a dot marks the epoch where each falls fastest."""
     settings = ("article", "common")
     fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True)
-    styles: dict[tuple[float, float], str] = {}
+    starts = sorted({(run.w0, run.b0) for run in runs})
+    start_styles = {start: ("-", "--", ":")[i % 3] for i, start in enumerate(starts)}
     for run in runs:
         col = settings.index(run.setting)
-        style = styles.setdefault((run.w0, run.b0), ("-", "--", ":")[len(styles) % 3])
-        kw = dict(color=COST_COLOURS[run.cost], ls=style, label=run.label)
-        axes[0, col].plot(run.epoch_cost, **kw)
+        kw = dict(color=COST_COLOURS[run.cost], ls=start_styles[run.w0, run.b0])
+        relative = run.epoch_cost / run.epoch_cost[0]
+        axes[0, col].plot(relative, **kw)
+        axes[0, col].plot(
+            run.steepest_epoch, relative[run.steepest_epoch], "o", ms=5, color=kw["color"]
+        )
         axes[1, col].plot(run.epoch_output, **kw)
     for col, setting in enumerate(settings):
         etas = sorted({f"{r.cost} η = {r.eta:g}" for r in runs if r.setting == setting})
         title = "the article's rates" if setting == "article" else "one common rate"
-        axes[0, col].set_title(f"{title} ({'; '.join(etas)})", fontsize=9)
-        axes[0, col].set_ylabel("cost C")
+        axes[0, col].set_title(f"{title}: {'; '.join(etas)}", fontsize=9)
+        axes[0, col].set_ylabel("cost relative to its start, C(t) / C(0)")
         axes[1, col].set_ylabel("output a  (target y = 0)")
         axes[1, col].set_xlabel("epoch")
         axes[1, col].set_ylim(0, 1)
-        axes[0, col].legend(fontsize=7)
+        for ax in axes[:, col]:
+            ax.grid(alpha=0.3)
+    handles = [
+        Line2D([], [], color=COST_COLOURS[c], label=c)
+        for c in COST_COLOURS
+        if any(r.cost == c for r in runs)
+    ]
+    handles += [
+        Line2D([], [], color="black", ls=style, label=f"start (w, b) = ({w:g}, {b:g})")
+        for (w, b), style in start_styles.items()
+    ]
+    handles.append(Line2D([], [], color="black", marker="o", ls="", label="steepest fall"))
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8)
     fig.suptitle(
-        "One sigmoid neuron, x = 1, y = 0: the quadratic cost starts slowly when a saturates"
+        "One sigmoid neuron, x = 1, y = 0: the quadratic cost starts slowly when a saturates\n"
+        "(at the article's rates cross-entropy's η is 30 times smaller: that, not the cost, is "
+        "why it looks slower on the left)",
+        fontsize=10,
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
 
 
-def history_figure(history: History, title: str = "") -> Figure:
-    """Cost (left) and accuracy (right) per epoch, on training and validation data."""
+def history_figure(
+    history: History,
+    title: str = "",
+    regularized: bool = False,
+    test_accuracy: float | None = None,
+) -> Figure:
+    """Cost (left) and accuracy in % (right) per epoch, on training and validation data; the
+    best validation epoch and the test accuracy marked."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     epochs = history.column("epoch")
-    left.plot(epochs, history.column("training_cost"), label="training")
-    right.plot(epochs, history.column("training_accuracy"), label="training")
-    if any(a is not None for a in history.column("evaluation_accuracy")):
-        left.plot(epochs, history.column("evaluation_cost"), label="validation")
-        right.plot(epochs, history.column("evaluation_accuracy"), label="validation")
-    left.set_ylabel("cost (with regularisation)")
-    right.set_ylabel("accuracy")
+    left.plot(epochs, history.column("training_cost"), color=PALETTE[0], label="training")
+    right.plot(
+        epochs,
+        [100 * a for a in history.column("training_accuracy")],
+        color=PALETTE[0],
+        label="training",
+    )
+    validation = history.column("evaluation_accuracy")
+    if any(a is not None for a in validation):
+        left.plot(
+            epochs, history.column("evaluation_cost"), color=PALETTE[1], ls="--", label="validation"
+        )
+        right.plot(
+            epochs, [100 * a for a in validation], color=PALETTE[1], ls="--", label="validation"
+        )
+        best = max(range(len(validation)), key=lambda i: validation[i])
+        right.plot(
+            epochs[best],
+            100 * validation[best],
+            "o",
+            color=PALETTE[1],
+            label=f"best validation: {validation[best]:.2%} (epoch {epochs[best]})",
+        )
+    if test_accuracy is not None:
+        right.axhline(
+            100 * test_accuracy,
+            color=PALETTE[2],
+            ls=":",
+            label=f"test accuracy after the last epoch: {test_accuracy:.2%}",
+        )
+    left.set_ylabel("cost, with the regularisation term" if regularized else "cost")
+    right.set_ylabel("accuracy (%)")
     for ax in (left, right):
         ax.set_xlabel("epoch")
-        ax.legend()
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
     if title:
         fig.suptitle(title)
     fig.tight_layout()

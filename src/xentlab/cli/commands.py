@@ -89,11 +89,15 @@ def run_train(args: argparse.Namespace, out: Console) -> int:
     if args.plot is not None:
         from ..plots import history_figure, save
 
-        network, config = result.network, result.state.config
-        title = (
-            f"{list(network.sizes)} on {result.dataset}, {network.cost.name}, η = {config.eta:g}"
+        save(
+            history_figure(
+                result.history,
+                render.run_title(run),
+                regularized=result.state.config.lmbda > 0,
+                test_accuracy=result.test_accuracy,
+            ),
+            args.plot,
         )
-        save(history_figure(result.history, title), args.plot)
         out.print(f"learning curves written to {args.plot}")
     if result.saved:
         out.print(f"network saved to {result.saved}")

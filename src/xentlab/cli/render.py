@@ -26,7 +26,7 @@ from ..experiments import (
     SlowdownRun,
 )
 from ..neuron import Trajectory
-from ..runs import Evaluation, Run, RunResult
+from ..runs import DEFAULT_INIT, Evaluation, Run, RunResult
 from ..training import EpochRecord, TrainState, stall_warning
 from .text import warning_line
 
@@ -89,6 +89,17 @@ def run_header(run: Run) -> str:
         f"training, {len(run.validation.X)} validation images), {network.cost.name}, "
         f"η = {config.eta:g}, λ = {config.lmbda:g}, mini-batch {config.batch_size}, "
         f"seed {config.seed}"
+    )
+
+
+def run_title(run: Run) -> str:
+    """A run's settings in a few words, for a figure's title."""
+    network, config = run.state.network, run.state.config
+    init = "" if run.resumed else f", init {run.spec.init or DEFAULT_INIT}"
+    lmbda = f", λ = {config.lmbda:g} ({config.regularization})" if config.lmbda else ""
+    return (
+        f"{list(network.sizes)} on {run.data_info['dataset']}, {network.cost.name}, "
+        f"η = {config.eta:g}{lmbda}, mini-batch {config.batch_size}, seed {config.seed}{init}"
     )
 
 
