@@ -28,6 +28,7 @@ LAYERS: list[set[str]] = [
     {"runs"},
     {"experiments"},
     {"plots"},
+    {"report"},
     {"cli"},
     {"__main__"},
 ]

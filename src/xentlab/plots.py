@@ -3,6 +3,7 @@ their file's extension names: PNG, SVG or PDF."""
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -50,6 +51,16 @@ def save(fig: Figure, path: str | os.PathLike[str]) -> None:
             fig.savefig(handle, format=fmt, dpi=120, bbox_inches="tight")
     finally:
         plt.close(fig)
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """``fig`` as PNG bytes (to embed in a report), and released."""
+    buffer = io.BytesIO()
+    try:
+        fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    finally:
+        plt.close(fig)
+    return buffer.getvalue()
 
 
 def trajectory_figure(trajectory: Trajectory, start: int = 0) -> Figure:

@@ -106,3 +106,49 @@ def run_compare(args: argparse.Namespace, out: Console) -> int:
         handle.write(text.getvalue())
     out.print(f"figure written to {args.out}; data to {args.json} and {args.csv}")
     return EXIT_OK
+
+
+def run_report(args: argparse.Namespace, out: Console) -> int:
+    from ..data import resolve_data_dir
+    from ..errors import XentlabError
+    from ..report import ReportInputs, write_html, write_markdown
+
+    target = args.out or f"report.{args.format}"
+    check_output_target(target, "report")
+    dataset = args.dataset
+    if dataset is None:  # MNIST when it is found, else the embedded digits
+        try:
+            resolve_data_dir("mnist", args.data_dir)
+            dataset = "mnist"
+        except XentlabError:
+            dataset = "digits"
+    spec = CompareSpec(
+        dataset=dataset,
+        data_dir=args.data_dir,
+        init="saturated",
+        eta=0.5,
+        epochs=args.epochs,
+        seeds=args.seeds,
+    )
+    spec.check()
+    out.print(f"running the slowdown, the saturation map and a comparison on {dataset} ...")
+    with render.RunsProgress(out, len(spec.costs) * len(spec.seeds), spec.epochs) as progress:
+        comparison = compare(spec, observers_for=progress.observers_for)
+    inputs = ReportInputs(
+        slowdown=slowdown_experiment(),
+        saturation=saturation_map(),
+        comparison=comparison,
+        settings={
+            "slowdown": "xentlab slowdown (300 epochs, common η 0.15)",
+            "saturation": "xentlab saturation (201 x 201, η 0.15, 300 epochs)",
+            "compare": f"xentlab compare --dataset {dataset} --init saturated --eta 0.5 "
+            f"--epochs {spec.epochs} --seeds {','.join(map(str, spec.seeds))}",
+        },
+    )
+    if args.format == "html":
+        write_html(target, inputs, args.lang)
+    else:
+        figures = write_markdown(target, inputs, args.lang)
+        out.print(f"figures written beside it: {', '.join(str(f) for f in figures)}")
+    out.print(f"report written to {target}")
+    return EXIT_OK

@@ -16,6 +16,7 @@ from ..data import DATASETS, FETCHABLE
 from ..functions import COST_NAMES
 from ..model import DTYPES, INITS, REGULARIZATIONS
 from ..neuron import NEURON_COSTS
+from ..report import LANGUAGES, REPORT_FORMATS
 from ..runs import (
     DEFAULT_COST,
     DEFAULT_DATASET,
@@ -83,6 +84,7 @@ def build_parser() -> Parser:
     _add_slowdown(subcommands)
     _add_saturation(subcommands)
     _add_compare(subcommands)
+    _add_report(subcommands)
     _add_train(subcommands)
     _add_evaluate(subcommands)
     _add_data(subcommands)
@@ -193,6 +195,25 @@ def _add_compare(subcommands: Subcommands) -> None:
     p.add_argument("--json", type=path, default="compare.json", help="the data, as JSON")
     p.add_argument("--csv", type=path, default="compare.csv", help="the probes, one row each")
     p.set_defaults(run=experiment_commands.run_compare, command_parser=p)
+
+
+def _add_report(subcommands: Subcommands) -> None:
+    p = subcommands.add_parser(
+        "report",
+        help="one document: the slowdown, the saturation map and a network comparison",
+        description="Run the article's slowdown experiment, the saturation map and a comparison "
+        "of the costs inside a network (MNIST when its files are found, else the embedded "
+        "digits), and write them with their explanations as one self-contained HTML file, or "
+        "as Markdown with PNG figures beside it.",
+    )
+    p.add_argument("--format", choices=REPORT_FORMATS, default="html", help="html or md")
+    p.add_argument("--lang", choices=LANGUAGES, default="en", help="en or zh (Chinese)")
+    p.add_argument("--out", type=path, help="the report's path (default: report.html or .md)")
+    p.add_argument("--dataset", choices=DATASETS, help="default: mnist if found, else digits")
+    p.add_argument("--data-dir", type=path, help=DATA_DIR_HELP)
+    p.add_argument("--epochs", type=int, default=3, help="epochs of each network run")
+    p.add_argument("--seeds", type=seeds, default=(1,), help="one run per cost and seed")
+    p.set_defaults(run=experiment_commands.run_report, command_parser=p)
 
 
 def _add_train(subcommands: Subcommands) -> None:

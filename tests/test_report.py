@@ -1,0 +1,74 @@
+"""The report: one self-contained HTML file (or Markdown with PNGs), every section and figure
+present, nothing fetched from elsewhere, in English or Chinese."""
+
+from __future__ import annotations
+
+import base64
+from html.parser import HTMLParser
+
+import pytest
+
+from xentlab.cli.main import main
+from xentlab.experiments import CompareSpec, compare, saturation_map, slowdown
+from xentlab.report import ReportInputs, write_html, write_markdown
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    return ReportInputs(
+        slowdown=slowdown(epochs=100),
+        saturation=saturation_map(points=41, epochs=100),
+        comparison=compare(CompareSpec(init="saturated", epochs=2)),
+        settings={"compare": "xentlab compare --init saturated --epochs 2"},
+    )
+
+
+class Collect(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "The saturation map"), ("zh", "饱和图")])
+def test_the_html_report_is_self_contained(tmp_path, inputs, lang, words):
+    write_html(tmp_path / "r.html", inputs, lang)
+    page = Collect()
+    page.feed((tmp_path / "r.html").read_text(encoding="utf-8"))
+    tags = [tag for tag, _ in page.tags]
+    assert tags.count("h2") == 4 and tags.count("img") == 3 and "table" in tags
+    assert "script" not in tags and "link" not in tags
+    for _tag, attrs in page.tags:
+        for key in ("src", "href"):
+            if key in attrs:
+                assert attrs[key].startswith("data:image/png;base64,"), attrs[key][:40]
+                figure = base64.b64decode(attrs[key].split(",", 1)[1])
+                assert figure.startswith(PNG) and len(figure) > 20_000
+    text = " ".join(page.text)
+    assert words in text and "σ'(z)" in text and "xentlab 0.1.0" in text
+    assert "cross-entropy" in text and "quadratic" in text  # the headline table
+
+
+def test_the_markdown_report_has_its_figures_beside_it(tmp_path, inputs):
+    figures = write_markdown(tmp_path / "r.md", inputs, "en")
+    assert [f.name for f in figures] == ["r-slowdown.png", "r-saturation.png", "r-compare.png"]
+    document = (tmp_path / "r.md").read_text(encoding="utf-8")
+    for figure in figures:
+        assert figure.read_bytes().startswith(PNG)
+        assert f"]({figure.name})" in document
+    assert document.count("\n## ") == 4 and "| cost |" in document
+
+
+def test_the_report_command_refuses_bad_requests_before_any_work(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "--lang", "fr"]) == 2
+    assert main(["report", "--out", "/dev/null"]) == 2
+    assert list(tmp_path.iterdir()) == []
