@@ -14,7 +14,7 @@ EPOCHS = 8
 
 @pytest.fixture(scope="module")
 def saturated():
-    return compare(CompareSpec(init="saturated", eta=0.5, epochs=EPOCHS, seeds=(1,)))
+    return compare(CompareSpec(init="saturated", eta=0.5, epochs=EPOCHS, seeds=(1,), fine_epochs=2))
 
 
 def test_runs_are_paired_and_probed_at_the_start_and_every_few_mini_batches(saturated):

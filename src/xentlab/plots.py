@@ -241,10 +241,10 @@ def compare_figure(result: CompareResult) -> Figure:
     for ax in axes.flat:
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
-    seeds = ", ".join(map(str, spec.seeds))
+    seeds = ("seed " if len(spec.seeds) == 1 else "seeds ") + ", ".join(map(str, spec.seeds))
     fig.suptitle(
         f"{list(result.layer_sizes)} on {spec.dataset}, init {spec.init}, mini-batch "
-        f"{spec.batch_size}, seeds {seeds}: the same start and mini-batches under each cost"
+        f"{spec.batch_size}, {seeds}: the same start and mini-batches under each cost"
     )
     fig.tight_layout()
     return fig

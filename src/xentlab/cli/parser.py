@@ -189,7 +189,7 @@ def _add_compare(subcommands: Subcommands) -> None:
         "--probe-every",
         type=int,
         default=10,
-        help="probe every N mini-batches in the first two epochs (then every epoch)",
+        help="probe every N mini-batches in the first five epochs (then every epoch)",
     )
     p.add_argument("--out", type=path, default="compare.png", help="figure: .png/.svg/.pdf")
     p.add_argument("--json", type=path, default="compare.json", help="the data, as JSON")

@@ -50,7 +50,7 @@ class CompareSpec:
     batch_size: int = 10
     seeds: tuple[int, ...] = (1,)
     probe_every: int = 10
-    fine_epochs: int = 2
+    fine_epochs: int = 5
     probe_size: int = 1000
 
     def eta_of(self, cost: str) -> float:
