@@ -91,3 +91,30 @@ def test_the_command_line_writes_svg(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "n.svg").read_bytes().startswith(b"<?xml")
+
+
+def test_every_figure_renders_on_small_data(tmp_path):
+    from xentlab import runs
+    from xentlab.experiments import CompareSpec, compare, saturation_map, slowdown
+    from xentlab.plots import (
+        compare_figure,
+        history_figure,
+        saturation_figure,
+        save,
+        slowdown_figure,
+        trajectory_figure,
+    )
+
+    result = runs.prepare(runs.RunSpec(settings={"epochs": 2})).train()
+    figures = {
+        "slowdown.png": slowdown_figure(slowdown(epochs=50)),
+        "trajectory.png": trajectory_figure(__import__("xentlab").neuron.train(2.0, 2.0)),
+        "history.pdf": history_figure(result.history, "t", True, result.test_accuracy),
+        "map.svg": saturation_figure(saturation_map(points=21, epochs=50), [(2.0, 2.0)]),
+        "compare.png": compare_figure(compare(CompareSpec(epochs=1, seeds=(1, 2)))),
+    }
+    for name, figure in figures.items():
+        save(figure, tmp_path / name)
+        written = (tmp_path / name).read_bytes()
+        assert len(written) > 10_000, name
+        assert written[:4] in (b"\x89PNG", b"%PDF", b"<?xm"), name
