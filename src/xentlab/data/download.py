@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..errors import FormatError, XentlabError
-from ..files import open_content, read_capped
+from ..files import open_content, open_input, read_capped
 from .location import cache_dir
 from .sources import CHECKSUMS, FETCHABLE, MIRRORS
 
@@ -31,7 +31,7 @@ def sha256_of_content(path: str | os.PathLike[str]) -> str:
 def sha256_of_file(path: str | os.PathLike[str]) -> str:
     """SHA-256 of the file's bytes as they are on disk."""
     digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
+    with open_input(path, "data") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
