@@ -32,6 +32,7 @@ WHAT = {
 }
 READERS = {
     "idx": (data.read_idx, "data"),
+    "idx-header": (data.idx_shape, "data"),
     "pickle": (data.read_mnist_pkl, "data"),
     "network": (load_network, "network"),
     "checkpoint": (load_checkpoint, "checkpoint"),

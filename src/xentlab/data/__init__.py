@@ -19,7 +19,7 @@ MIRRORS, IDX_FILES) are the very objects the modules use, so changing their item
 from __future__ import annotations
 
 from .download import fetch, sha256_of_content, sha256_of_file
-from .idx import IDX_FILES, MAX_IDX_BYTES, read_idx
+from .idx import IDX_FILES, MAX_IDX_BYTES, idx_shape, read_idx
 from .labelled import Dataset, LabelledData
 from .location import cache_dir, find_file, resolve_data_dir
 from .mnist_pkl import PKL_BYTE_ORDERS, PKL_DTYPES, PKL_NAME, read_mnist_pkl
@@ -42,6 +42,7 @@ __all__ = [
     "cache_dir",
     "fetch",
     "find_file",
+    "idx_shape",
     "load_dataset",
     "load_digits",
     "load_idx_dataset",
