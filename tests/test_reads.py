@@ -170,6 +170,7 @@ def cap_memory() -> None:
 @pytest.mark.parametrize(
     ("kind", "head", "needle"),
     [
+        ("pkl", b"", "larger than 512 MiB (536870912 bytes)"),
         ("idx", idx_bytes(np.zeros(0, np.uint8), dims=(100_000_000,)), "longer than declared"),
     ],
 )

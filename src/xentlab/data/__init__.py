@@ -22,7 +22,7 @@ from .download import fetch, sha256_of_content, sha256_of_file
 from .idx import IDX_FILES, MAX_IDX_BYTES, idx_shape, read_idx
 from .labelled import Dataset, LabelledData
 from .location import cache_dir, find_file, resolve_data_dir
-from .mnist_pkl import PKL_BYTE_ORDERS, PKL_DTYPES, PKL_NAME, read_mnist_pkl
+from .mnist_pkl import MAX_PKL_BYTES, PKL_BYTE_ORDERS, PKL_DTYPES, PKL_NAME, read_mnist_pkl
 from .sets import DATASETS, VALIDATION_SIZE, load_dataset, load_digits, load_idx_dataset
 from .sources import CHECKSUMS, FETCHABLE, MIRRORS
 
@@ -32,6 +32,7 @@ __all__ = [
     "FETCHABLE",
     "IDX_FILES",
     "MAX_IDX_BYTES",
+    "MAX_PKL_BYTES",
     "MIRRORS",
     "PKL_BYTE_ORDERS",
     "PKL_DTYPES",
