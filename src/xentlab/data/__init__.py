@@ -6,7 +6,7 @@ This package's face: every name other code uses is here, so ``from xentlab impor
 - ``labelled``: LabelledData (inputs as rows, integer labels) and Dataset (three of them)
 - ``idx``: reading IDX files
 - ``mnist_pkl``: the book's pickle, read without running code
-- ``sets``: the data sets xentlab knows, and loading one by name
+- ``sets``: the data sets xentlab knows, and loading one (or one split of one) by name
 - ``location``: where data lives (argument, $XENTLAB_DATA, the per-user cache)
 - ``sources``: the mirrors and checksums of the data sets that can be downloaded
 - ``download``: downloading with checksums (``fetch``)
@@ -23,7 +23,16 @@ from .idx import IDX_FILES, MAX_IDX_BYTES, idx_shape, read_idx
 from .labelled import Dataset, LabelledData
 from .location import cache_dir, find_file, resolve_data_dir
 from .mnist_pkl import MAX_PKL_BYTES, PKL_BYTE_ORDERS, PKL_DTYPES, PKL_NAME, read_mnist_pkl
-from .sets import DATASETS, VALIDATION_SIZE, load_dataset, load_digits, load_idx_dataset
+from .sets import (
+    DATASETS,
+    MAX_LOAD_BYTES,
+    SPLITS,
+    VALIDATION_SIZE,
+    load_dataset,
+    load_digits,
+    load_idx_dataset,
+    load_split,
+)
 from .sources import CHECKSUMS, FETCHABLE, MIRRORS
 
 __all__ = [
@@ -32,11 +41,13 @@ __all__ = [
     "FETCHABLE",
     "IDX_FILES",
     "MAX_IDX_BYTES",
+    "MAX_LOAD_BYTES",
     "MAX_PKL_BYTES",
     "MIRRORS",
     "PKL_BYTE_ORDERS",
     "PKL_DTYPES",
     "PKL_NAME",
+    "SPLITS",
     "VALIDATION_SIZE",
     "Dataset",
     "LabelledData",
@@ -47,6 +58,7 @@ __all__ = [
     "load_dataset",
     "load_digits",
     "load_idx_dataset",
+    "load_split",
     "read_idx",
     "read_mnist_pkl",
     "resolve_data_dir",
