@@ -38,6 +38,7 @@ READERS = {
     "checkpoint": (load_checkpoint, "checkpoint"),
     "content-checksum": (data.sha256_of_content, "data"),
     "file-checksum": (data.sha256_of_file, "data"),
+    "identify": (data.identify, "data"),
     "bytes-capped": (lambda p: read_bytes_capped(p, "network", 100), "network"),
 }
 

@@ -8,7 +8,8 @@ This package's face: every name other code uses is here, so ``from xentlab impor
 - ``mnist_pkl``: the book's pickle, read without running code
 - ``sets``: the data sets xentlab knows, and loading one (or one split of one) by name
 - ``location``: where data lives (argument, $XENTLAB_DATA, the per-user cache)
-- ``sources``: the mirrors and checksums of the data sets that can be downloaded
+- ``sources``: the mirrors and content checksums of MNIST and Fashion-MNIST, and telling a
+  folder's data set by them
 - ``download``: downloading with checksums (``fetch``)
 
 Monkeypatching a name here changes what callers of ``data.NAME`` get, not what the module that
@@ -18,7 +19,7 @@ MIRRORS, IDX_FILES) are the very objects the modules use, so changing their item
 
 from __future__ import annotations
 
-from .download import fetch, sha256_of_content, sha256_of_file
+from .download import fetch
 from .idx import IDX_FILES, MAX_IDX_BYTES, idx_shape, read_idx
 from .labelled import Dataset, LabelledData
 from .location import cache_dir, find_file, resolve_data_dir
@@ -33,7 +34,7 @@ from .sets import (
     load_idx_dataset,
     load_split,
 )
-from .sources import CHECKSUMS, FETCHABLE, MIRRORS
+from .sources import CHECKSUMS, FETCHABLE, MIRRORS, identify, sha256_of_content, sha256_of_file
 
 __all__ = [
     "CHECKSUMS",
@@ -54,6 +55,7 @@ __all__ = [
     "cache_dir",
     "fetch",
     "find_file",
+    "identify",
     "idx_shape",
     "load_dataset",
     "load_digits",
