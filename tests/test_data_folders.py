@@ -1,7 +1,7 @@
 """Where data is found and what is read of it: files lying directly in a folder are taken for a
 data set by their content or the folder's name, never as the other data set; a split reads
 only its own files; a data set too large for memory is refused before its pixels are
-converted; and the real Fashion-MNIST, when here."""
+converted; a failed fetch leaves no empty folder; and the real Fashion-MNIST, when here."""
 
 from __future__ import annotations
 
@@ -154,6 +154,29 @@ def test_a_data_set_too_large_is_refused_before_reading_or_converting(tmp_path):
     )
     assert peak < 10_000_000  # the headers only
     assert len(data.load_split("mnist", "test", directory).X) == 7  # the test split fits
+
+
+# --- fetching ---------------------------------------------------------------------------
+
+
+def test_a_failed_fetch_leaves_no_folder_it_made_and_says_where_files_go(tmp_path):
+    dead = ["http://127.0.0.1:9/"]  # the discard port: connection refused
+    target = tmp_path / "new" / "deeper" / "mnist"
+    with pytest.raises(XentlabError) as caught:
+        data.fetch("mnist", target, mirrors=dead, timeout=5)
+    assert not (tmp_path / "new").exists()
+    message = str(caught.value)
+    assert message.startswith("could not fetch train-images-idx3-ubyte.gz; http://127.0.0.1:9/")
+    assert message.endswith(
+        "to fetch mnist by hand, put train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+        f"t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz (gzipped or not) in {target}"
+    )
+    assert "\n" not in message
+    existing = tmp_path / "mine"
+    existing.mkdir()
+    with pytest.raises(XentlabError, match="could not fetch"):
+        data.fetch("fashion-mnist", existing, mirrors=dead, timeout=5)
+    assert existing.is_dir() and not list(existing.iterdir())  # not made by fetch: kept
 
 
 # --- the real Fashion-MNIST ---------------------------------------------------------------

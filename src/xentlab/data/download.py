@@ -1,6 +1,7 @@
 """Downloading MNIST and Fashion-MNIST with checksums: each file from the first mirror that
 serves it, verified by the SHA-256 of its content before it takes its final name, so that
-nothing half-downloaded or corrupt is ever left where a reader would take it."""
+nothing half-downloaded or corrupt is ever left where a reader would take it, and a fetch that
+fails leaves no folder of its own making behind."""
 
 from __future__ import annotations
 
@@ -33,25 +34,52 @@ def fetch(
 ) -> Path:
     """Download the four gzipped IDX files of ``name`` into ``dest`` (default: the cache),
     trying each mirror in turn, and verify the SHA-256 of their content. A file is written under
-    a temporary name and renamed only once verified: nothing half-downloaded is ever left."""
+    a temporary name and renamed only once verified: nothing half-downloaded is ever left. If a
+    file cannot be fetched, the folders this call created are removed again when empty, and the
+    error says where files fetched by hand belong."""
     FETCHABLE.check("name", name)
     target = Path(dest) if dest is not None else cache_dir() / name
+    created = [d for d in (target, *target.parents) if not d.exists()]
     target.mkdir(parents=True, exist_ok=True)
-    for stem, digest in CHECKSUMS[name].items():
-        final = target / f"{stem}.gz"
-        if final.exists() and _checksum_matches(final, digest):
-            continue
-        errors = []
-        for mirror in mirrors or MIRRORS[name]:
+    try:
+        for stem, digest in CHECKSUMS[name].items():
+            _fetch_file(name, stem, digest, target, mirrors, progress, timeout)
+    except BaseException:
+        for directory in created:  # innermost first; a folder that is not empty stays
             try:
-                url = mirror.rstrip("/") + f"/{stem}.gz"
-                _download(url, final, digest, progress, timeout)
+                directory.rmdir()
+            except OSError:
                 break
-            except (OSError, http.client.HTTPException, FormatError) as exc:
-                errors.append(f"{mirror}: {getattr(exc, 'reason', exc)}")
-        else:
-            raise XentlabError(f"could not fetch {stem}.gz; " + "; ".join(errors))
+        raise
     return target
+
+
+def _fetch_file(
+    name: str,
+    stem: str,
+    digest: str,
+    target: Path,
+    mirrors: Sequence[str] | None,
+    progress: Callable[[int, int | None], None] | None,
+    timeout: float,
+) -> None:
+    """``target/stem.gz``, kept if it is already verified, else downloaded from a mirror."""
+    final = target / f"{stem}.gz"
+    if final.exists() and _checksum_matches(final, digest):
+        return
+    errors = []
+    for mirror in mirrors or MIRRORS[name]:
+        try:
+            url = mirror.rstrip("/") + f"/{stem}.gz"
+            _download(url, final, digest, progress, timeout)
+            return
+        except (OSError, http.client.HTTPException, FormatError) as exc:
+            errors.append(f"{mirror}: {getattr(exc, 'reason', exc)}")
+    by_hand = ", ".join(f"{s}.gz" for s in CHECKSUMS[name])
+    raise XentlabError(
+        f"could not fetch {stem}.gz; " + "; ".join(errors) + f"; to fetch {name} by hand, put "
+        f"{by_hand} (gzipped or not) in {target}"
+    )
 
 
 def _download(
