@@ -122,7 +122,8 @@ def open_input(path: str | os.PathLike[str], kind: str) -> io.BufferedReader:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise _not_regular(path, kind, mode)
-        os.set_blocking(fd, True)
+        if _OPEN_FLAGS & getattr(os, "O_NONBLOCK", 0):
+            os.set_blocking(fd, True)  # reads of a regular file then behave as usual
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
