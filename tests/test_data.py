@@ -374,15 +374,3 @@ def test_labelled_data_fingerprint_bits():
     )
     same_values = data.LabelledData(X.reshape(30, 20), labels[:20])
     assert same_values.fingerprint() != data.LabelledData(X, labels[:20]).fingerprint()
-
-
-def test_idx_shape_reads_the_header_only(tmp_path):
-    path = write_idx(tmp_path / "f.gz", np.zeros((3, 4, 5), np.uint8))
-    assert data.idx_shape(path) == (3, 4, 5)
-    path.write_bytes(gzip.compress(idx_bytes(GOOD[:0], dims=(1_000, 1_000, 1_000))))
-    assert data.idx_shape(path) == (1_000, 1_000, 1_000)  # declared, not read: no data needed
-    with pytest.raises(FormatError, match="truncated"):
-        data.read_idx(path)
-    path.write_bytes(gzip.compress(idx_bytes(GOOD[:0], dims=(2**30 + 1,))))
-    with pytest.raises(FormatError, match=f"\\({data.MAX_IDX_BYTES} bytes\\)$"):
-        data.idx_shape(path)

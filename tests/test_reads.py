@@ -1,6 +1,7 @@
 """Reading only what can be read safely: a FIFO, a device, a socket or a link to one is refused
-by every reader before a byte is read (and without hanging); gzip content is held once, and
-capped however far a small file expands, in memory as well as in the message."""
+by every reader before a byte is read (and without hanging); an IDX header is read without its
+data; gzip content is held once, and capped however far a small file expands, in memory as well
+as in the message; a file over its cap is refused unread."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from idx_tools import idx_bytes, write_mnist_dir
+from idx_tools import idx_bytes, write_idx, write_mnist_dir
 
 from xentlab import data
 from xentlab.errors import FormatError, XentlabError
@@ -105,6 +106,18 @@ def test_a_directory_and_a_missing_parent_are_named(tmp_path):
     (tmp_path / "file").write_bytes(b"x")
     with pytest.raises(XentlabError, match="^data file not found: "):
         data.read_idx(tmp_path / "file" / "inside")
+
+
+def test_idx_shape_reads_the_header_only(tmp_path):
+    path = write_idx(tmp_path / "f.gz", np.zeros((3, 4, 5), np.uint8))
+    assert data.idx_shape(path) == (3, 4, 5)
+    path.write_bytes(gzip.compress(idx_bytes(np.zeros(0, np.uint8), dims=(1_000, 1_000, 1_000))))
+    assert data.idx_shape(path) == (1_000, 1_000, 1_000)  # declared, not read: no data needed
+    with pytest.raises(FormatError, match="truncated"):
+        data.read_idx(path)
+    path.write_bytes(gzip.compress(idx_bytes(np.zeros(0, np.uint8), dims=(2**30 + 1,))))
+    with pytest.raises(FormatError, match=f"\\({data.MAX_IDX_BYTES} bytes\\)$"):
+        data.idx_shape(path)
 
 
 # --- content held once, and capped --------------------------------------------------------
