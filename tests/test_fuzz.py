@@ -124,6 +124,17 @@ def test_checkpoint_mutations(tmp_path, raw):
     assert state.order is None or np.array_equal(np.sort(state.order), np.arange(len(state.order)))
 
 
+@pytest.mark.parametrize("field", ["state", "inc"])
+def test_checkpoint_rng_numbers_over_128_bits(tmp_path, field):
+    # Found by the atheris target: NumPy raised OverflowError for a PCG64 number over 128 bits.
+    document = json.loads(CORPUS_CKPT.read_text())
+    document["rng"]["state"][field] = 2**129
+    path = tmp_path / "c.ckpt"
+    path.write_text(json.dumps(document))
+    with pytest.raises(XentlabError, match="rng state is malformed"):
+        load_checkpoint(path)
+
+
 def check_pkl(path: Path) -> None:
     try:
         ds = data.read_mnist_pkl(path)

@@ -143,6 +143,6 @@ def _generator(doc: Any) -> np.random.Generator:
     bit_generator = np.random.PCG64()
     try:
         bit_generator.state = doc
-    except (TypeError, ValueError, KeyError) as exc:
+    except (TypeError, ValueError, KeyError, OverflowError) as exc:  # Overflow: over 128 bits
         raise XentlabError(f"rng state is malformed ({exc})") from None
     return np.random.Generator(bit_generator)
