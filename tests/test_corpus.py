@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -34,7 +35,7 @@ def snapshot(root: Path) -> dict[str, str]:
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file()
+        if p.is_file()  # a FIFO or a link to a device is not read
     }
 
 
@@ -58,11 +59,27 @@ def test_bad_input_exits_2_with_one_line(case, tmp_path, valid_mnist):
         shutil.copy(files / case["name"], mnist / case["replace"])
     work = tmp_path / "work"
     work.mkdir()
-    args = [a.replace("{files}", str(files)).replace("{mnist}", str(mnist)) for a in case["args"]]
+
+    def fill(text: str) -> str:
+        places = {"{files}": files, "{mnist}": mnist, "{tmp}": tmp_path}
+        for place, path in places.items():
+            text = text.replace(place, str(path))
+        return text
+
+    # Inputs a repository cannot hold, made here: FIFOs and symbolic links (to a FIFO, a device).
+    for name in case.get("fifos", []):
+        (tmp_path / name).unlink(missing_ok=True)
+        os.mkfifo(tmp_path / name)
+    for name, target in case.get("links", {}).items():
+        (tmp_path / name).unlink(missing_ok=True)
+        (tmp_path / name).symlink_to(fill(target))
+    args = [fill(a) for a in case["args"]]
+    env = {**os.environ, **{key: fill(value) for key, value in case.get("env", {}).items()}}
     before = snapshot(tmp_path)
     result = subprocess.run(
         [sys.executable, "-m", "xentlab", *args],
         cwd=work,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
@@ -71,6 +88,6 @@ def test_bad_input_exits_2_with_one_line(case, tmp_path, valid_mnist):
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 2, result.stderr
     assert len(lines) == 1, result.stderr
-    assert case["needle"] in lines[0], lines[0]
+    assert fill(case["needle"]) in lines[0], lines[0]
     assert "Traceback" not in result.stderr and "MemoryError" not in result.stderr
     assert snapshot(tmp_path) == before  # nothing written, nothing changed, no 'pwned' file

@@ -20,8 +20,6 @@ from idx_tools import idx_bytes, write_idx, write_mnist_dir
 from xentlab import data
 from xentlab.errors import FormatError, XentlabError
 
-MNIST_DIR = os.environ.get("XENTLAB_DATA")
-
 
 @pytest.mark.parametrize("gz", [True, False])
 @pytest.mark.parametrize("shape", [(5,), (3, 4), (2, 3, 4), (1, 2, 1, 3)])
@@ -98,18 +96,20 @@ def test_mnist_directory_checks(tmp_path):
         data.load_dataset("mnist", directory)
 
 
-@pytest.mark.skipif(not MNIST_DIR, reason="real MNIST not here: set XENTLAB_DATA to its folder")
 def test_real_mnist():
+    try:
+        directory = data.resolve_data_dir("mnist")
+    except XentlabError as exc:
+        pytest.skip(f"real MNIST not here (set XENTLAB_DATA to its parent folder): {exc}")
     ds = data.load_dataset("mnist")
     assert (len(ds.train.X), len(ds.validation.X), len(ds.test.X)) == (50_000, 10_000, 10_000)
     assert ds.train.X.shape[1] == 784 and ds.train.X.dtype == np.float32
     assert ds.train.X.min() == 0 and ds.train.X.max() == 1
     counts = np.bincount(ds.train.labels, minlength=10)
     assert counts.sum() == 50_000 and counts.min() > 4000
-    directory = data.resolve_data_dir("mnist")
-    for stem, (kind, digest) in data.CHECKSUMS["mnist"].items():
-        assert kind == "content"
+    for stem, digest in data.CHECKSUMS["mnist"].items():
         assert data.sha256_of_content(directory / f"{stem}.gz") == digest
+    assert data.identify(directory / "t10k-labels-idx1-ubyte.gz") == "mnist"
 
 
 def test_digits_split_is_seeded_and_disjoint():
@@ -180,7 +180,7 @@ def server(monkeypatch):
     monkeypatch.setitem(
         data.CHECKSUMS,
         "mnist",
-        {s: ("content", hashlib.sha256(r).hexdigest()) for s, r in contents.items()},
+        {s: hashlib.sha256(r).hexdigest() for s, r in contents.items()},
     )
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
     httpd.shutdown()

@@ -10,7 +10,7 @@ import pytest
 
 from xentlab.cli.main import main
 from xentlab.experiments import CompareSpec, compare, saturation_map, slowdown
-from xentlab.report import ReportInputs, write_html, write_markdown
+from xentlab.report.build import ReportInputs, write_html, write_markdown
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

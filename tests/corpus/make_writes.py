@@ -119,7 +119,7 @@ def main() -> None:
         ("checkpoint-directory", "--checkpoint", "{files}", "it is a directory"),
         ("checkpoint-missing-directory", "--checkpoint", "no/run.ckpt", "no does not exist"),
         ("checkpoint-name-too-long", "--checkpoint", long_name, "its name is 300 bytes long"),
-        ("resume-dev-null", "--resume", "/dev/null", "checkpoint file /dev/null: it is a"),
+        ("resume-dev-null", "--resume", "/dev/null", "checkpoint file is not a regular file"),
         ("plot-bmp", "--plot", "curves.bmp", f"{FORMATS}; got 'bmp'"),
         ("plot-no-extension", "--plot", "curves", f"{FORMATS}; got ''"),
         ("plot-dev-null", "--plot", "/dev/null", "figure file /dev/null: it is a character"),

@@ -111,7 +111,7 @@ def run_compare(args: argparse.Namespace, out: Console) -> int:
 def run_report(args: argparse.Namespace, out: Console) -> int:
     from ..data import resolve_data_dir
     from ..errors import XentlabError
-    from ..report import ReportInputs, write_html, write_markdown
+    from ..report.build import ReportInputs, write_html, write_markdown
 
     target = args.out or f"report.{args.format}"
     check_output_target(target, "report")

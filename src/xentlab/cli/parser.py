@@ -16,7 +16,7 @@ from ..data import DATASETS, FETCHABLE
 from ..functions import COST_NAMES
 from ..model import DTYPES, INITS, REGULARIZATIONS
 from ..neuron import NEURON_COSTS
-from ..report import LANGUAGES, REPORT_FORMATS
+from ..report.texts import LANGUAGES, REPORT_FORMATS
 from ..runs import (
     DEFAULT_COST,
     DEFAULT_DATASET,

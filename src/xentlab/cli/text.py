@@ -71,9 +71,10 @@ def warning_line(message: str) -> None:
 
 
 def in_user_words(message: str, options: dict[str, str]) -> str:
-    """A library message that begins with a parameter's name ("batch_size must be ...")
-    begins instead with the option the user types ("--batch-size must be ...")."""
-    match = re.match(r"[a-z_]+\b", message)
+    """A library message about a parameter ("batch_size must be ...", "eta for quadratic is
+    missing") names instead the option the user types ("--batch-size must be ..."); a message
+    that merely begins with the same word ("checkpoint file ...") is left alone."""
+    match = re.match(r"[a-z_]+(?= (must|needs|for) )", message)
     if match and match.group() in options:
         return options[match.group()] + message[match.end() :]
     return message

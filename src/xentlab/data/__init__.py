@@ -6,9 +6,10 @@ This package's face: every name other code uses is here, so ``from xentlab impor
 - ``labelled``: LabelledData (inputs as rows, integer labels) and Dataset (three of them)
 - ``idx``: reading IDX files
 - ``mnist_pkl``: the book's pickle, read without running code
-- ``sets``: the data sets xentlab knows, and loading one by name
+- ``sets``: the data sets xentlab knows, and loading one (or one split of one) by name
 - ``location``: where data lives (argument, $XENTLAB_DATA, the per-user cache)
-- ``sources``: the mirrors and checksums of the data sets that can be downloaded
+- ``sources``: the mirrors and content checksums of MNIST and Fashion-MNIST, and telling a
+  folder's data set by them
 - ``download``: downloading with checksums (``fetch``)
 
 Monkeypatching a name here changes what callers of ``data.NAME`` get, not what the module that
@@ -18,13 +19,22 @@ MIRRORS, IDX_FILES) are the very objects the modules use, so changing their item
 
 from __future__ import annotations
 
-from .download import fetch, sha256_of_content, sha256_of_file
-from .idx import IDX_FILES, MAX_IDX_BYTES, read_idx
+from .download import fetch
+from .idx import IDX_FILES, MAX_IDX_BYTES, idx_shape, read_idx
 from .labelled import Dataset, LabelledData
 from .location import cache_dir, find_file, resolve_data_dir
-from .mnist_pkl import PKL_BYTE_ORDERS, PKL_DTYPES, PKL_NAME, read_mnist_pkl
-from .sets import DATASETS, VALIDATION_SIZE, load_dataset, load_digits, load_idx_dataset
-from .sources import CHECKSUMS, FETCHABLE, MIRRORS
+from .mnist_pkl import MAX_PKL_BYTES, PKL_BYTE_ORDERS, PKL_DTYPES, PKL_NAME, read_mnist_pkl
+from .sets import (
+    DATASETS,
+    MAX_LOAD_BYTES,
+    SPLITS,
+    VALIDATION_SIZE,
+    load_dataset,
+    load_digits,
+    load_idx_dataset,
+    load_split,
+)
+from .sources import CHECKSUMS, FETCHABLE, MIRRORS, identify, sha256_of_content, sha256_of_file
 
 __all__ = [
     "CHECKSUMS",
@@ -32,19 +42,25 @@ __all__ = [
     "FETCHABLE",
     "IDX_FILES",
     "MAX_IDX_BYTES",
+    "MAX_LOAD_BYTES",
+    "MAX_PKL_BYTES",
     "MIRRORS",
     "PKL_BYTE_ORDERS",
     "PKL_DTYPES",
     "PKL_NAME",
+    "SPLITS",
     "VALIDATION_SIZE",
     "Dataset",
     "LabelledData",
     "cache_dir",
     "fetch",
     "find_file",
+    "identify",
+    "idx_shape",
     "load_dataset",
     "load_digits",
     "load_idx_dataset",
+    "load_split",
     "read_idx",
     "read_mnist_pkl",
     "resolve_data_dir",

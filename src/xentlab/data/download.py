@@ -1,11 +1,11 @@
 """Downloading MNIST and Fashion-MNIST with checksums: each file from the first mirror that
-serves it, verified by SHA-256 before it takes its final name, so that nothing half-downloaded
-or corrupt is ever left where a reader would take it."""
+serves it, verified by the SHA-256 of its content before it takes its final name, so that
+nothing half-downloaded or corrupt is ever left where a reader would take it, and a fetch that
+fails leaves no folder of its own making behind."""
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import http.client
 import os
 import urllib.request
@@ -13,37 +13,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..errors import FormatError, XentlabError
-from ..files import open_content, read_capped
 from .location import cache_dir
-from .sources import CHECKSUMS, FETCHABLE, MIRRORS
+from .sources import CHECKSUMS, FETCHABLE, MIRRORS, sha256_of_content
 
 
-def sha256_of_content(path: str | os.PathLike[str]) -> str:
-    """SHA-256 of the file's uncompressed bytes (gunzipped first if it is gzip)."""
-    path = Path(path)
-    digest = hashlib.sha256()
-    with open_content(path, "data") as stream:
-        while chunk := read_capped(path, stream, 1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def sha256_of_file(path: str | os.PathLike[str]) -> str:
-    """SHA-256 of the file's bytes as they are on disk."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _checksum_matches(path: Path, kind: str, digest: str) -> bool:
-    """Whether ``path`` has the SHA-256 ``digest`` of the given kind; damaged files do not."""
+def _checksum_matches(path: Path, digest: str) -> bool:
+    """Whether the content of ``path`` has the SHA-256 ``digest``; damaged files do not."""
     try:
-        found = sha256_of_content(path) if kind == "content" else sha256_of_file(path)
+        return sha256_of_content(path) == digest
     except (XentlabError, OSError):
         return False
-    return found == digest
 
 
 def fetch(
@@ -55,31 +34,58 @@ def fetch(
 ) -> Path:
     """Download the four gzipped IDX files of ``name`` into ``dest`` (default: the cache),
     trying each mirror in turn, and verify the SHA-256 of their content. A file is written under
-    a temporary name and renamed only once verified: nothing half-downloaded is ever left."""
+    a temporary name and renamed only once verified: nothing half-downloaded is ever left. If a
+    file cannot be fetched, the folders this call created are removed again when empty, and the
+    error says where files fetched by hand belong."""
     FETCHABLE.check("name", name)
     target = Path(dest) if dest is not None else cache_dir() / name
+    created = [d for d in (target, *target.parents) if not d.exists()]
     target.mkdir(parents=True, exist_ok=True)
-    for stem, (kind, digest) in CHECKSUMS[name].items():
-        final = target / f"{stem}.gz"
-        if final.exists() and _checksum_matches(final, kind, digest):
-            continue
-        errors = []
-        for mirror in mirrors or MIRRORS[name]:
+    try:
+        for stem, digest in CHECKSUMS[name].items():
+            _fetch_file(name, stem, digest, target, mirrors, progress, timeout)
+    except BaseException:
+        for directory in created:  # innermost first; a folder that is not empty stays
             try:
-                url = mirror.rstrip("/") + f"/{stem}.gz"
-                _download(url, final, (kind, digest), progress, timeout)
+                directory.rmdir()
+            except OSError:
                 break
-            except (OSError, http.client.HTTPException, FormatError) as exc:
-                errors.append(f"{mirror}: {getattr(exc, 'reason', exc)}")
-        else:
-            raise XentlabError(f"could not fetch {stem}.gz; " + "; ".join(errors))
+        raise
     return target
+
+
+def _fetch_file(
+    name: str,
+    stem: str,
+    digest: str,
+    target: Path,
+    mirrors: Sequence[str] | None,
+    progress: Callable[[int, int | None], None] | None,
+    timeout: float,
+) -> None:
+    """``target/stem.gz``, kept if it is already verified, else downloaded from a mirror."""
+    final = target / f"{stem}.gz"
+    if final.exists() and _checksum_matches(final, digest):
+        return
+    errors = []
+    for mirror in mirrors or MIRRORS[name]:
+        try:
+            url = mirror.rstrip("/") + f"/{stem}.gz"
+            _download(url, final, digest, progress, timeout)
+            return
+        except (OSError, http.client.HTTPException, FormatError) as exc:
+            errors.append(f"{mirror}: {getattr(exc, 'reason', exc)}")
+    by_hand = ", ".join(f"{s}.gz" for s in CHECKSUMS[name])
+    raise XentlabError(
+        f"could not fetch {stem}.gz; " + "; ".join(errors) + f"; to fetch {name} by hand, put "
+        f"{by_hand} (gzipped or not) in {target}"
+    )
 
 
 def _download(
     url: str,
     final: Path,
-    checksum: tuple[str, str],
+    digest: str,
     progress: Callable[[int, int | None], None] | None,
     timeout: float,
 ) -> None:
@@ -98,7 +104,7 @@ def _download(
                 raise FormatError(f"{url}: connection ended after {done} of {total} bytes")
             out.flush()
             os.fsync(out.fileno())
-        if not _checksum_matches(partial, *checksum):
+        if not _checksum_matches(partial, digest):
             raise FormatError(f"{url}: checksum mismatch: the file is corrupt or not {final.name}")
         os.replace(partial, final)
     finally:

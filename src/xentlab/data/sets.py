@@ -12,13 +12,17 @@ from numpy.typing import NDArray
 
 from .. import checks
 from ..errors import FormatError
-from .idx import IDX_FILES, read_idx
+from .idx import IDX_FILES, idx_shape, read_idx
 from .labelled import Dataset, LabelledData
 from .location import find_file, resolve_data_dir
 from .mnist_pkl import PKL_NAME, read_mnist_pkl
 
 DATASETS = checks.OneOf(("mnist", "fashion-mnist", "digits", "mnist-pkl"))
+SPLITS = checks.OneOf(("train", "validation", "test"))
 VALIDATION_SIZE = 10_000  # the last 10,000 training images, as in the book
+# The most memory the images and labels of one load may take: the bytes read plus their float32
+# (pixels) and int64 (labels) copies. Full MNIST takes 0.27 GiB.
+MAX_LOAD_BYTES = 2**30
 
 
 def load_dataset(
@@ -34,55 +38,118 @@ def load_dataset(
     return load_idx_dataset(name, directory)
 
 
+def load_split(
+    name: str, split: str, data_dir: str | os.PathLike[str] | None = None, seed: int = 0
+) -> LabelledData:
+    """Split ``split`` (train, validation or test) of data set ``name``, reading only the files
+    that split needs: for MNIST and Fashion-MNIST the test split reads the two t10k files, the
+    training and validation splits the two training files. The same arrays as
+    ``getattr(load_dataset(name, data_dir, seed), split)``."""
+    DATASETS.check("dataset", name)
+    SPLITS.check("split", split)
+    if name == "digits":
+        loaded: LabelledData = getattr(load_digits(seed), split)
+        return loaded
+    directory = resolve_data_dir(name, data_dir)
+    if name == "mnist-pkl":
+        loaded = getattr(read_mnist_pkl(find_file(directory, PKL_NAME.removesuffix(".gz"))), split)
+        return loaded
+    if split == "test":
+        (test,) = _read_parts(directory, ("test",))
+        return _as_labelled(*test)
+    ((images, labels),) = _read_parts(directory, ("train",))
+    cut = len(images) - VALIDATION_SIZE
+    rows = slice(None, cut) if split == "train" else slice(cut, None)
+    return _as_labelled(images[rows], labels[rows])
+
+
+def load_idx_dataset(name: str, directory: Path) -> Dataset:
+    """MNIST-style data in ``directory``: the training file's last 10,000 images become the
+    validation set, the rest the training set; t10k is the test set."""
+    train, test = _read_parts(directory, ("train", "test"))
+    cut = len(train[0]) - VALIDATION_SIZE
+    return Dataset(
+        name,
+        _as_labelled(train[0][:cut], train[1][:cut]),
+        _as_labelled(train[0][cut:], train[1][cut:]),
+        _as_labelled(*test),
+        10,
+        (int(train[0].shape[1]), int(train[0].shape[2])),
+    )
+
+
 # --- MNIST-style IDX files -------------------------------------------------------------------
 
+_Part = tuple[NDArray[np.uint8], NDArray[np.uint8]]
 
-def _idx_split(images_path: Path, labels_path: Path) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
-    images, labels = read_idx(images_path), read_idx(labels_path)
-    if images.ndim != 3:
-        raise FormatError(f"{images_path}: images must be 3-D (n, rows, cols); got {images.shape}")
-    if labels.ndim != 1:
-        raise FormatError(f"{labels_path}: labels must be 1-D; got shape {labels.shape}")
-    if len(images) != len(labels):
-        raise FormatError(
-            f"{images_path} holds {len(images)} images but {labels_path} {len(labels)} labels"
+
+def _read_parts(directory: Path, parts: tuple[str, ...]) -> list[_Part]:
+    """(images, labels) of each part ("train", "test") of the IDX data in ``directory``.
+
+    Every header is read and checked first (dimensions, counts, the memory the load will take),
+    so that nothing is read that will not be used, and nothing is converted that does not fit.
+    """
+    paths = [
+        (
+            find_file(directory, IDX_FILES[f"{part}_images"]),
+            find_file(directory, IDX_FILES[f"{part}_labels"]),
         )
+        for part in parts
+    ]
+    shapes = [(idx_shape(images), idx_shape(labels)) for images, labels in paths]
+    need = 0
+    for (images_path, labels_path), (image_shape, label_shape) in zip(paths, shapes, strict=True):
+        if len(image_shape) != 3:
+            raise FormatError(
+                f"{images_path}: images must be 3-D (n, rows, cols); got {image_shape}"
+            )
+        if len(label_shape) != 1:
+            raise FormatError(f"{labels_path}: labels must be 1-D; got shape {label_shape}")
+        n, rows, cols = image_shape
+        for path, what, size, kind in (
+            (images_path, f"{n:,} images of {rows} × {cols}", n * rows * cols, "float32"),
+            (labels_path, f"{label_shape[0]:,} labels", label_shape[0], "int64"),
+        ):
+            need += size * (1 + np.dtype(kind).itemsize)  # the bytes read, and their copy
+            if need > MAX_LOAD_BYTES:
+                raise FormatError(
+                    f"{path}: {what} (with the rest of the load) would need "
+                    f"{need / 2**30:.1f} GiB as {kind}; xentlab loads at most "
+                    f"{MAX_LOAD_BYTES / 2**30:.0f} GiB"
+                )
+        if n != label_shape[0]:
+            raise FormatError(
+                f"{images_path} holds {n} images but {labels_path} {label_shape[0]} labels"
+            )
+    for part, (images_path, _), (image_shape, _) in zip(parts, paths, shapes, strict=True):
+        if part == "train" and image_shape[0] <= VALIDATION_SIZE:
+            raise FormatError(
+                f"{images_path}: {image_shape[0]} training images leave none after the "
+                f"{VALIDATION_SIZE} validation images"
+            )
+        if part == "test" and image_shape[0] == 0:
+            raise FormatError(f"{images_path}: holds no test images")
+    if len(shapes) == 2 and shapes[0][0][1:] != shapes[1][0][1:]:
+        raise FormatError(
+            f"training images are {shapes[0][0][1:]} but test images {shapes[1][0][1:]}"
+        )
+    return [_read_pair(images, labels) for images, labels in paths]
+
+
+def _read_pair(images_path: Path, labels_path: Path) -> _Part:
+    """The images and labels of one part, whose headers have been checked."""
+    images, labels = read_idx(images_path), read_idx(labels_path)
     if len(labels) and labels.max() > 9:
         raise FormatError(f"{labels_path}: labels must be digits 0..9; found {labels.max()}")
     return images, labels
 
 
 def _as_labelled(images: NDArray[np.uint8], labels: NDArray[np.uint8]) -> LabelledData:
-    X = images.reshape(len(images), -1).astype(np.float32) / np.float32(255)
-    return LabelledData(np.ascontiguousarray(X), labels.astype(np.int64))
-
-
-def load_idx_dataset(name: str, directory: Path) -> Dataset:
-    """MNIST-style data in ``directory``: the training file's last 10,000 images become the
-    validation set, the rest the training set; t10k is the test set."""
-    paths = {key: find_file(directory, stem) for key, stem in IDX_FILES.items()}
-    train_images, train_labels = _idx_split(paths["train_images"], paths["train_labels"])
-    test_images, test_labels = _idx_split(paths["test_images"], paths["test_labels"])
-    if len(train_images) <= VALIDATION_SIZE:
-        raise FormatError(
-            f"{paths['train_images']}: {len(train_images)} training images leave none after "
-            f"the {VALIDATION_SIZE} validation images"
-        )
-    if len(test_images) == 0:
-        raise FormatError(f"{paths['test_images']}: holds no test images")
-    if train_images.shape[1:] != test_images.shape[1:]:
-        raise FormatError(
-            f"training images are {train_images.shape[1:]} but test images {test_images.shape[1:]}"
-        )
-    cut = len(train_images) - VALIDATION_SIZE
-    return Dataset(
-        name,
-        _as_labelled(train_images[:cut], train_labels[:cut]),
-        _as_labelled(train_images[cut:], train_labels[cut:]),
-        _as_labelled(test_images, test_labels),
-        10,
-        (int(train_images.shape[1]), int(train_images.shape[2])),
-    )
+    """Pixels 0..255 as float32 in [0, 1], one row per image; labels as int64. The division is
+    done in place: the float32 copy is the only one."""
+    X = images.reshape(len(images), -1).astype(np.float32)
+    X /= np.float32(255)
+    return LabelledData(X, labels.astype(np.int64))
 
 
 # --- the embedded digits ---------------------------------------------------------------------

@@ -19,14 +19,12 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
-from ..checks import OneOf
 from ..experiments import TARGET_ACCURACIES, CompareResult, SaturationMap, SlowdownRun
 from ..experiments.slowdown import ARTICLE_STARTS
 from ..files import atomic_write
 from ..plots import compare_figure, png_bytes, saturation_figure, slowdown_figure
 from .texts import LANGUAGES, TEXTS
 
-REPORT_FORMATS = OneOf(("html", "md"))
 STYLE = (
     "body{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;"
     "line-height:1.5;color:#222}img{max-width:100%}table{border-collapse:collapse}"

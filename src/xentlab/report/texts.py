@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..checks import OneOf
 
 LANGUAGES = OneOf(("en", "zh"))
+REPORT_FORMATS = OneOf(("html", "md"))
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {

@@ -9,14 +9,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..checks import OneOf
-from ..data import LabelledData, load_dataset
+from ..data import SPLITS as SPLITS  # the splits evaluate_saved accepts: the data sets'
+from ..data import LabelledData, load_split
 from ..errors import XentlabError
 from ..formats import load_network
 from ..model import Network
 from .training_run import DEFAULT_DATASET
-
-SPLITS = OneOf(("train", "validation", "test"))
 
 
 @dataclass(frozen=True)
@@ -60,18 +58,19 @@ def evaluate_saved(
     seed: int | None = None,
 ) -> tuple[Network, Evaluation]:
     """Load the network saved at ``path`` and evaluate it on ``split`` of ``dataset`` (default:
-    the data set it was trained on; for the digits, the split of its training seed)."""
+    the data set it was trained on; for the digits, the split of its training seed). Only the
+    files of that split are read: the test split of MNIST needs only its two t10k files."""
     SPLITS.check("split", split)
     network, meta = load_network(path)
     name: Any = dataset or meta.get("dataset") or DEFAULT_DATASET
     config = meta.get("config")
     if seed is None:
         seed = config.get("seed", 0) if isinstance(config, dict) else 0
-    loaded = load_dataset(name, data_dir, seed=seed)
-    data = getattr(loaded, split)
+    data = load_split(name, split, data_dir, seed=seed)
     network.check_inputs(data.X, f"{split} X")
     if data.labels.max() >= network.sizes[-1]:
         raise XentlabError(
-            f"{path} has {network.sizes[-1]} outputs but {name} has {loaded.n_classes} classes"
+            f"{path} has {network.sizes[-1]} outputs but the {name} {split} labels run up to "
+            f"{data.labels.max()}"
         )
     return network, Evaluation(name, split, confusion_matrix(network, data, split))

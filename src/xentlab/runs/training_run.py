@@ -168,13 +168,15 @@ class Run:
 
 def prepare(spec: RunSpec) -> Run:
     """Load the data, build the network (or restore the checkpoint) and check everything a run
-    needs before it starts, output paths first: a bad setting fails now, not after hours."""
+    needs before it starts, the checkpoint to resume (read before it is rewritten) and the
+    output paths first: a bad setting fails now, not after hours."""
+    saved = load_checkpoint(spec.resume) if spec.resume else None
     outputs = ((spec.save, "network"), (_checkpoint_path(spec), "checkpoint"))
     for path, kind in outputs:
         if path is not None:
             check_output_target(path, kind)
     check_distinct_targets(outputs)
-    state, dataset, info = _resumed(spec) if spec.resume else _new(spec)
+    state, dataset, info = _resumed(spec, *saved) if saved else _new(spec)
     network, config = state.network, state.config
     training = check_labelled(network, dataset.train.X, dataset.train.labels, "training")
     validation = check_labelled(
@@ -234,9 +236,9 @@ def _new(spec: RunSpec) -> tuple[TrainState, Dataset, dict[str, Any]]:
     return TrainState.start(network, config), dataset, {"dataset": name, "split_seed": config.seed}
 
 
-def _resumed(spec: RunSpec) -> tuple[TrainState, Dataset, dict[str, Any]]:
-    assert spec.resume is not None
-    state, info = load_checkpoint(spec.resume)
+def _resumed(
+    spec: RunSpec, state: TrainState, info: dict[str, Any]
+) -> tuple[TrainState, Dataset, dict[str, Any]]:
     name: Any = spec.dataset or info.get("dataset")
     if name != info.get("dataset"):
         raise XentlabError(
