@@ -40,6 +40,18 @@ CASES: list[tuple[str, list[str], str]] = [
         ["train", "--checkpoint", "x.ckpt", "--checkpoint-every", "0"],
         "--checkpoint-every must be",
     ),
+    # a folder or size that cannot be meant
+    (
+        "args-data-dir-missing-for-digits",
+        ["train", "--data-dir", "/no/such/folder"],
+        "data directory /no/such/folder does not exist",
+    ),
+    (
+        "args-data-dir-a-file",
+        ["train", "--data-dir", "{files}/good.ckpt"],
+        "is not a directory",
+    ),
+    ("args-sizes-of-mnist-on-digits", ["train", "--sizes", "784,30,10"], "784 inputs fit mnist"),
     # empty strings are errors, not defaults
     ("args-empty-sizes", ["train", "--sizes", ""], "argument --sizes"),
     ("args-empty-save", ["train", "--save", ""], "argument --save: must not be empty"),

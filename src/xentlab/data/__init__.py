@@ -26,6 +26,7 @@ from .location import cache_dir, find_file, resolve_data_dir
 from .mnist_pkl import MAX_PKL_BYTES, PKL_BYTE_ORDERS, PKL_DTYPES, PKL_NAME, read_mnist_pkl
 from .sets import (
     DATASETS,
+    INPUTS,
     MAX_LOAD_BYTES,
     SPLITS,
     VALIDATION_SIZE,
@@ -39,6 +40,7 @@ from .sources import CHECKSUMS, FETCHABLE, MIRRORS, identify, sha256_of_content,
 __all__ = [
     "CHECKSUMS",
     "DATASETS",
+    "INPUTS",
     "FETCHABLE",
     "IDX_FILES",
     "MAX_IDX_BYTES",

@@ -26,6 +26,14 @@ def cache_dir() -> Path:
     return Path(base) / "xentlab"
 
 
+def check_data_dir(data_dir: str | os.PathLike[str] | None) -> None:
+    """A data folder given explicitly must exist, whichever data set is asked for (even the
+    embedded digits, which never read it): a mistyped folder is an error, not ignored."""
+    if data_dir is not None and not Path(data_dir).is_dir():
+        what = "is not a directory" if Path(data_dir).exists() else "does not exist"
+        raise XentlabError(f"data directory {data_dir} {what}")
+
+
 def resolve_data_dir(name: str, data_dir: str | os.PathLike[str] | None = None) -> Path:
     """The directory to read data set ``name`` from: ``data_dir``, else $XENTLAB_DATA, else the
     cache. A subdirectory named ``name`` is taken when it exists. Files lying directly in the

@@ -14,11 +14,12 @@ from .. import checks
 from ..errors import FormatError
 from .idx import IDX_FILES, idx_shape, read_idx
 from .labelled import Dataset, LabelledData
-from .location import find_file, resolve_data_dir
+from .location import check_data_dir, find_file, resolve_data_dir
 from .mnist_pkl import PKL_NAME, read_mnist_pkl
 
 DATASETS = checks.OneOf(("mnist", "fashion-mnist", "digits", "mnist-pkl"))
 SPLITS = checks.OneOf(("train", "validation", "test"))
+INPUTS = {"digits": 64, "mnist": 784, "fashion-mnist": 784, "mnist-pkl": 784}  # pixels
 VALIDATION_SIZE = 10_000  # the last 10,000 training images, as in the book
 # The most memory the images and labels of one load may take: the bytes read plus their float32
 # (pixels) and int64 (labels) copies. Full MNIST takes 0.27 GiB.
@@ -30,6 +31,7 @@ def load_dataset(
 ) -> Dataset:
     """Data set ``name`` (one of DATASETS); ``seed`` only affects the digits split."""
     DATASETS.check("dataset", name)
+    check_data_dir(data_dir)
     if name == "digits":
         return load_digits(seed)
     directory = resolve_data_dir(name, data_dir)
@@ -47,6 +49,7 @@ def load_split(
     ``getattr(load_dataset(name, data_dir, seed), split)``."""
     DATASETS.check("dataset", name)
     SPLITS.check("split", split)
+    check_data_dir(data_dir)
     if name == "digits":
         loaded: LabelledData = getattr(load_digits(seed), split)
         return loaded

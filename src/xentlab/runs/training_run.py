@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..data import Dataset, LabelledData, load_dataset
+from ..data import INPUTS, Dataset, LabelledData, load_dataset
 from ..errors import XentlabError
 from ..files import check_distinct_targets, check_output_target
 from ..formats import history_document, load_checkpoint, save_checkpoint, save_network
@@ -222,9 +222,11 @@ def _new(spec: RunSpec) -> tuple[TrainState, Dataset, dict[str, Any]]:
         else (features, DEFAULT_HIDDEN, dataset.n_classes)
     )
     if sizes[0] != features or sizes[-1] != dataset.n_classes:
+        fitting = [other for other, inputs in INPUTS.items() if inputs == sizes[0]]
+        hint = f" ({sizes[0]} inputs fit {', '.join(fitting)}: is that the data set?)"
         raise XentlabError(
             f"sizes must start with {features} inputs and end with {dataset.n_classes} outputs "
-            f"for {name}; got {','.join(map(str, sizes))}"
+            f"for {name}; got {','.join(map(str, sizes))}" + (hint if fitting else "")
         )
     network = Network.create(
         sizes,
