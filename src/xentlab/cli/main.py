@@ -75,6 +75,8 @@ def _run(argv: Sequence[str] | None) -> int:
         return 0
     except XentlabError as exc:
         text.error_line(text.in_user_words(str(exc), option_names(args.command_parser)))
+    except MemoryError:  # every size is checked before it is allocated; this is the last net
+        text.error_line("out of memory: ask for less (fewer epochs, starts or smaller layers)")
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         text.error_line(f"{exc.strerror or exc}{where}")

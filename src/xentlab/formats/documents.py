@@ -147,6 +147,10 @@ def read_json(path: str | os.PathLike[str], kind: str) -> dict[str, Any]:
     except (ValueError, RecursionError) as exc:  # bad UTF-8 and JSON; integers of 4300+ digits
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise FormatError(f"{path} is not a {kind} file: not JSON ({reason})") from None
+    except MemoryError:  # parsed JSON takes several times its text: a file near the cap
+        raise FormatError(
+            f"{path}: {len(text)} bytes of JSON do not fit in the memory left to parse them"
+        ) from None
     if not isinstance(document, dict):
         raise FormatError(f"{path} is not a {kind} file: expected a JSON object")
     return document
