@@ -196,9 +196,14 @@ def test_two_outputs_of_one_run_must_be_different_files(tmp_path, monkeypatch):
     for save in ("run.ckpt", "./run.ckpt", "alias.json"):
         with pytest.raises(XentlabError, match="the network file and the checkpoint file are both"):
             runs.prepare(runs.RunSpec(save=save, checkpoint="run.ckpt"))
+    assert listing(tmp_path) == ["alias.json"]
+    # A checkpoint to resume is read first; then saving the network over it is refused.
+    runs.prepare(runs.RunSpec(settings={"epochs": 1}, checkpoint="run.ckpt")).train()
+    saved = (tmp_path / "run.ckpt").read_bytes()
     with pytest.raises(XentlabError, match="are both run.ckpt"):
         runs.prepare(runs.RunSpec(save="run.ckpt", resume="run.ckpt"))
-    assert listing(tmp_path) == ["alias.json"]
+    assert listing(tmp_path) == ["alias.json", "run.ckpt"]
+    assert (tmp_path / "run.ckpt").read_bytes() == saved
 
 
 # --- temporary files -----------------------------------------------------------------------------
