@@ -51,7 +51,10 @@ def test_early_stop_and_schedule_flags(tmp_path, capsys):
         (["train", "--eta", "0"], "eta must be a finite number > 0"),
         (["train", "--lmbda", "-1"], "lmbda must be a finite number >= 0"),
         (["train", "--epochs", "0"], "epochs must be an integer >= 1"),
-        (["train", "--dataset", "mnist", "--data-dir", "/no/such/dir"], "no mnist data"),
+        (
+            ["train", "--dataset", "mnist", "--data-dir", "/no/such/dir"],
+            "/no/such/dir does not exist",
+        ),
         (["train", "--checkpoint-every", "5"], "--checkpoint-every needs a checkpoint path"),
         (["train", "--save", "/no/such/dir/net.json"], "cannot write"),
         (["evaluate", "missing.json"], "network file not found"),

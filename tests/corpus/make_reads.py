@@ -165,7 +165,7 @@ def main() -> None:
         (
             "reads-fifo-as-data-dir",
             [*evaluate, "--data-dir", "{tmp}/fifo"],
-            "no mnist data in {tmp}/fifo (--data-dir): not a folder",
+            "data directory {tmp}/fifo is not a directory",
             {},
         ),
     ]:
