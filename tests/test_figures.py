@@ -109,7 +109,9 @@ def test_every_figure_renders_on_small_data(tmp_path):
     figures = {
         "slowdown.png": slowdown_figure(slowdown(epochs=50)),
         "trajectory.png": trajectory_figure(__import__("xentlab").neuron.train(2.0, 2.0)),
-        "history.pdf": history_figure(result.history, "t", True, result.test_accuracy),
+        "history.pdf": history_figure(
+            result.history, "t", True, result.test_accuracy, result.start
+        ),
         "map.svg": saturation_figure(saturation_map(points=21, epochs=50), [(2.0, 2.0)]),
         "compare.png": compare_figure(compare(CompareSpec(epochs=1, seeds=(1, 2)))),
     }

@@ -167,3 +167,15 @@ def test_resume_refuses_each_conflicting_setting_and_extends_epochs(tmp_path):
     straight = runs.prepare(spec(tmp_path, settings={**SETTINGS, "epochs": 5})).train()
     for a, b in zip(result.network.weights, straight.network.weights, strict=True):
         assert np.array_equal(a, b)
+
+
+def test_a_new_run_is_measured_before_its_first_mini_batch(tmp_path):
+    run = runs.prepare(spec(tmp_path, checkpoint=tmp_path / "run.ckpt"))
+    before = run.state.network.accuracy(run.validation.X, run.validation.labels)
+    result = run.train()
+    assert result.start is not None and result.start.epoch == 0
+    assert result.start.evaluation_accuracy == before
+    assert result.start.training_cost > result.history.records[0].training_cost
+    # A resumed run has no start of its own to measure.
+    extended = runs.prepare(runs.RunSpec(resume=tmp_path / "run.ckpt", settings={"epochs": 4}))
+    assert extended.train().start is None

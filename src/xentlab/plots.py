@@ -20,7 +20,7 @@ from .checks import OneOf  # noqa: E402
 from .experiments import CompareResult, CostRun, SaturationMap, SlowdownRun  # noqa: E402
 from .files import atomic_write, check_output_target  # noqa: E402
 from .neuron import Trajectory  # noqa: E402
-from .training import History  # noqa: E402
+from .training import EpochRecord, History  # noqa: E402
 
 # Okabe and Ito's palette, told apart by people with any colour vision; lines also differ in
 # style where they must survive grey-scale printing.
@@ -134,10 +134,14 @@ def history_figure(
     title: str = "",
     regularized: bool = False,
     test_accuracy: float | None = None,
+    start: EpochRecord | None = None,
 ) -> Figure:
-    """Cost (left) and accuracy in % (right) per epoch, on training and validation data; the
-    best validation epoch and the test accuracy marked."""
+    """Cost (left) and accuracy in % (right) per epoch, on training and validation data, from
+    ``start`` (epoch 0) when it is known; the best validation epoch and the test accuracy
+    marked."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    if start is not None:
+        history = History([start, *history.records], history.stop_reason)
     epochs = history.column("epoch")
     left.plot(epochs, history.column("training_cost"), color=PALETTE[0], label="training")
     right.plot(

@@ -95,6 +95,7 @@ def run_train(args: argparse.Namespace, out: Console) -> int:
                 render.run_title(run),
                 regularized=result.state.config.lmbda > 0,
                 test_accuracy=result.test_accuracy,
+                start=result.start,
             ),
             args.plot,
         )

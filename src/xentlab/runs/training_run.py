@@ -21,6 +21,7 @@ from ..formats import history_document, load_checkpoint, save_checkpoint, save_n
 from ..formats.checkpoint import fields_document
 from ..model import Network, check_sizes
 from ..training import (
+    EpochRecord,
     History,
     Observer,
     TrainConfig,
@@ -29,6 +30,7 @@ from ..training import (
     check_batch_size,
     check_labelled,
     dead_network_warning,
+    evaluate,
     fit,
 )
 from .stopping import RunStopped, StopRequest
@@ -74,7 +76,8 @@ class RunSpec:
 @dataclass(frozen=True)
 class RunResult:
     """What a run did. ``stopped``: it ended on a stop request (then ``test_accuracy`` is None
-    and ``checkpoint`` says where to resume from, if it was saved)."""
+    and ``checkpoint`` says where to resume from, if it was saved). ``start``: the network
+    measured before its first mini-batch, as epoch 0 (None for a resumed run)."""
 
     state: TrainState
     dataset: str
@@ -83,6 +86,7 @@ class RunResult:
     checkpoint: str | os.PathLike[str] | None
     saved: str | os.PathLike[str] | None
     warnings: tuple[str, ...] = ()
+    start: EpochRecord | None = None
 
     @property
     def network(self) -> Network:
@@ -123,6 +127,7 @@ class Run:
         checkpoint) or is asked to stop; save what was asked for. Observers (and a stop) are
         heard every ``chunk`` mini-batches."""
         state, path = self.state, self.checkpoint_path
+        start = self.measure_start() if state.epoch == state.batch == 0 else None
         try:
             fit(
                 state,
@@ -138,7 +143,8 @@ class Run:
             if path is not None:
                 check_output_target(path, "checkpoint")
                 save_checkpoint(state, path, self.data_info)
-            return RunResult(state, self.data_info["dataset"], True, None, path, None)
+            name = self.data_info["dataset"]
+            return RunResult(state, name, True, None, path, None, start=start)
         except TrainingDiverged as exc:
             if path and os.path.exists(path):
                 raise XentlabError(f"{exc}; the last good checkpoint is {path}") from None
@@ -156,7 +162,17 @@ class Run:
         name = self.data_info["dataset"]
         dead = dead_network_warning(state.network, self.validation, state.eta)
         warnings = (dead,) if dead else ()
-        return RunResult(state, name, False, test_accuracy, path, self.spec.save, warnings)
+        return RunResult(state, name, False, test_accuracy, path, self.spec.save, warnings, start)
+
+    def measure_start(self) -> EpochRecord:
+        """The network before training, measured as an epoch's end is (epoch 0)."""
+        state, cfg = self.state, self.state.config
+        n = len(self.training.X)
+        cost, accuracy = evaluate(state.network, self.training, cfg.lmbda, n, cfg.regularization)
+        val_cost, val_accuracy = evaluate(
+            state.network, self.validation, cfg.lmbda, n, cfg.regularization
+        )
+        return EpochRecord(0, state.eta, cost, accuracy, val_cost, val_accuracy, 0.0)
 
     def save_checkpoint(self, state: TrainState) -> None:
         """Write the state to the run's checkpoint path."""
