@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from xentlab.data import load_dataset
+from xentlab.data import LabelledData, load_dataset
 from xentlab.formats import CHECKPOINT_VERSION, checkpoint_document, network_document, seal
 from xentlab.model import Network
 from xentlab.training import TrainConfig, TrainState, check_labelled, fit
@@ -54,6 +54,34 @@ class Eval:
 class Popen:
     def __reduce__(self):
         return (subprocess.Popen, (["touch", "pwned"],))
+
+
+def mid_epoch_run() -> tuple[TrainState, LabelledData, dict]:
+    """A [64, 5, 10] digits run stopped at mini-batch 20 of its first epoch: its state, its
+    training data and the data description a checkpoint of it records."""
+    digits = load_dataset("digits", seed=0)
+    state = TrainState.start(Network.create([64, 5, 10], seed=0), TrainConfig(epochs=3, seed=0))
+    training = check_labelled(state.network, digits.train.X, digits.train.labels, "t")
+
+    class Stop:
+        def on_batches(self, st, done, total):
+            if st.batch >= 20:
+                raise KeyboardInterrupt
+
+        def on_epoch(self, st, record):
+            pass
+
+    try:
+        fit(state, training, observers=[Stop()], chunk=10)
+    except KeyboardInterrupt:
+        pass
+    info = {
+        "dataset": "digits",
+        "split_seed": 0,
+        "n": len(training.X),
+        "fingerprint": training.fingerprint(),
+    }
+    return state, training, info
 
 
 def remove_previous_files() -> None:
@@ -275,28 +303,7 @@ def main() -> None:
     )
 
     # --- checkpoints ------------------------------------------------------------------------
-    digits = load_dataset("digits", seed=0)
-    state = TrainState.start(Network.create([64, 5, 10], seed=0), TrainConfig(epochs=3, seed=0))
-    training = check_labelled(state.network, digits.train.X, digits.train.labels, "t")
-
-    class Stop:
-        def on_batches(self, st, done, total):
-            if st.batch >= 20:
-                raise KeyboardInterrupt
-
-        def on_epoch(self, st, record):
-            pass
-
-    try:
-        fit(state, training, observers=[Stop()], chunk=10)
-    except KeyboardInterrupt:
-        pass
-    info = {
-        "dataset": "digits",
-        "split_seed": 0,
-        "n": len(training.X),
-        "fingerprint": training.fingerprint(),
-    }
+    state, training, info = mid_epoch_run()
     ckpt = checkpoint_document(state, info)
     (FILES / "good.ckpt").write_text(json.dumps(seal(ckpt)))
 

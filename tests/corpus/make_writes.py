@@ -22,10 +22,10 @@ import json
 import os
 from pathlib import Path
 
-from xentlab.data import load_dataset
+from make_corpus import mid_epoch_run  # beside this script: run as a script, it is on the path
+
 from xentlab.formats import checkpoint_document, network_document, seal
 from xentlab.model import Network
-from xentlab.training import TrainConfig, TrainState, check_labelled, fit
 
 HERE = Path(__file__).parent
 FILES = HERE / "files"
@@ -36,28 +36,7 @@ FORMATS = "the extension must be one of png, svg, pdf"
 
 def network_and_checkpoint() -> tuple[dict, dict]:
     """A digits network and a checkpoint of a run stopped in mid-epoch, as JSON documents."""
-    digits = load_dataset("digits", seed=0)
-    state = TrainState.start(Network.create([64, 5, 10], seed=0), TrainConfig(epochs=3, seed=0))
-    training = check_labelled(state.network, digits.train.X, digits.train.labels, "t")
-
-    class Stop:
-        def on_batches(self, st, done, total):
-            if st.batch >= 20:
-                raise KeyboardInterrupt
-
-        def on_epoch(self, st, record):
-            pass
-
-    try:
-        fit(state, training, observers=[Stop()], chunk=10)
-    except KeyboardInterrupt:
-        pass
-    info = {
-        "dataset": "digits",
-        "split_seed": 0,
-        "n": len(training.X),
-        "fingerprint": training.fingerprint(),
-    }
+    state, _, info = mid_epoch_run()  # the same run as the base corpus's checkpoints
     network = network_document(Network.create([64, 5, 10], seed=0), {"dataset": "digits"})
     return json.loads(json.dumps(network)), json.loads(json.dumps(checkpoint_document(state, info)))
 
