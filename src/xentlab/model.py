@@ -205,26 +205,19 @@ class Network:
         data_cost = self.cost.value(z, Y)
         return data_cost + self.regularization_cost(lmbda, n_train or len(X), regularization)
 
-    def output_saturation(
-        self, X: NDArray[np.floating], threshold: float = SATURATION_THRESHOLD
-    ) -> float:
-        """The fraction of (row, output neuron) pairs whose output is saturated: a (1 − a) =
-        σ'(z) below ``threshold``, where a neuron that is wrong barely learns under the
-        quadratic cost."""
-        a = self.cost.activation(self.output_z(X).astype(np.float64))
-        return float(np.mean(a * (1 - a) < threshold))
-
-    def saturated_and_wrong(
+    def saturation(
         self,
         X: NDArray[np.floating],
         Y: NDArray[np.floating],
         threshold: float = SATURATION_THRESHOLD,
-    ) -> float:
-        """The fraction of (row, output neuron) pairs saturated (σ'(z) < ``threshold``) AND
-        wrong (|a − y| > 0.5): the outputs that learn slowly under the quadratic cost. An output
+    ) -> tuple[float, float]:
+        """Two fractions of the (row, output neuron) pairs, from one forward pass: those
+        saturated, a (1 − a) = σ'(z) below ``threshold``, and those saturated AND wrong,
+        |a − y| > 0.5 as well: the outputs that learn slowly under the quadratic cost. An output
         saturated at the right answer is no problem."""
         a = self.cost.activation(self.output_z(X).astype(np.float64))
-        return float(np.mean((a * (1 - a) < threshold) & (np.abs(a - Y) > 0.5)))
+        saturated = a * (1 - a) < threshold
+        return float(np.mean(saturated)), float(np.mean(saturated & (np.abs(a - Y) > 0.5)))
 
     def accuracy(self, X: NDArray[np.floating], labels: NDArray[np.integer]) -> float:
         """The fraction of rows whose most active output neuron is the label."""

@@ -26,7 +26,7 @@ from ..errors import XentlabError
 from ..functions import COST_NAMES
 from ..model import INITS
 from ..runs import RunSpec, prepare
-from ..training import History, Observer, Probe, ProbeRecord
+from ..training import History, Observer, Probe, ProbeRecord, batches_per_epoch
 
 TARGET_ACCURACIES = (0.5, 0.8, 0.9)
 MAX_RUNS = 100
@@ -194,7 +194,7 @@ def compare(
                 )
             )
             sizes = run.state.network.sizes
-            per_epoch = -(-len(run.training.X) // spec.batch_size)
+            per_epoch = batches_per_epoch(len(run.training.X), spec.batch_size)
             probe = Probe(
                 _first(run.training, spec.probe_size),
                 _first(run.validation, spec.probe_size),

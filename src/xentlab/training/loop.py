@@ -130,6 +130,7 @@ def _end_epoch(
             )
     sample = training.X[:SATURATION_SAMPLE]
     targets = one_hot(training.labels[:SATURATION_SAMPLE], net.sizes[-1], np.dtype(np.float64))
+    saturated, saturated_wrong = net.saturation(sample, targets)
     state.epoch += 1
     state.batch = 0
     state.order = None
@@ -141,8 +142,8 @@ def _end_epoch(
         eval_cost,
         eval_acc,
         seconds,
-        net.output_saturation(sample),
-        net.saturated_and_wrong(sample, targets),
+        saturated,
+        saturated_wrong,
     )
     state.history.records.append(record)
     if eval_acc is not None and (cfg.early_stop or cfg.schedule):

@@ -47,13 +47,14 @@ def measure(
         network.cost,
     )
     inputs, deltas = wide.deltas(X, Y)
+    saturation, saturated_wrong = wide.saturation(X, Y)
     return ProbeRecord(
         batches=batches,
         epochs=batches / per_epoch,
         training_cost=wide.total_cost(X, Y),
         validation_accuracy=network.accuracy(validation.X, validation.labels),
-        saturation=wide.output_saturation(X),
-        saturated_wrong=wide.saturated_and_wrong(X, Y),
+        saturation=saturation,
+        saturated_wrong=saturated_wrong,
         delta_mean=tuple(float(np.abs(d).mean()) for d in deltas),
         gradient_norm=tuple(
             float(np.linalg.norm(A.T @ d / len(X))) for A, d in zip(inputs, deltas, strict=True)
