@@ -81,7 +81,7 @@ def run_train(args: argparse.Namespace, out: Console) -> int:
     ):
         result = run.train(observers=[bar], stop=stop)
     if result.stopped:
-        print(render.stopped_message(result), file=sys.stderr)
+        print(text.one_line(render.stopped_message(result)), file=sys.stderr)
         return 128 + received[0] if received else EXIT_INTERRUPTED
     out.print(render.run_summary(result))
     for warning in result.warnings:
