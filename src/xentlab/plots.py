@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Collection, Sequence
+from typing import Any, Protocol
 
 import matplotlib
 import numpy as np
@@ -294,6 +294,87 @@ def saturation_figure(grid: SaturationMap, starts: Sequence[tuple[float, float]]
         f"One neuron, x = {grid.x:g}, y = {grid.y:g}, η = {grid.eta:g}: where the quadratic "
         "cost is slow, the neuron starts saturated and wrong"
     )
+    return fig
+
+
+class SaturationCurves(Protocol):
+    """One layer's saturation record, step by step (``xentlab.torch.LayerTrace`` is one)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def steps(self) -> np.ndarray: ...
+    @property
+    def saturation(self) -> np.ndarray: ...
+    @property
+    def saturated_wrong(self) -> np.ndarray: ...  # NaN where no targets were seen
+    @property
+    def gradient_factor(self) -> np.ndarray: ...
+
+
+def saturation_monitor_figure(
+    traces: Sequence[SaturationCurves],
+    stalled: Collection[str] = (),
+    stall_factor: float | None = None,
+    title: str = "",
+) -> Figure:
+    """Against the training step, one line per layer: the fraction of units saturated
+    (σ'(z) < 0.01), the fraction saturated and wrong where targets were seen, and the gradient
+    factor, the mean σ'(z) (1 where the cost cancels it), on a log scale. Layers in ``stalled``
+    are drawn thicker and named so."""
+    fig, (sat, wrong, factor) = plt.subplots(3, 1, figsize=(9, 9.5), sharex=True)
+    for i, trace in enumerate(traces):
+        kw = dict(
+            color=PALETTE[i % len(PALETTE)],
+            ls=("-", "--", "-.", ":")[i // len(PALETTE) % 4],
+            lw=2.4 if trace.name in stalled else 1.4,
+            label=f"{trace.name} ({trace.role})" + (": STALLED" if trace.name in stalled else ""),
+        )
+        sat.plot(trace.steps, 100 * trace.saturation, **kw)
+        if not np.isnan(trace.saturated_wrong).all():
+            wrong.plot(trace.steps, 100 * trace.saturated_wrong, **kw)
+        factor.plot(trace.steps, trace.gradient_factor, **kw)
+    if not wrong.lines:
+        wrong.text(
+            0.5,
+            0.5,
+            "no targets seen: pass the loss module, SaturationMonitor(model, loss=...)",
+            transform=wrong.transAxes,
+            ha="center",
+            va="center",
+            color="grey",
+        )
+    references = [
+        factor.axhline(0.25, color="grey", ls=":", lw=1, label="σ'(0) = 1/4, the largest σ'")
+    ]
+    if stall_factor is not None:
+        references.append(
+            factor.axhline(
+                stall_factor,
+                color="grey",
+                ls="--",
+                lw=1,
+                label=f"stall threshold, {stall_factor:g}",
+            )
+        )
+    sat.set_ylabel("units saturated,\nσ'(z) < 0.01 (%)")
+    wrong.set_ylabel("saturated and wrong,\n|a − y| > 0.5 too (%)")
+    factor.set_ylabel("gradient factor: mean σ'(z)\n(1 where the cost cancels it)")
+    factor.set_yscale("log")
+    factor.set_ylim(top=1.6)  # 1, a cost that cancels σ', always in view: figures compare
+    factor.set_xlabel("training step")
+    for ax in (sat, wrong):
+        ax.set_ylim(-3, 103)
+    for ax in (sat, wrong, factor):
+        ax.grid(alpha=0.3)
+    handles, labels = sat.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(2, len(handles)), fontsize=8)
+    factor.legend(handles=references, loc="lower right", fontsize=8)
+    fig.suptitle(title or "Saturation of the sigmoid layers while training")
+    rows = (len(handles) + 1) // 2
+    fig.tight_layout(rect=(0, 0.01 + 0.022 * rows, 1, 1))
     return fig
 
 
