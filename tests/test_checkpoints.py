@@ -12,7 +12,14 @@ from xentlab import checks
 from xentlab.errors import FormatError, XentlabError
 from xentlab.formats import CHECKPOINT_VERSION, load_checkpoint, save_checkpoint, seal
 from xentlab.model import Network
-from xentlab.training import EpochRecord, TrainConfig, TrainState, check_labelled, fit
+from xentlab.training import (
+    EpochRecord,
+    TrainConfig,
+    TrainState,
+    check_labelled,
+    check_targets,
+    fit,
+)
 
 
 def setup(seed=0, n=157):
@@ -76,6 +83,43 @@ def test_resume_from_any_batch_is_bit_identical(tmp_path, stop):
     assert resumed.history.column("evaluation_accuracy") == reference.history.column(
         "evaluation_accuracy"
     )
+
+
+def test_a_run_on_targets_resumes_to_the_same_bits(tmp_path):
+    # Targets instead of labels: no accuracy, the schedule judged on the evaluation cost, and
+    # that judgement's best cost saved and restored with the rest.
+    def start():
+        rng = np.random.default_rng(5)
+        X, Y = rng.random((157, 8)), rng.random((157, 4))
+        net = Network.create([8, 6, 4], seed=5)
+        config = TrainConfig(epochs=5, batch_size=10, eta=2.0, schedule=1, seed=5)
+        data = check_targets(net, X, Y, "training")
+        return TrainState.start(net, config), data, check_targets(net, X[:40], Y[:40], "eval")
+
+    reference, data, held = start()
+    fit(reference, data, held)
+    assert reference.best_cost is not None and reference.eta < 2.0  # the schedule acted
+
+    state, data, held = start()
+    with pytest.raises(KeyboardInterrupt):
+        fit(state, data, held, observers=[StopAt(3, 4)], chunk=1)
+    path = tmp_path / "targets.ckpt"
+    save_checkpoint(state, path, {"dataset": "toy", "n": len(data.X)})
+    resumed, _ = load_checkpoint(path)
+    assert resumed.best_cost == state.best_cost is not None
+    fit(resumed, data, held)
+    assert weights_bytes(resumed.network) == weights_bytes(reference.network)
+    assert resumed.history.column("training_accuracy") == [None] * 5
+    assert resumed.history.column("evaluation_cost") == reference.history.column("evaluation_cost")
+
+
+def test_a_checkpoint_from_before_best_cost_is_read(tmp_path):
+    document = saved_document(tmp_path)
+    del document["progress"]["best_cost"]  # written before target data existed
+    path = tmp_path / "older.ckpt"
+    path.write_text(json.dumps(seal(document)))
+    state, _ = load_checkpoint(path)
+    assert state.best_cost is None
 
 
 def test_checkpoint_round_trip_keeps_everything(tmp_path):

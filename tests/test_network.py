@@ -16,6 +16,7 @@ from xentlab.training import (
     TrainingDiverged,
     TrainState,
     check_labelled,
+    check_targets,
     fit,
     train,
 )
@@ -180,6 +181,77 @@ def test_schedule_halves_eta_down_to_eta0_over_128():
     assert "eta0/128" in history.stop_reason
     assert sorted(set(etas), reverse=True) == [2.0**-k for k in range(7)]
     assert etas == sorted(etas, reverse=True)
+
+
+@pytest.mark.parametrize("cost", list(COSTS))
+def test_labels_and_their_one_hot_targets_train_to_the_same_bits(cost):
+    # The loop asks data only for its targets: labelled data and TargetData holding the same
+    # one-hot rows train identically, and only the labelled run measures accuracy.
+    X, labels = toy(57, 6, 4, dtype=np.float32)
+    runs = []
+    for as_targets in (False, True):
+        net = Network.create([6, 5, 4], cost=cost, seed=2)
+        data = (
+            check_targets(net, X, one_hot(labels, 4, np.float32), "training")
+            if as_targets
+            else check_labelled(net, X, labels, "training")
+        )
+        config = TrainConfig(epochs=3, batch_size=10, eta=0.5, lmbda=0.1, seed=2)
+        runs.append(fit(TrainState.start(net, config), data, data))
+    labelled, targets = runs
+    assert weights_equal(labelled.network, targets.network)
+    assert labelled.history.column("training_cost") == targets.history.column("training_cost")
+    assert labelled.history.column("output_saturation") == targets.history.column(
+        "output_saturation"
+    )
+    assert None not in labelled.history.column("training_accuracy")
+    assert targets.history.column("training_accuracy") == [None] * 3
+    assert targets.history.column("evaluation_accuracy") == [None] * 3
+
+
+def test_regression_onto_targets_learns_them():
+    rng = np.random.default_rng(0)
+    X = rng.random((200, 3))
+    Y = np.column_stack([X.mean(axis=1), X[:, 0]])  # targets in [0, 1]
+    net = Network.create([3, 8, 2], seed=0, dtype="float64")
+    assert np.abs(net.predict_proba(X) - Y).mean() > 0.3
+    state = TrainState.start(net, TrainConfig(epochs=40, batch_size=10, eta=2.0))
+    fit(state, check_targets(net, X, Y, "training"))
+    # (the cross-entropy of soft targets never reaches 0: its minimum, at a = y, is y's entropy)
+    assert np.abs(net.predict_proba(X) - Y).mean() < 0.04
+
+
+def test_early_stopping_on_targets_judges_the_evaluation_cost():
+    rng = np.random.default_rng(1)
+    X = rng.random((60, 6))
+    net = Network.create([6, 5, 2], seed=1)
+    training = check_targets(net, X, rng.random((60, 2)), "training")
+    held_out = check_targets(net, X[:3], rng.random((3, 2)), "evaluation")
+    state = TrainState.start(net, TrainConfig(epochs=200, batch_size=10, eta=2.0, early_stop=3))
+    fit(state, training, held_out)
+    assert state.history.stop_reason == "early stop: no better validation cost for 3 epochs"
+    costs = state.history.column("evaluation_cost")
+    best = costs.index(min(costs))
+    assert len(costs) == best + 1 + 3  # three epochs after the lowest cost, no more
+    assert state.best_cost == min(costs)
+    assert state.best_accuracy == -1.0  # untouched: there is no accuracy to judge
+
+
+@pytest.mark.parametrize(
+    ("cost", "Y", "needle"),
+    [
+        ("cross-entropy", np.full((23, 4), 1.5), r"training Y must lie in \[0, 1\]"),
+        ("cross-entropy", np.full((23, 4), np.nan), "training Y must be finite"),
+        ("cross-entropy", np.full((23, 3), 0.5), r"training Y must have shape \(23, 4\)"),
+        ("cross-entropy", np.full(23, 0.5), r"training Y must have shape \(23, 4\)"),
+        ("log-likelihood", np.full((23, 4), 0.5), "rows summing to 1 under the log-likelihood"),
+    ],
+)
+def test_bad_targets_are_refused(cost, Y, needle):
+    X, _ = toy()
+    net = Network.create([6, 5, 4], cost=cost, seed=0)
+    with pytest.raises(XentlabError, match=needle):
+        check_targets(net, X, Y, "training")
 
 
 def test_divergence_stops_at_the_batch_and_names_eta():

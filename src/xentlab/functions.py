@@ -1,4 +1,4 @@
-"""The seed's math, once: the sigmoid, softplus, softmax and the three costs.
+"""The seed's math, once: the sigmoid, softplus, softmax, one-hot targets and the three costs.
 
 Every function here is pure NumPy, takes arrays whose *last* axis runs over output neurons
 (a batch is rows: ``z`` has shape ``(n, outputs)``), and never emits a NumPy warning for any
@@ -86,6 +86,14 @@ def softmax(z: ArrayLike) -> Array:
     z = np.asarray(z)
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
+
+
+def one_hot(labels: NDArray[np.integer], classes: int, dtype: np.dtype) -> Array:
+    """The desired outputs y(x) of labelled examples: row i has a 1 in column labels[i] and 0
+    elsewhere (the article's y(x) for a digit x labelled j is the unit vector e_j)."""
+    Y = np.zeros((len(labels), classes), dtype=dtype)
+    Y[np.arange(len(labels)), labels] = 1
+    return Y
 
 
 # --- the three costs ------------------------------------------------------------------------

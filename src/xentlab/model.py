@@ -23,6 +23,7 @@ from numpy.typing import ArrayLike, NDArray
 from . import checks
 from .errors import XentlabError
 from .functions import Cost, get_cost, sigmoid
+from .functions import one_hot as one_hot  # its first home; callers still import it here
 
 INITS = checks.OneOf(("default", "large", "saturated"))
 # The output layer under the "saturated" init: z near +6, where σ'(6) ≈ 0.0025.
@@ -222,10 +223,3 @@ class Network:
     def accuracy(self, X: NDArray[np.floating], labels: NDArray[np.integer]) -> float:
         """The fraction of rows whose most active output neuron is the label."""
         return float(np.mean(np.argmax(self.output_z(X), axis=1) == labels))
-
-
-def one_hot(labels: NDArray[np.integer], classes: int, dtype: np.dtype) -> NDArray[np.floating]:
-    """Row i has a 1 in column labels[i] and 0 elsewhere."""
-    Y = np.zeros((len(labels), classes), dtype=dtype)
-    Y[np.arange(len(labels)), labels] = 1
-    return Y

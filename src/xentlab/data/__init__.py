@@ -3,7 +3,8 @@
 This package's face: every name other code uses is here, so ``from xentlab import data`` then
 ``data.load_dataset(...)`` is all a caller needs. Each job has its own module:
 
-- ``labelled``: LabelledData (inputs as rows, integer labels) and Dataset (three of them)
+- ``labelled``: LabelledData (inputs as rows, integer labels), TargetData (inputs as rows,
+  targets Y in [0, 1]), TrainingData (either) and Dataset (three labelled parts)
 - ``idx``: reading IDX files
 - ``mnist_pkl``: the book's pickle, read without running code
 - ``sets``: the data sets xentlab knows, and loading one (or one split of one) by name
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from .download import fetch
 from .idx import IDX_FILES, MAX_IDX_BYTES, idx_shape, read_idx
-from .labelled import Dataset, LabelledData
+from .labelled import Dataset, LabelledData, TargetData, TrainingData
 from .location import cache_dir, find_file, resolve_data_dir
 from .mnist_pkl import MAX_PKL_BYTES, PKL_BYTE_ORDERS, PKL_DTYPES, PKL_NAME, read_mnist_pkl
 from .sets import (
@@ -54,6 +55,8 @@ __all__ = [
     "VALIDATION_SIZE",
     "Dataset",
     "LabelledData",
+    "TargetData",
+    "TrainingData",
     "cache_dir",
     "fetch",
     "find_file",

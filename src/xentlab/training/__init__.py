@@ -1,7 +1,8 @@
 """Training a network: the run state, the epoch loop with its observers, the divergence guard.
 
 ``state``: TrainConfig, TrainState, History, EpochRecord, the Observer protocol.
-``loop``: fit (run or continue a state), train (the one-call form), evaluate.
+``loop``: fit (run or continue a state) on labelled data or targets, train (the one-call form),
+evaluate, check_labelled and check_targets (data checked for a network).
 ``guard``: the divergence guard and TrainingDiverged.
 ``diagnosis``: a run stalled in saturation, a dead network, said in one line.
 ``probes``: measurements within epochs (saturation, per-layer δ and gradients) as an observer.
@@ -9,7 +10,15 @@
 
 from .diagnosis import dead_network_warning, stall_warning
 from .guard import DivergenceGuard, TrainingDiverged
-from .loop import batches_per_epoch, check_batch_size, check_labelled, evaluate, fit, train
+from .loop import (
+    batches_per_epoch,
+    check_batch_size,
+    check_labelled,
+    check_targets,
+    evaluate,
+    fit,
+    train,
+)
 from .probes import Probe, ProbeRecord, measure
 from .state import (
     MAX_EPOCHS,
@@ -36,6 +45,7 @@ __all__ = [
     "batches_per_epoch",
     "check_batch_size",
     "check_labelled",
+    "check_targets",
     "dead_network_warning",
     "evaluate",
     "fit",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data import LabelledData
-from ..model import Network, one_hot
+from ..model import Network
 from .state import History
 
 STALL_EPOCHS = 3  # epochs in a row ...
@@ -51,7 +51,7 @@ def dead_network_warning(network: Network, validation: LabelledData, eta: float)
     """Why the trained network looks dead (its output layer saturated and its accuracy no
     better than chance), with what to try; None if it does not."""
     classes = network.sizes[-1]
-    targets = one_hot(validation.labels, classes, np.dtype(np.float64))
+    targets = validation.targets(classes, np.dtype(np.float64))
     saturation, _ = network.saturation(validation.X, targets)
     accuracy = network.accuracy(validation.X, validation.labels)
     if saturation < DEAD_SATURATION or accuracy > DEAD_ACCURACY / classes:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ..data import LabelledData
+from ..data import TrainingData
 from ..errors import XentlabError
 from ..kernel import EpochKernel
-from ..model import Network, one_hot
+from ..model import Network
 from .state import TrainState
 
 
@@ -38,10 +38,11 @@ class DivergenceGuard:
     SAMPLE = 100
     FACTOR = 10.0
 
-    def __init__(self, state: TrainState, training: LabelledData) -> None:
+    def __init__(self, state: TrainState, training: TrainingData) -> None:
         net = state.network
-        self.X = training.X[: self.SAMPLE]
-        self.Y = one_hot(training.labels[: self.SAMPLE], net.sizes[-1], np.dtype(np.float64))
+        sample = training.head(self.SAMPLE)
+        self.X = sample.X
+        self.Y = sample.targets(net.sizes[-1], np.dtype(np.float64))
         if state.reference_cost is None:
             state.reference_cost = self.cost(net)
         self.limit = self.FACTOR * state.reference_cost + 1.0

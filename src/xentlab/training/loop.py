@@ -1,5 +1,10 @@
 """Training a network by mini-batch SGD: the epoch loop, monitoring, early stopping, the schedule.
 
+Training data is labelled (one class per row, :class:`LabelledData`: one-hot targets, accuracy
+measured, the best evaluation is the most accurate) or carries its targets (:class:`TargetData`,
+Y in [0, 1]: accuracy is None, the best evaluation is the lowest cost). Everything else is the
+same for both: the loop asks the data for its targets and nothing more.
+
 The whole state of a run is one object, :class:`TrainState`; anything that can be saved from it
 (a checkpoint) resumes to the same bits. Progress goes to observers; this module never prints.
 """
@@ -13,10 +18,10 @@ from typing import Any
 import numpy as np
 
 from .. import checks
-from ..data import LabelledData
+from ..data import LabelledData, TargetData, TrainingData
 from ..errors import XentlabError
 from ..kernel import EpochKernel
-from ..model import Network, one_hot
+from ..model import Network
 from .guard import DivergenceGuard, TrainingDiverged, run_checked
 from .state import SCHEDULE_FLOOR, EpochRecord, History, Observer, TrainConfig, TrainState
 
@@ -42,6 +47,28 @@ def check_labelled(network: Network, X: Any, labels: Any, name: str) -> Labelled
     return LabelledData(X, labels.astype(np.int64))
 
 
+def check_targets(network: Network, X: Any, Y: Any, name: str) -> TargetData:
+    """(X, Y) checked for ``network``: X as for :func:`check_labelled`, and Y a finite
+    (n, outputs) array in [0, 1], converted to the network's dtype. Under a softmax output
+    (log-likelihood) each row of Y must also sum to 1: its δ = a − y is ∂C_x/∂z only then."""
+    X = network.check_inputs(X, f"{name} X")
+    Y = checks.unit_interval_array(f"{name} Y", Y, network.dtype)
+    outputs = network.sizes[-1]
+    if Y.shape != (X.shape[0], outputs):
+        raise XentlabError(
+            f"{name} Y must have shape ({X.shape[0]}, {outputs}), a row of {outputs} targets "
+            f"for each row of X; got shape {Y.shape}"
+        )
+    if network.cost.softmax_output:
+        sums = Y.sum(axis=1, dtype=np.float64)
+        if not np.allclose(sums, 1.0, rtol=0, atol=1e-4):
+            raise XentlabError(
+                f"{name} Y must have rows summing to 1 under the {network.cost.name} cost "
+                f"(a softmax output); got row sums from {sums.min():g} to {sums.max():g}"
+            )
+    return TargetData(X, Y)
+
+
 def check_batch_size(config: TrainConfig, n: int) -> None:
     if config.batch_size > n:
         raise XentlabError(
@@ -55,21 +82,24 @@ def batches_per_epoch(n: int, batch_size: int) -> int:
 
 def evaluate(
     network: Network,
-    data: LabelledData,
+    data: TrainingData,
     lmbda: float = 0.0,
     n_train: int | None = None,
     regularization: str = "l2",
-) -> tuple[float, float]:
-    """(cost, accuracy) of the network on data; the cost includes the regularisation term."""
-    Y = one_hot(data.labels, network.sizes[-1], np.dtype(np.float64))
+) -> tuple[float, float | None]:
+    """(cost, accuracy) of the network on data; the cost includes the regularisation term, the
+    accuracy is None for data with targets instead of labels."""
+    Y = data.targets(network.sizes[-1], np.dtype(np.float64))
     cost = network.total_cost(data.X, Y, lmbda, n_train, regularization)
+    if not isinstance(data, LabelledData):
+        return cost, None
     return cost, network.accuracy(data.X, data.labels)
 
 
 def fit(
     state: TrainState,
-    training: LabelledData,
-    evaluation: LabelledData | None = None,
+    training: TrainingData,
+    evaluation: TrainingData | None = None,
     observers: Sequence[Observer] = (),
     chunk: int = 100,
     checkpoint: Callable[[TrainState], None] | None = None,
@@ -87,7 +117,7 @@ def fit(
     if checkpoint_every is not None:
         checks.int_at_least("checkpoint_every", checkpoint_every, 1)
     kernel = EpochKernel(net.sizes, cfg.batch_size, net.dtype, net.cost)
-    Y_all = one_hot(training.labels, net.sizes[-1], net.dtype)
+    Y_all = training.targets(net.sizes[-1], net.dtype)
     total = batches_per_epoch(n, cfg.batch_size)
     guard = DivergenceGuard(state, training)
     while not state.finished:
@@ -113,7 +143,7 @@ def fit(
 
 
 def _end_epoch(
-    state: TrainState, training: LabelledData, evaluation: LabelledData | None, seconds: float
+    state: TrainState, training: TrainingData, evaluation: TrainingData | None, seconds: float
 ) -> EpochRecord:
     """Monitor, then apply early stopping and the η schedule."""
     cfg, net = state.config, state.network
@@ -128,9 +158,9 @@ def _end_epoch(
             raise TrainingDiverged(
                 state.epoch + 1, None, state.eta, "the cost became NaN or infinite"
             )
-    sample = training.X[:SATURATION_SAMPLE]
-    targets = one_hot(training.labels[:SATURATION_SAMPLE], net.sizes[-1], np.dtype(np.float64))
-    saturated, saturated_wrong = net.saturation(sample, targets)
+    sample = training.head(SATURATION_SAMPLE)
+    targets = sample.targets(net.sizes[-1], np.dtype(np.float64))
+    saturated, saturated_wrong = net.saturation(sample.X, targets)
     state.epoch += 1
     state.batch = 0
     state.order = None
@@ -146,15 +176,15 @@ def _end_epoch(
         saturated_wrong,
     )
     state.history.records.append(record)
-    if eval_acc is not None and (cfg.early_stop or cfg.schedule):
-        if eval_acc > state.best_accuracy:
-            state.best_accuracy = eval_acc
+    if eval_cost is not None and (cfg.early_stop or cfg.schedule):
+        if _improved(state, eval_cost, eval_acc):
             state.epochs_without_improvement = 0
         else:
             state.epochs_without_improvement += 1
         if cfg.early_stop and state.epochs_without_improvement >= cfg.early_stop:
+            judged = "cost" if eval_acc is None else "accuracy"
             state.history.stop_reason = (
-                f"early stop: no better validation accuracy for {cfg.early_stop} epochs"
+                f"early stop: no better validation {judged} for {cfg.early_stop} epochs"
             )
         elif cfg.schedule and state.epochs_without_improvement >= cfg.schedule:
             state.eta /= 2
@@ -162,6 +192,20 @@ def _end_epoch(
             if state.eta <= cfg.eta / SCHEDULE_FLOOR:
                 state.history.stop_reason = f"schedule: eta fell to eta0/{SCHEDULE_FLOOR}"
     return record
+
+
+def _improved(state: TrainState, cost: float, accuracy: float | None) -> bool:
+    """Whether this evaluation is the best yet (and if so, remember it): the highest accuracy on
+    labelled data, the lowest cost on targets."""
+    if accuracy is not None:
+        if accuracy <= state.best_accuracy:
+            return False
+        state.best_accuracy = accuracy
+        return True
+    if state.best_cost is not None and cost >= state.best_cost:
+        return False
+    state.best_cost = cost
+    return True
 
 
 def train(

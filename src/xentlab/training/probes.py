@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..data import LabelledData
-from ..model import Network, one_hot
+from ..model import Network
 from .state import EpochRecord, TrainState
 
 
@@ -39,7 +39,7 @@ def measure(
 ) -> ProbeRecord:
     """One probe record of ``network`` (in float64, whatever the training dtype)."""
     X = sample.X.astype(np.float64)
-    Y = one_hot(sample.labels, network.sizes[-1], np.dtype(np.float64))
+    Y = sample.targets(network.sizes[-1], np.dtype(np.float64))
     wide = Network(
         network.sizes,
         [W.astype(np.float64) for W in network.weights],

@@ -24,7 +24,8 @@ MAX_EPOCHS = 100_000  # weeks of MNIST training; more is a typing mistake
 @dataclass(frozen=True)
 class TrainConfig:
     """Settings of a run. ``early_stop=N``: stop after N epochs without a better evaluation
-    accuracy. ``schedule=N``: halve η after each N such epochs, stop once η ≤ η₀/128."""
+    (a higher accuracy on labelled data, a lower cost on targets). ``schedule=N``: halve η after
+    each N such epochs, stop once η ≤ η₀/128."""
 
     epochs: int = checks.constrained(checks.Integer(1, MAX_EPOCHS), default=30)
     batch_size: int = checks.constrained(checks.Integer(1), default=10)
@@ -41,12 +42,13 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class EpochRecord:
-    """What was measured after one epoch (costs include the regularisation term)."""
+    """What was measured after one epoch (costs include the regularisation term; accuracies
+    are None for data with targets instead of labels)."""
 
     epoch: int = checks.constrained(checks.Integer(1))
     eta: float = checks.constrained(checks.Real())
     training_cost: float = checks.constrained(checks.Real())
-    training_accuracy: float = checks.constrained(checks.Real())
+    training_accuracy: float | None = checks.constrained(checks.Optional(checks.Real()))
     evaluation_cost: float | None = checks.constrained(checks.Optional(checks.Real()))
     evaluation_accuracy: float | None = checks.constrained(checks.Optional(checks.Real()))
     seconds: float = checks.constrained(checks.Real())
@@ -92,6 +94,8 @@ class TrainState:
     batch: int = checks.constrained(checks.Integer(0), default=0)  # of this epoch, applied
     order: NDArray[np.int64] | None = None  # the current epoch's shuffle, once drawn
     best_accuracy: float = checks.constrained(checks.Real(), default=-1.0)
+    # the best evaluation so far on targets, where lower cost is better (None in older files)
+    best_cost: float | None = checks.constrained(checks.Optional(checks.Real()), default=None)
     epochs_without_improvement: int = checks.constrained(checks.Integer(0), default=0)
     # the divergence guard's cost at the start of the run
     reference_cost: float | None = checks.constrained(
