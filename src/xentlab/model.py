@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -23,6 +24,9 @@ from numpy.typing import ArrayLike, NDArray
 from . import checks
 from .errors import XentlabError
 from .functions import Cost, get_cost, sigmoid
+
+if TYPE_CHECKING:
+    import torch
 
 INITS = checks.OneOf(("default", "large", "saturated"))
 # The output layer under the "saturated" init: z near +6, where σ'(6) ≈ 0.0025.
@@ -116,6 +120,44 @@ class Network:
             weights[-1] *= dt.type(SATURATED_WEIGHT_SCALE)
             biases[-1][:] = SATURATED_BIAS
         return cls(sizes, weights, biases, cost)
+
+    @classmethod
+    def from_torch(cls, module: Any, cost: str | Cost | None = None) -> Network:
+        """The network a ``torch.nn.Sequential`` computes: Linear and Sigmoid layers in turn,
+        ending in the last Linear (logits z), Sigmoid, Softmax(dim=1) or LogSoftmax(dim=1).
+        W_l = weightᵀ, b_l = bias, copied in their dtype (float32 or float64).
+
+        ``cost`` defaults from the end of the module: log-likelihood after Softmax or
+        LogSoftmax, cross-entropy after Sigmoid or a Linear. A cost given must fit the output:
+        after a Linear any cost (the logits say nothing of the activation); after Sigmoid
+        quadratic or cross-entropy; after Softmax or LogSoftmax log-likelihood. Any other
+        module is refused with an XentlabError naming the layer (see ``sequential``).
+        """
+        from .sequential import LOGITS, SIGMOID, from_sequential
+
+        layers = from_sequential(module)
+        softmax = layers.output not in (SIGMOID, LOGITS)
+        if cost is None:
+            cost = "log-likelihood" if softmax else "cross-entropy"
+        cost = get_cost(cost)
+        if layers.output != LOGITS and cost.softmax_output != softmax:
+            fitting = "log-likelihood" if softmax else "quadratic or cross-entropy"
+            raise XentlabError(
+                f"cost {cost.name!r} needs {'softmax' if cost.softmax_output else 'sigmoid'} "
+                f"outputs, but module layer {layers.output_index} is {layers.output}; give cost "
+                f"{fitting}, or end the module with its last Linear (logits)"
+            )
+        return cls(check_sizes(layers.sizes), layers.weights, layers.biases, cost)
+
+    def to_torch(self) -> torch.nn.Sequential:
+        """An equivalent ``torch.nn.Sequential`` in the network's dtype: Linear, Sigmoid, ...,
+        Linear, then Sigmoid (quadratic, cross-entropy) or Softmax(dim=1) (log-likelihood), so
+        that its output is :meth:`predict_proba`'s. Linear ``weight`` = W_lᵀ (out, in), ``bias``
+        = b_l; layer l's Linear is at index 2l, so its state_dict names are "2l.weight" and
+        "2l.bias". A copy: training it leaves this network as it is. Needs torch."""
+        from .sequential import to_sequential
+
+        return to_sequential(self.weights, self.biases, self.cost.softmax_output)
 
     @property
     def dtype(self) -> np.dtype:
