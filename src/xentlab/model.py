@@ -40,6 +40,9 @@ MAX_LAYER_SIZE = 100_000
 # gradients and the L1 sign buffer, four arrays of each shape in all.
 COPIES_IN_TRAINING = 4
 MAX_NETWORK_BYTES = 4 * 2**30
+# The cost of outputs whose activation nothing records (a torch module ending in logits, a
+# state_dict): sigmoid outputs under cross-entropy, as for BCEWithLogitsLoss.
+LOGITS_COST = "cross-entropy"
 
 
 def training_bytes(sizes: Sequence[int], dtype: np.dtype) -> int:
@@ -138,7 +141,7 @@ class Network:
         layers = from_sequential(module)
         softmax = layers.output not in (SIGMOID, LOGITS)
         if cost is None:
-            cost = "log-likelihood" if softmax else "cross-entropy"
+            cost = "log-likelihood" if softmax else LOGITS_COST
         cost = get_cost(cost)
         if layers.output != LOGITS and cost.softmax_output != softmax:
             fitting = "log-likelihood" if softmax else "quadratic or cross-entropy"
