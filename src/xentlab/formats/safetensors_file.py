@@ -299,15 +299,18 @@ def load_safetensors(
     ``cost`` is for a file that records none (default cross-entropy); given for a file that
     records another, it is refused."""
     tensors = read_safetensors(path)
-    network = network_from_tensors(tensors, path, cost)
-    meta_text = tensors.metadata.get("xentlab_meta", "{}")
+    return network_from_tensors(tensors, path, cost), network_meta(tensors, path)
+
+
+def network_meta(tensors: Tensors, path: Any) -> dict[str, Any]:
+    """The network's meta that xentlab wrote into the metadata ("xentlab_meta"), else {}."""
     try:
-        meta = json.loads(meta_text, parse_constant=_not_json)
+        meta = json.loads(tensors.metadata.get("xentlab_meta", "{}"), parse_constant=_not_json)
     except (ValueError, RecursionError):
         meta = None
     if not isinstance(meta, dict):
         raise FormatError(f"{path}: its metadata 'xentlab_meta' must be a JSON object")
-    return network, meta
+    return meta
 
 
 def recorded_cost(tensors: Tensors) -> str | None:
