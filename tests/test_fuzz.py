@@ -20,7 +20,16 @@ from idx_tools import idx_bytes
 
 from xentlab import data
 from xentlab.errors import XentlabError
-from xentlab.formats import load_checkpoint, load_network, network_document, seal
+from xentlab.formats import (
+    load_checkpoint,
+    load_network,
+    load_safetensors,
+    network_document,
+    network_tensors,
+    save_safetensors,
+    seal,
+    write_safetensors,
+)
 from xentlab.model import Network
 
 FUZZ = settings(
@@ -32,6 +41,25 @@ VALID_PKL = pickle.dumps(
     tuple((np.full((2, 784), 0.5, np.float32), np.array([1, 2])) for _ in range(3)), protocol=2
 )
 CORPUS_CKPT = Path(__file__).parent / "corpus" / "files" / "good.ckpt"
+
+
+def safetensors_bytes(sealed: bool) -> bytes:
+    """A [4, 3, 2] network as a safetensors file: xentlab's (with its checksum, which stops
+    most mutations at once) or a bare one as torch would write it (no metadata, so that every
+    mutation reaches the checks of the layout and the network)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "n.safetensors"
+        network = Network.create([4, 3, 2], seed=0)
+        if sealed:
+            save_safetensors(network, path, {"dataset": "digits"})
+        else:
+            write_safetensors(path, network_tensors(network), {})
+        return path.read_bytes()
+
+
+VALID_SAFETENSORS = (safetensors_bytes(sealed=True), safetensors_bytes(sealed=False))
 
 
 @st.composite
@@ -86,6 +114,10 @@ def check_network(path: Path) -> None:
     except XentlabError:
         return
     assert isinstance(meta, dict)
+    check_network_shapes(net)
+
+
+def check_network_shapes(net: Network) -> None:
     for (n_in, n_out), W, b in zip(
         zip(net.sizes[:-1], net.sizes[1:], strict=True), net.weights, net.biases, strict=True
     ):
@@ -122,6 +154,39 @@ def resealed(raw: bytes) -> bytes:
         return json.dumps(seal(document)).encode()
     except ValueError:  # NaN or a number beyond any float: not JSON xentlab writes
         return raw
+
+
+@FUZZ
+@given(st.binary(max_size=300))
+def test_safetensors_random_bytes(tmp_path, raw):
+    path = tmp_path / "n.safetensors"
+    path.write_bytes(raw)
+    check_safetensors(path)
+
+
+@FUZZ
+@given(st.one_of(*(mutations(valid) for valid in VALID_SAFETENSORS)))
+def test_safetensors_mutations(tmp_path, raw):
+    path = tmp_path / "n.safetensors"
+    path.write_bytes(raw)
+    check_safetensors(path)
+
+
+def check_safetensors(path: Path) -> None:
+    """A safetensors file loads as a well-formed network, which saves and loads back the same,
+    or is refused with xentlab's own error."""
+    try:
+        net, meta = load_safetensors(path)
+    except XentlabError:
+        return
+    check_network_shapes(net)
+    assert isinstance(meta, dict)
+    again = path.with_name("again.safetensors")
+    save_safetensors(net, again, meta)
+    back, back_meta = load_safetensors(again)
+    assert back_meta == meta and back.sizes == net.sizes and back.cost == net.cost
+    pairs = zip(net.weights + net.biases, back.weights + back.biases, strict=True)
+    assert all(np.array_equal(a, b) for a, b in pairs)
 
 
 @FUZZ

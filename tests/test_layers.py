@@ -15,13 +15,14 @@ import pytest
 PACKAGE = Path(__file__).parent.parent / "src" / "xentlab"
 
 # Lowest first: the error types; the package's face (its version, its errors), file helpers and
-# checks; the math; the model, the neuron and the data; the epoch loop; the run state; xentlab's
+# checks; the math, and the PyTorch module a network's layers make (torch imported only when
+# called); the model, the neuron and the data; the epoch loop; the run state; xentlab's
 # own files; the run layer; the experiments, which train through it; figures; the front ends:
 # the report, the scikit-learn estimators and the PyTorch tools, then the command line.
 LAYERS: list[set[str]] = [
     {"errors"},
     {"__init__", "files", "checks"},
-    {"functions"},
+    {"functions", "sequential"},
     {"neuron", "model", "data"},
     {"kernel"},
     {"training"},

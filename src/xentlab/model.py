@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -24,6 +25,9 @@ from . import checks
 from .errors import XentlabError
 from .functions import Cost, get_cost, sigmoid
 from .functions import one_hot as one_hot  # its first home; callers still import it here
+
+if TYPE_CHECKING:
+    import torch
 
 INITS = checks.OneOf(("default", "large", "saturated"))
 # The output layer under the "saturated" init: z near +6, where σ'(6) ≈ 0.0025.
@@ -37,6 +41,9 @@ MAX_LAYER_SIZE = 100_000
 # gradients and the L1 sign buffer, four arrays of each shape in all.
 COPIES_IN_TRAINING = 4
 MAX_NETWORK_BYTES = 4 * 2**30
+# The cost of outputs whose activation nothing records (a torch module ending in logits, a
+# state_dict): sigmoid outputs under cross-entropy, as for BCEWithLogitsLoss.
+LOGITS_COST = "cross-entropy"
 
 
 def training_bytes(sizes: Sequence[int], dtype: np.dtype) -> int:
@@ -118,6 +125,44 @@ class Network:
             biases[-1][:] = SATURATED_BIAS
         return cls(sizes, weights, biases, cost)
 
+    @classmethod
+    def from_torch(cls, module: Any, cost: str | Cost | None = None) -> Network:
+        """The network a ``torch.nn.Sequential`` computes: Linear and Sigmoid layers in turn,
+        ending in the last Linear (logits z), Sigmoid, Softmax(dim=1) or LogSoftmax(dim=1).
+        W_l = weightᵀ, b_l = bias, copied in their dtype (float32 or float64).
+
+        ``cost`` defaults from the end of the module: log-likelihood after Softmax or
+        LogSoftmax, cross-entropy after Sigmoid or a Linear. A cost given must fit the output:
+        after a Linear any cost (the logits say nothing of the activation); after Sigmoid
+        quadratic or cross-entropy; after Softmax or LogSoftmax log-likelihood. Any other
+        module is refused with an XentlabError naming the layer (see ``sequential``).
+        """
+        from .sequential import LOGITS, SIGMOID, from_sequential
+
+        layers = from_sequential(module)
+        softmax = layers.output not in (SIGMOID, LOGITS)
+        if cost is None:
+            cost = "log-likelihood" if softmax else LOGITS_COST
+        cost = get_cost(cost)
+        if layers.output != LOGITS and cost.softmax_output != softmax:
+            fitting = "log-likelihood" if softmax else "quadratic or cross-entropy"
+            raise XentlabError(
+                f"cost {cost.name!r} needs {'softmax' if cost.softmax_output else 'sigmoid'} "
+                f"outputs, but module layer {layers.output_index} is {layers.output}; give cost "
+                f"{fitting}, or end the module with its last Linear (logits)"
+            )
+        return cls(check_sizes(layers.sizes), layers.weights, layers.biases, cost)
+
+    def to_torch(self) -> torch.nn.Sequential:
+        """An equivalent ``torch.nn.Sequential`` in the network's dtype: Linear, Sigmoid, ...,
+        Linear, then Sigmoid (quadratic, cross-entropy) or Softmax(dim=1) (log-likelihood), so
+        that its output is :meth:`predict_proba`'s. Linear ``weight`` = W_lᵀ (out, in), ``bias``
+        = b_l; layer l's Linear is at index 2l, so its state_dict names are "2l.weight" and
+        "2l.bias". A copy: training it leaves this network as it is. Needs torch."""
+        from .sequential import to_sequential
+
+        return to_sequential(self.weights, self.biases, self.cost.softmax_output)
+
     @property
     def dtype(self) -> np.dtype:
         return self.weights[0].dtype
@@ -192,6 +237,18 @@ class Network:
         if regularization == "l2":
             return lmbda / (2 * n) * sum(float(np.sum(W * W)) for W in weights)
         return lmbda / n * sum(float(np.sum(np.abs(W))) for W in weights)
+
+    def regularization_gradient(
+        self, lmbda: float, n: int, regularization: str = "l2"
+    ) -> list[NDArray[np.floating]]:
+        """∂/∂W_l of the regularisation term: λ/n W_l for L2, λ/n sgn(W_l) for L1 (0 where
+        w = 0). Added to :meth:`backprop`'s ∂C/∂W_l it gives the gradient the update rule of
+        ``kernel.py`` follows; the biases' gradients gain nothing."""
+        REGULARIZATIONS.check("regularization", regularization)
+        scale = lmbda / n
+        if regularization == "l2":
+            return [scale * W for W in self.weights]
+        return [scale * np.sign(W) for W in self.weights]
 
     def total_cost(
         self,

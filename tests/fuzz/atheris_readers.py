@@ -3,11 +3,11 @@
     pip install atheris
     python tests/fuzz/atheris_readers.py -max_total_time=600 [corpus_dir]
 
-Each input goes to every reader of a file a user can give: IDX, the network and checkpoint
-loaders, and the MNIST-pickle reader. The only outcomes allowed are a result or xentlab's own
-XentlabError. Anything else (another exception, a crash, a hang) is a finding, and libFuzzer
-writes the input that caused it to crash-*. The test suite runs this for a few seconds
-(tests/test_fuzz.py); run it longer by hand.
+Each input goes to every reader of a file a user can give: IDX, the network (JSON and
+safetensors) and checkpoint loaders, and the MNIST-pickle reader. The only outcomes allowed are
+a result or xentlab's own XentlabError. Anything else (another exception, a crash, a hang) is a
+finding, and libFuzzer writes the input that caused it to crash-*. The test suite runs this for
+a few seconds (tests/test_fuzz.py); run it longer by hand.
 
 Memory is capped the same way on every run: the process's address space is limited to 2 GiB
 (as the bad-input corpus limits each command), so an input that makes a reader allocate too much
@@ -28,12 +28,12 @@ import atheris
 with atheris.instrument_imports():
     from xentlab import data
     from xentlab.errors import XentlabError
-    from xentlab.formats import load_checkpoint, load_network
+    from xentlab.formats import load_checkpoint, load_network, load_safetensors
 
 MEMORY_CAP = 2 * 2**30
 _DIR = tempfile.mkdtemp(prefix="xentlab-fuzz-")
 _PATH = os.path.join(_DIR, "input")
-READERS = (data.read_idx, load_network, load_checkpoint, data.read_mnist_pkl)
+READERS = (data.read_idx, load_network, load_safetensors, load_checkpoint, data.read_mnist_pkl)
 
 
 def one_input(raw: bytes) -> None:

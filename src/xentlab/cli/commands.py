@@ -1,4 +1,4 @@
-"""The network and data commands (train, evaluate, data fetch, data inspect): each takes the
+"""The network and data commands (train, evaluate, export, data fetch, data inspect): each takes the
 parsed arguments, calls the library, renders, returns an exit code. Nothing here decides how
 training works; that is ``xentlab.runs``."""
 
@@ -44,6 +44,7 @@ def run_spec(args: argparse.Namespace) -> runs.RunSpec:
         checkpoint_every=args.checkpoint_every,
         save=args.save,
         stop_checkpoint=INTERRUPT_CHECKPOINT,
+        start_from=args.start_from,
     )
 
 
@@ -117,6 +118,16 @@ def run_evaluate(args: argparse.Namespace, out: Console) -> int:
     return EXIT_OK
 
 
+def run_export(args: argparse.Namespace, out: Console) -> int:
+    saved = runs.export_network(args.network, args.target, args.cost)
+    network = saved.network
+    out.print(
+        f"{args.network} ({list(network.sizes)}, {network.cost.name}, {network.dtype.name}) "
+        f"written to {args.target}"
+    )
+    return EXIT_OK
+
+
 def run_fetch(args: argparse.Namespace, out: Console) -> int:
     with render.download_progress(out) as progress:
         task = progress.add_task(f"fetching {args.name}", total=None)
@@ -143,11 +154,14 @@ def run_inspect(args: argparse.Namespace, out: Console) -> int:
             f"{args.file}: MNIST pickle, {sizes[0]} training, {sizes[1]} validation, "
             f"{sizes[2]} test images"
         )
-    elif kind == "network":
-        network, meta = formats.load_network(args.file)
+    elif kind in ("network", "safetensors"):
+        saved = runs.load_saved_network(args.file, kind=kind)
+        network = saved.network
+        what = "safetensors network" if kind == "safetensors" else "network"
+        assumed = "" if saved.cost_recorded else " (not recorded: assumed)"
         out.print(
-            f"{args.file}: network {list(network.sizes)}, {network.cost.name}, "
-            f"{network.dtype.name}, trained on {meta.get('dataset', 'unknown data')}"
+            f"{args.file}: {what} {list(network.sizes)}, {network.cost.name}{assumed}, "
+            f"{network.dtype.name}, trained on {saved.meta.get('dataset', 'unknown data')}"
         )
     else:
         state, info = formats.load_checkpoint(args.file)

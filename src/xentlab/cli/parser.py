@@ -22,6 +22,7 @@ from ..runs import (
     DEFAULT_DATASET,
     DEFAULT_DTYPE,
     DEFAULT_INIT,
+    EXPORT_SUFFIXES,
     FILE_KINDS,
     RESUMABLE_SETTINGS,
     SPLITS,
@@ -87,6 +88,7 @@ def build_parser() -> Parser:
     _add_report(subcommands)
     _add_train(subcommands)
     _add_evaluate(subcommands)
+    _add_export(subcommands)
     _add_data(subcommands)
     return parser
 
@@ -224,7 +226,8 @@ def _add_train(subcommands: Subcommands) -> None:
         "digits (no download), with a progress bar, one line per epoch and a summary. With "
         "--resume, every setting comes from the checkpoint: a setting given as well must agree "
         f"with it, except {', '.join('--' + s for s in RESUMABLE_SETTINGS)}, which may change "
-        "(to extend a run, say).",
+        "(to extend a run, say). With --start-from, a new run begins from a saved network's "
+        "weights (JSON or .safetensors) instead of fresh ones.",
     )
     d = TRAIN_DEFAULTS
     saved = "or the checkpoint's"
@@ -259,7 +262,13 @@ def _add_train(subcommands: Subcommands) -> None:
         help="halve η after N epochs without a better validation accuracy; stop at η₀/128 "
         "(default: a constant η)",
     )
-    p.add_argument("--save", type=path, metavar="JSON", help="write the trained network here")
+    p.add_argument(
+        "--save",
+        type=path,
+        metavar="NETWORK",
+        help="write the trained network here: a safetensors file if the name ends in "
+        ".safetensors, else JSON",
+    )
     p.add_argument("--plot", type=path, metavar="FIGURE", help="learning curves: .png/.svg/.pdf")
     p.add_argument(
         "--checkpoint",
@@ -274,6 +283,13 @@ def _add_train(subcommands: Subcommands) -> None:
         metavar="PATH",
         help="continue the run saved in this checkpoint, with its settings",
     )
+    p.add_argument(
+        "--start-from",
+        type=path,
+        metavar="NETWORK",
+        help="begin a new run from this saved network (JSON or .safetensors): its sizes, and "
+        "its cost and dtype unless --cost or --dtype say otherwise",
+    )
     p.set_defaults(run=commands.run_train, command_parser=p)
 
 
@@ -283,7 +299,11 @@ def _add_evaluate(subcommands: Subcommands) -> None:
         help="accuracy and confusion matrix of a saved network",
         description="Load a saved network and report its accuracy and confusion matrix.",
     )
-    p.add_argument("network", type=path, help="a network file written by xentlab train --save")
+    p.add_argument(
+        "network",
+        type=path,
+        help="a network saved by xentlab train --save: JSON, or a .safetensors file",
+    )
     p.add_argument(
         "--dataset", choices=DATASETS, help="default: the data set the network was trained on"
     )
@@ -291,6 +311,33 @@ def _add_evaluate(subcommands: Subcommands) -> None:
     p.add_argument("--split", default="test", choices=SPLITS, help="which part of the data set")
     p.add_argument("--seed", type=int, help="the digits split's seed (default: the training seed)")
     p.set_defaults(run=commands.run_evaluate, command_parser=p)
+
+
+def _add_export(subcommands: Subcommands) -> None:
+    p = subcommands.add_parser(
+        "export",
+        help="convert a saved network between JSON and safetensors",
+        description="Convert a saved network to the format the target's name ends in: "
+        ".safetensors (the weights for PyTorch, JAX and others, named as torch names the "
+        "parameters of Linear layers at 0, 2, 4, ... of a Sequential: 0.weight (out, in), "
+        "0.bias, 2.weight, ...; the cost, sizes and xentlab version in its metadata) or .json "
+        "(xentlab's network file).",
+    )
+    p.add_argument("network", type=path, help="a saved network: JSON, or a .safetensors file")
+    p.add_argument(
+        "--to",
+        dest="target",
+        type=path,
+        required=True,
+        metavar="FILE",
+        help=f"the file to write: {' or '.join(EXPORT_SUFFIXES)}",
+    )
+    p.add_argument(
+        "--cost",
+        choices=COST_NAMES,
+        help="the cost of a safetensors file that records none (default: cross-entropy)",
+    )
+    p.set_defaults(run=commands.run_export, command_parser=p)
 
 
 def _add_data(subcommands: Subcommands) -> None:
@@ -313,8 +360,9 @@ def _add_data(subcommands: Subcommands) -> None:
     p = data_commands.add_parser(
         "inspect",
         help="check a file xentlab reads and say what it holds",
-        description="Read an IDX file, an MNIST pickle, a network or a checkpoint with every "
-        "check xentlab applies, and summarise it (or say exactly what is wrong).",
+        description="Read an IDX file, an MNIST pickle, a network (JSON or safetensors) or a "
+        "checkpoint with every check xentlab applies, and summarise it (or say exactly what is "
+        "wrong).",
     )
     p.add_argument("file", type=path)
     p.add_argument("--kind", choices=FILE_KINDS, help="default: from the file name")

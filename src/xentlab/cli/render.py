@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -81,9 +82,12 @@ def slowdown_tables(runs: Sequence[SlowdownRun], epochs: int) -> list[Table]:
 def run_header(run: Run) -> str:
     """What is about to be trained, on one line."""
     network, config = run.state.network, run.state.config
-    verb = (
-        f"resuming {run.spec.resume} at epoch {run.state.epoch + 1}" if run.resumed else "training"
-    )
+    if run.resumed:
+        verb = f"resuming {run.spec.resume} at epoch {run.state.epoch + 1}"
+    elif run.spec.start_from is not None:
+        verb = f"training from {run.spec.start_from}"
+    else:
+        verb = "training"
     return (
         f"{verb}: {list(network.sizes)} on {run.data_info['dataset']} ({len(run.training.X)} "
         f"training, {len(run.validation.X)} validation images), {network.cost.name}, "
@@ -95,7 +99,12 @@ def run_header(run: Run) -> str:
 def run_title(run: Run) -> str:
     """A run's settings in a few words, for a figure's title."""
     network, config = run.state.network, run.state.config
-    init = "" if run.resumed else f", init {run.spec.init or DEFAULT_INIT}"
+    if run.resumed:
+        init = ""
+    elif run.spec.start_from is not None:
+        init = f", from {os.path.basename(run.spec.start_from)}"
+    else:
+        init = f", init {run.spec.init or DEFAULT_INIT}"
     lmbda = f", λ = {config.lmbda:g} ({config.regularization})" if config.lmbda else ""
     return (
         f"{list(network.sizes)} on {run.data_info['dataset']}, {network.cost.name}, "

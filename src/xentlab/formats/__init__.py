@@ -7,7 +7,9 @@ SHA-256 of its content (from version 2 of each format on), so a damaged file is 
 corrupt rather than read as different numbers.
 
 ``documents``: the shared pieces; ``network``: the network file; ``checkpoint``: the training
-state.
+state; ``safetensors_file``: a network as a safetensors file (torch's state_dict layout, the
+cost and sizes in its metadata, a checksum), for PyTorch, JAX and others, read with the same
+care.
 """
 
 from .checkpoint import (
@@ -37,6 +39,17 @@ from .network import (
     network_from_document,
     save_network,
 )
+from .safetensors_file import (
+    Tensors,
+    load_safetensors,
+    network_from_tensors,
+    network_meta,
+    network_tensors,
+    read_safetensors,
+    recorded_cost,
+    save_safetensors,
+    write_safetensors,
+)
 
 __all__ = [
     "CHECKPOINT_FORMAT",
@@ -44,6 +57,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "NETWORK_FORMAT",
     "NETWORK_VERSION",
+    "Tensors",
     "checkpoint_document",
     "content_digest",
     "decode_array",
@@ -52,12 +66,20 @@ __all__ = [
     "history_from_document",
     "load_checkpoint",
     "load_network",
+    "load_safetensors",
     "network_document",
     "network_from_document",
+    "network_from_tensors",
+    "network_meta",
+    "network_tensors",
     "read_document",
     "read_json",
+    "read_safetensors",
+    "recorded_cost",
     "save_checkpoint",
     "save_network",
+    "save_safetensors",
     "seal",
     "write_json",
+    "write_safetensors",
 ]

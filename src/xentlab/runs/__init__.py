@@ -4,10 +4,18 @@
 ``stopping``: StopRequest, the flag a front end sets to end a run at a mini-batch boundary.
 ``evaluation``: a saved network's accuracy and confusion matrix on a split.
 ``file_kinds``: which reader a user's file needs.
+``network_files``: a saved network, JSON or safetensors: load, save, export.
 """
 
 from .evaluation import SPLITS, Evaluation, confusion_matrix, evaluate_saved
 from .file_kinds import FILE_KINDS, file_kind
+from .network_files import (
+    EXPORT_SUFFIXES,
+    SavedNetwork,
+    export_network,
+    load_saved_network,
+    save_network_file,
+)
 from .stopping import RunStopped, StopRequest
 from .training_run import (
     DEFAULT_COST,
@@ -27,6 +35,7 @@ __all__ = [
     "DEFAULT_DATASET",
     "DEFAULT_DTYPE",
     "DEFAULT_INIT",
+    "EXPORT_SUFFIXES",
     "RESUMABLE_SETTINGS",
     "FILE_KINDS",
     "SPLITS",
@@ -35,10 +44,14 @@ __all__ = [
     "RunResult",
     "RunSpec",
     "RunStopped",
+    "SavedNetwork",
     "StopRequest",
     "confusion_matrix",
     "evaluate_saved",
+    "export_network",
     "file_kind",
+    "load_saved_network",
     "prepare",
+    "save_network_file",
     "train_config",
 ]

@@ -12,8 +12,8 @@ from numpy.typing import NDArray
 from ..data import SPLITS as SPLITS  # the splits evaluate_saved accepts: the data sets'
 from ..data import LabelledData, load_split
 from ..errors import XentlabError
-from ..formats import load_network
 from ..model import Network
+from .network_files import load_saved_network
 from .training_run import DEFAULT_DATASET
 
 
@@ -57,11 +57,14 @@ def evaluate_saved(
     split: str = "test",
     seed: int | None = None,
 ) -> tuple[Network, Evaluation]:
-    """Load the network saved at ``path`` and evaluate it on ``split`` of ``dataset`` (default:
-    the data set it was trained on; for the digits, the split of its training seed). Only the
-    files of that split are read: the test split of MNIST needs only its two t10k files."""
+    """Load the network saved at ``path`` (JSON, or a .safetensors file) and evaluate it on
+    ``split`` of ``dataset`` (default: the data set it was trained on; for the digits, the split
+    of its training seed). Only the files of that split are read: the test split of MNIST needs
+    only its two t10k files. The cost does not matter here: the most active output is the same
+    under sigmoid and softmax."""
     SPLITS.check("split", split)
-    network, meta = load_network(path)
+    saved = load_saved_network(path)
+    network, meta = saved.network, saved.meta
     name: Any = dataset or meta.get("dataset") or DEFAULT_DATASET
     config = meta.get("config")
     if seed is None:

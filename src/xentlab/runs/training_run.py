@@ -1,9 +1,10 @@
 """A training run from description to result: what every front end calls to train a network.
 
-Describe the run (:class:`RunSpec`), :func:`prepare` it (data loaded, network built or restored
-from a checkpoint, everything checked and every output path found writable before any training),
-then :meth:`Run.train` it with observers for progress and an optional :class:`StopRequest`. The
-result says what was trained, how well, and where it was saved.
+Describe the run (:class:`RunSpec`), :func:`prepare` it (data loaded, network built, started
+from a saved network or restored from a checkpoint, everything checked and every output path
+found writable before any training), then :meth:`Run.train` it with observers for progress and
+an optional :class:`StopRequest`. The result says what was trained, how well, and where it was
+saved.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from typing import Any
 from ..data import INPUTS, Dataset, LabelledData, load_dataset
 from ..errors import XentlabError
 from ..files import check_distinct_targets, check_output_target
-from ..formats import history_document, load_checkpoint, save_checkpoint, save_network
+from ..formats import history_document, load_checkpoint, save_checkpoint
 from ..formats.checkpoint import fields_document
-from ..model import Network, check_sizes
+from ..functions import get_cost
+from ..model import Network, check_dtype, check_sizes
 from ..training import (
     EpochRecord,
     History,
@@ -33,6 +35,7 @@ from ..training import (
     evaluate,
     fit,
 )
+from .network_files import load_saved_network, save_network_file
 from .stopping import RunStopped, StopRequest
 
 DEFAULT_DATASET = "digits"  # embedded in scikit-learn: a run needs no download
@@ -53,9 +56,17 @@ class RunSpec:
     default, float32) and ``settings``, the fields of :class:`TrainConfig` to set (epochs, eta,
     ...; the others keep their defaults). A resumed run takes all of these from the checkpoint:
     one given as well must agree with it, except the RESUMABLE_SETTINGS (epochs), which
-    change the run; ``init`` cannot be given (the weights exist). ``checkpoint`` (default: the
-    ``resume`` path) is rewritten after every epoch and every ``checkpoint_every`` mini-batches;
-    ``save`` receives the trained network; a run stopped on request is saved to
+    change the run; ``init`` cannot be given (the weights exist).
+
+    ``start_from``: a new run whose network is the one saved there (xentlab's JSON, or a
+    .safetensors file, from PyTorch say) instead of a freshly initialised one: its sizes (which
+    must fit the data; ``sizes``, if given, must be the same), and its cost and dtype unless
+    ``cost`` or ``dtype`` say otherwise (a safetensors file that records no cost starts under
+    cross-entropy). ``init`` and ``resume`` cannot be given with it.
+
+    ``checkpoint`` (default: the ``resume`` path) is rewritten after every epoch and every
+    ``checkpoint_every`` mini-batches; ``save`` receives the trained network (a safetensors
+    file if its name ends in .safetensors, else JSON); a run stopped on request is saved to
     ``checkpoint``, or failing that to ``stop_checkpoint``.
     """
 
@@ -71,6 +82,7 @@ class RunSpec:
     checkpoint_every: int | None = None
     save: str | os.PathLike[str] | None = None
     stop_checkpoint: str | os.PathLike[str] | None = None
+    start_from: str | os.PathLike[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -158,7 +170,9 @@ class Run:
                 "history": history_document(state.history),
                 "test_accuracy": test_accuracy,
             }
-            save_network(state.network, self.spec.save, meta)
+            if self.spec.start_from is not None:
+                meta["started_from"] = os.fspath(self.spec.start_from)
+            save_network_file(state.network, self.spec.save, meta)
         name = self.data_info["dataset"]
         dead = dead_network_warning(state.network, self.validation, state.eta)
         warnings = (dead,) if dead else ()
@@ -186,6 +200,7 @@ def prepare(spec: RunSpec) -> Run:
     """Load the data, build the network (or restore the checkpoint) and check everything a run
     needs before it starts, the checkpoint to resume (read before it is rewritten) and the
     output paths first: a bad setting fails now, not after hours."""
+    _check_start_from(spec)
     saved = load_checkpoint(spec.resume) if spec.resume else None
     outputs = ((spec.save, "network"), (_checkpoint_path(spec), "checkpoint"))
     for path, kind in outputs:
@@ -230,21 +245,28 @@ def _checkpoint_path(spec: RunSpec) -> str | os.PathLike[str] | None:
 def _new(spec: RunSpec) -> tuple[TrainState, Dataset, dict[str, Any]]:
     name = spec.dataset or DEFAULT_DATASET
     config = train_config(spec.settings)
+    started = _started_network(spec, spec.start_from) if spec.start_from is not None else None
     dataset = load_dataset(name, spec.data_dir, seed=config.seed)
     features = dataset.train.X.shape[1]
-    sizes = (
-        check_sizes(spec.sizes)
-        if spec.sizes is not None
-        else (features, DEFAULT_HIDDEN, dataset.n_classes)
-    )
+    if started is not None:
+        sizes = started.sizes
+    elif spec.sizes is not None:
+        sizes = check_sizes(spec.sizes)
+    else:
+        sizes = (features, DEFAULT_HIDDEN, dataset.n_classes)
     if sizes[0] != features or sizes[-1] != dataset.n_classes:
         fitting = [other for other, inputs in INPUTS.items() if inputs == sizes[0]]
         hint = f" ({sizes[0]} inputs fit {', '.join(fitting)}: is that the data set?)"
-        raise XentlabError(
-            f"sizes must start with {features} inputs and end with {dataset.n_classes} outputs "
-            f"for {name}; got {','.join(map(str, sizes))}" + (hint if fitting else "")
+        shown = ",".join(map(str, sizes))
+        needed = f"{features} inputs and end with {dataset.n_classes} outputs for {name}"
+        problem = (
+            f"{spec.start_from} holds a network with sizes {shown}, but sizes must start with "
+            f"{needed}"
+            if started
+            else f"sizes must start with {needed}; got {shown}"
         )
-    network = Network.create(
+        raise XentlabError(problem + (hint if fitting else ""))
+    network = started or Network.create(
         sizes,
         spec.cost or DEFAULT_COST,
         spec.init or DEFAULT_INIT,
@@ -252,6 +274,37 @@ def _new(spec: RunSpec) -> tuple[TrainState, Dataset, dict[str, Any]]:
         spec.dtype or DEFAULT_DTYPE,
     )
     return TrainState.start(network, config), dataset, {"dataset": name, "split_seed": config.seed}
+
+
+def _check_start_from(spec: RunSpec) -> None:
+    """What cannot go with ``start_from``, named before anything is read."""
+    if spec.start_from is None:
+        return
+    if spec.resume is not None:
+        raise XentlabError(
+            "start_from must not be combined with resume: resume continues the run a "
+            "checkpoint holds, start_from begins a new run from a saved network"
+        )
+    if spec.init is not None:
+        raise XentlabError(
+            f"init must not be given with start_from: the weights come from {spec.start_from}"
+        )
+
+
+def _started_network(spec: RunSpec, path: str | os.PathLike[str]) -> Network:
+    """The network saved at ``path``, under the spec's cost and in its dtype where given; sizes
+    given must be the saved network's."""
+    saved = load_saved_network(path).network
+    if spec.sizes is not None and tuple(spec.sizes) != saved.sizes:
+        raise XentlabError(
+            f"sizes must be those of the network started from: {path} holds "
+            f"{','.join(map(str, saved.sizes))}, not {','.join(map(str, spec.sizes))}"
+        )
+    cost = get_cost(spec.cost) if spec.cost is not None else saved.cost
+    dtype = check_dtype(spec.dtype) if spec.dtype is not None else saved.dtype
+    weights = [W.astype(dtype, copy=False) for W in saved.weights]
+    biases = [b.astype(dtype, copy=False) for b in saved.biases]
+    return Network(saved.sizes, weights, biases, cost)
 
 
 def _resumed(
