@@ -270,6 +270,18 @@ def test_early_stopping_fills_the_validation_scores(Estimator, digits):
     assert Estimator(epochs=1).fit(X, y).validation_scores_ is None
 
 
+def test_early_stopping_keeps_the_best_network_on_validation(digits):
+    X, y = digits[0], digits[2]
+    estimator = SigmoidNetworkClassifier(
+        eta=2.0, epochs=300, early_stopping=True, n_iter_no_change=3, random_state=0
+    ).fit(X, y)
+    scores = estimator.validation_scores_
+    assert int(np.argmax(scores)) < len(scores) - 1  # epochs were run after the best one
+    # The same held-out rows as fit's (the split depends only on the rows and the seed).
+    _, X_val, _, y_val = train_test_split(X, y, test_size=0.1, random_state=0, stratify=y)
+    assert estimator.score(X_val, y_val) == estimator.best_validation_score_
+
+
 def test_the_saturated_start_stays_saturated_under_the_quadratic_cost(digits):
     # The article's slowdown, network-sized: every output starts at a ≈ 1 (init="saturated").
     # The quadratic cost's δ = (a − y) σ'(z) is tiny there, so the outputs stay saturated for

@@ -74,6 +74,7 @@ class _EpochLog:
         self.validation = validation
         self.score = score
         self.scores: list[float] = []
+        self.best: Network | None = None  # the network of the best validation score so far
 
     def on_batches(self, state: TrainState, done: int, total: int) -> None:
         pass
@@ -87,6 +88,8 @@ class _EpochLog:
             parts.append(f"output saturation = {record.output_saturation:.1%}")
         if self.validation is not None:
             self.scores.append(self.score(state.network, record, self.validation))
+            if self.scores[-1] == max(self.scores):
+                self.best = state.network.copy()
             parts.append(f"validation score = {self.scores[-1]:.4f}")
         if self.verbose:
             print(", ".join(parts))  # the estimator's verbose output, as scikit-learn's own
@@ -235,7 +238,9 @@ class _SigmoidNetwork(BaseEstimator):  # type: ignore[misc]
             self.loss_curve_: list[float] = []
             self.saturation_curve_: list[float] = []
             self.validation_scores_: list[float] | None = None
-        self.network_ = state.network
+        # With early stopping the network kept is the best on validation, as MLPClassifier's
+        # is: the epochs after it, run only to see that nothing improves, are undone.
+        self.network_ = log.best if log.best is not None else state.network
         self.n_outputs_ = state.network.sizes[-1]
         self._rng = state.rng  # a continued fit goes on drawing shuffles from here
         self.n_iter_ += len(records)
@@ -333,7 +338,8 @@ class SigmoidNetworkClassifier(ClassifierMixin, _SigmoidNetwork):  # type: ignor
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified) and stop after
         ``n_iter_no_change`` epochs without a better validation accuracy (for multilabel y:
-        a lower validation cost). The network kept is the last one trained. ``fit`` only.
+        a lower validation cost). The network kept is the one of the best validation score
+        (the first, if several tie), as MLPClassifier keeps. ``fit`` only.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     random_state : int, RandomState instance or None, default=None
