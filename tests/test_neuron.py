@@ -121,3 +121,16 @@ def test_bad_input_is_named(kwargs, names):
 def test_divergence_is_reported_not_silent():
     with pytest.raises(XentlabError, match=r"diverged at epoch 1.*smaller eta"):
         neuron.train(0.0, 0.0, [[1e300]], [1.0], cost="cross-entropy", eta=1e300, epochs=3)
+
+
+def test_slowdown_runs_of_any_trajectory_measure_the_distance_to_the_target():
+    from xentlab.experiments import slowdown_runs
+
+    # The mirror image of the article's saturated start: a ≈ 0.02, target 1.
+    up = neuron.train(-2.0, -2.0, 1.0, 1.0, cost="quadratic", eta=0.15, epochs=400)
+    down = neuron.train(2.0, 2.0, 1.0, 0.0, cost="quadratic", eta=0.15, epochs=400)
+    (mirrored,), (article,) = slowdown_runs(up), slowdown_runs(down)
+    assert mirrored.first_below == article.first_below  # |a − y| is the same path
+    assert article.first_below[0.5] == 232 and article.setting == "custom"
+    assert (mirrored.w0, mirrored.b0) == (-2.0, -2.0)
+    assert mirrored.steepest_epoch == article.steepest_epoch == 214
