@@ -82,6 +82,13 @@ def test_saturated_quadratic_starts_slowly_and_cross_entropy_does_not():
     assert runs["article", "quadratic", 0.6].steepest_epoch < 40
 
 
+def test_the_trajectory_gives_z_and_a_of_every_epoch():
+    t = neuron.train(2.0, 2.0, 1.0, 0.0, cost="quadratic", eta=0.15, epochs=2)
+    assert t.z[0, 0, 0] == 4.0 and t.z.shape == t.output.shape == (3, 1, 1)
+    np.testing.assert_array_equal(t.output, sigmoid(t.z))
+    np.testing.assert_array_equal(t.z[:, 0, 0], t.w[:, 0, 0] + t.b[:, 0])
+
+
 def test_trajectory_json_ready():
     d = neuron.train(0.6, 0.9, cost="quadratic", eta=0.15, epochs=3).to_dict()
     assert d["trajectory"]["epoch"] == [0, 1, 2, 3]
