@@ -34,7 +34,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..data import INPUTS, resolve_data_dir
+from ..data import INPUTS, check_available
 from ..errors import XentlabError
 from ..neuron import NEURON_COSTS
 from ..plots import COST_COLOURS, saturation_colours
@@ -42,6 +42,7 @@ from . import views
 from .assets import load_assets
 from .limits import Limits
 from .params import (
+    RACE_DATASETS,
     Parameter,
     describe,
     map_parameters,
@@ -73,12 +74,13 @@ def _map_json(**values: Any) -> bytes:
 
 def race_datasets(data_dir: str | os.PathLike[str] | None) -> dict[str, str | None]:
     """For each data set the race offers, None if the server can use it, else why not."""
-    found: dict[str, str | None] = {"digits": None}  # embedded: always there
-    try:
-        resolve_data_dir("mnist", data_dir)
-        found["mnist"] = None
-    except XentlabError as exc:
-        found["mnist"] = str(exc)
+    found: dict[str, str | None] = {}
+    for name in RACE_DATASETS:
+        try:
+            check_available(name, data_dir)
+            found[name] = None
+        except XentlabError as exc:
+            found[name] = str(exc)
     return found
 
 

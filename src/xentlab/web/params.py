@@ -25,7 +25,7 @@ BOTH = "both"  # the neuron view's third choice of cost: each of NEURON_COSTS, s
 RACE_DATASETS = checks.OneOf(("digits", "mnist"))
 RACE_INITS = checks.OneOf(("default", "saturated"))
 MAX_SEED = 2**32 - 1
-_INTEGER = re.compile(r"[+-]?[0-9]{1,12}")
+_INTEGER = re.compile(r"[+-]?[0-9]+")  # no longer than MAX_VALUE_LENGTH
 
 
 def integer(text: str) -> int:

@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..checks import plural
 from ..errors import XentlabError
 from ..experiments import CompareSpec, prepare_cost_run
 from ..runs import StopRequest
@@ -242,18 +243,18 @@ class Races:
         mnist = sum(race.settings.dataset == "mnist" for race in running)
         if mine >= limits.races_per_client:
             raise TooBusy(
-                f"this client already runs {mine} races, the most allowed: stop one (or wait "
-                "for it to end) before starting another"
+                f"this client already runs {plural(mine, 'race')}, the most allowed: stop one "
+                "(or wait for it to end) before starting another"
             )
         if len(running) >= limits.races:
             raise TooBusy(
-                f"the server already runs {len(running)} races, the most allowed: try again "
-                "when one has ended"
+                f"the server already runs {plural(len(running), 'race')}, the most allowed: "
+                "try again when one has ended"
             )
         if settings.dataset == "mnist" and mnist >= limits.mnist_races:
             raise TooBusy(
-                f"the server already runs {mnist} race(s) on MNIST, the most allowed at once "
-                "(each holds about 0.8 GB): try again when it has ended, or race on digits"
+                f"the server already runs {plural(mnist, 'race')} on MNIST, the most allowed at "
+                "once (each holds about 0.8 GB): try again when one has ended, or race on digits"
             )
         spec = settings.compare_spec(inputs, data_dir)
         spec.check()
