@@ -25,6 +25,7 @@ def run_serve(args: argparse.Namespace, out: Console) -> int:
             f"xentlab serve needs the web extra ({exc.name} is not installed): "
             "pip install 'xentlab[web]'"
         ) from None
+    web.address_of(args.host, args.port)  # a bad host or port is an error, not a warning
     private = web.is_loopback(args.host)
     if not private:
         text.warning_line(

@@ -9,11 +9,12 @@ streamed. ``params``: every endpoint's parameters, checked by the library's cons
 
 from .app import LOOPBACK_NAMES, create_app
 from .limits import Limits
-from .server import is_loopback, listen, make_server, page_address, serve
+from .server import address_of, is_loopback, listen, make_server, page_address, serve
 
 __all__ = [
     "LOOPBACK_NAMES",
     "Limits",
+    "address_of",
     "create_app",
     "is_loopback",
     "listen",

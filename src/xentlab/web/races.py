@@ -3,7 +3,7 @@ the same initial weights and the same order of mini-batches, its progress stream
 
 Each race prepares and trains its two runs through ``experiments.prepare_cost_run`` (the pairing
 of ``xentlab compare``) in two worker threads of its own: NumPy releases the GIL, so the event
-loop keeps answering. An observer relays what each run measures (a probe about twenty times an
+loop keeps answering. An observer relays what each run measures (a probe about ten times an
 epoch, every epoch's record) to the event loop, which streams it as server-sent events. A race
 ends when both runs finish, when its page asks (Stop), when its page goes away, when it has run
 for the time limit, or when the server stops; each way the run layer's ``StopRequest`` ends the
@@ -30,7 +30,7 @@ from ..training import EpochRecord, Probe, TrainState, stall_warning
 from .limits import Limits
 
 COSTS = ("quadratic", "cross-entropy")
-PROBES_PER_EPOCH = 20  # points of each learning curve per epoch: smooth, and cheap to measure
+PROBES_PER_EPOCH = 10  # points of each learning curve per epoch: smooth enough, cheap enough
 PACE_STEP = 0.05  # seconds: a paced run waits in steps this short, to hear a stop at once
 JOIN_SECONDS = 10.0  # how long a stopping server waits for the runs' threads
 

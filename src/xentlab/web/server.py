@@ -12,6 +12,7 @@ import errno
 import ipaddress
 import socket
 import threading
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -35,9 +36,12 @@ def is_loopback(host: str) -> bool:
     return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to (``host``, ``port``) and listening; a one-line error names what
-    went wrong (an unknown host, a port in use, a port that needs privileges)."""
+Address = tuple[socket.AddressFamily, socket.SocketKind, int, tuple[Any, ...]]
+
+
+def address_of(host: str, port: int) -> Address:
+    """Where (``host``, ``port``) would listen: checked, and the host's first address; a
+    one-line error for a bad port, an empty host or one that names no address."""
     port = PORTS.check("port", port)
     if not host:
         raise XentlabError("host must not be empty; the default is 127.0.0.1, this machine only")
@@ -45,6 +49,13 @@ def listen(host: str, port: int) -> socket.socket:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     except (socket.gaierror, UnicodeError) as exc:
         raise XentlabError(f"host {host!r} is not an address to listen on ({exc})") from None
+    return family, kind, proto, address
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to (``host``, ``port``) and listening; a one-line error names what
+    went wrong (an unknown host, a port in use, a port that needs privileges)."""
+    family, kind, proto, address = address_of(host, port)
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
