@@ -348,3 +348,30 @@ def test_the_race_events_are_json_lines():
 
     assert event("end", {"reason": "a\nb"}) == b'event: end\ndata: {"reason": "a\\nb"}\n\n'
     assert json.loads(event("x", {"v": 1.5}).split(b"data: ")[1]) == {"v": 1.5}
+
+
+def test_a_race_on_mnist_when_the_server_finds_it_one_at_a_time():
+    from xentlab.data import check_available
+    from xentlab.errors import XentlabError
+
+    try:
+        check_available("mnist")
+    except XentlabError as exc:
+        pytest.skip(f"MNIST not here (set XENTLAB_DATA to its parent folder): {exc}")
+    app = create_app()
+    with serving(app) as url, httpx.Client(base_url=url, timeout=60) as client:
+        assert client.get("/api/setup").json()["datasets"]["mnist"] is None
+        race = {"dataset": "mnist", "epochs": 3, "batch_size": 100, "pace": 2.0}
+        stream, received, race_id = start_race(client, race)
+        try:
+            run = next(data for kind, data in received if kind == "run")
+            assert run["sizes"] == [784, 30, 10] and run["batches_per_epoch"] == 500
+            refused = client.post("/api/races", json=race)
+            assert refused.status_code == 429
+            assert refused.json()["error"].startswith("the server already runs 1 race on MNIST")
+            assert client.post("/api/races", json=QUICK_RACE).status_code == 200  # digits: room
+            client.post(f"/api/races/{race_id}/stop")
+            rest = list(received)
+        finally:
+            stream.__exit__(None, None, None)
+    assert rest[-1] == ("end", {"stopped": True, "reason": "the page asked"})
