@@ -46,3 +46,18 @@ def test_check_fields_applies_each_declared_constraint(change, needle):
     checks.check_fields(Settings(patience=3, free=object()), "cfg ")
     with pytest.raises(XentlabError, match=needle):
         checks.check_fields(Settings(**change), "cfg ")
+
+
+def test_interval_names_the_bounds_and_whether_the_low_one_is_allowed():
+    closed, rate = checks.Interval(-20, 20), checks.Interval(0, 10, open_low=True)
+    assert closed.check("w", -20) == -20.0 and closed.check("w", 2.5) == 2.5
+    assert rate.check("eta", 10) == 10.0
+    for bad in (20.5, -21, float("inf")):
+        with pytest.raises(XentlabError, match=r"^w must be"):
+            closed.check("w", bad)
+    with pytest.raises(XentlabError, match=r"^eta must be a number in \(0, 10\]; got 0$"):
+        rate.check("eta", 0)
+    with pytest.raises(XentlabError, match=r"^w must be a number in \[-20, 20\]; got 25$"):
+        closed.check("w", 25)
+    with pytest.raises(XentlabError, match=r"^w must be a finite number; got 'x'$"):
+        closed.check("w", "x")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from xentlab.errors import XentlabError
-from xentlab.experiments.compare import CompareSpec, compare
+from xentlab.experiments.compare import CompareSpec, compare, prepare_cost_run
 
 EPOCHS = 8
 
@@ -81,9 +81,25 @@ def test_the_result_serialises_to_json_and_rows(saturated):
         ({"seeds": ()}, "seeds must be one or more"),
         ({"seeds": tuple(range(60))}, "at most 100 runs"),
         ({"probe_every": 0}, "probe_every must be an integer >= 1"),
+        ({"probes_per_epoch": 0}, "probes_per_epoch must be an integer >= 1"),
         ({"init": "huge"}, "init must be one of"),
     ],
 )
 def test_bad_comparisons_are_refused_before_training(changes, needle):
     with pytest.raises(XentlabError, match=needle):
         compare(CompareSpec(**changes))
+
+
+def test_probes_per_epoch_sets_the_interval_from_the_data_and_runs_share_their_start():
+    spec = CompareSpec(init="saturated", epochs=1, fine_epochs=1, probes_per_epoch=4)
+    (quadratic, q_probe), (entropy, e_probe) = (
+        prepare_cost_run(spec, cost, 3) for cost in ("quadratic", "cross-entropy")
+    )
+    assert q_probe.every == e_probe.every == 27  # 108 mini-batches of digits an epoch, / 4
+    assert [p.batches for p in q_probe.records] == [0]  # the start, measured before training
+    assert q_probe.records[0].saturation == e_probe.records[0].saturation == 1.0
+    q_weights, e_weights = quadratic.state.network.weights, entropy.state.network.weights
+    for mine, theirs in zip(q_weights, e_weights, strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    quadratic.train([q_probe], chunk=q_probe.every)
+    assert [p.batches for p in q_probe.records] == [0, 27, 54, 81, 108]

@@ -207,3 +207,17 @@ def test_real_fashion_mnist_loads_and_a_network_learns_it(fashion_dir):
     training = check_labelled(net, ds.train.X[:5000], ds.train.labels[:5000], "training")
     fit(TrainState.start(net, TrainConfig(epochs=1, batch_size=10, eta=0.5, seed=0)), training)
     assert net.accuracy(ds.test.X, ds.test.labels) > 0.65  # measured 0.76; chance is 0.1
+
+
+def test_check_available_finds_a_data_set_without_reading_it(tmp_path):
+    from xentlab.data import check_available
+
+    check_available("digits", tmp_path)  # embedded: always there
+    with pytest.raises(XentlabError, match=r"^data file not found: .*train-images-idx3-ubyte"):
+        check_available("mnist", tmp_path)
+    for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte"):
+        (tmp_path / stem).write_bytes(b"")
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(b"")
+    check_available("mnist", tmp_path)  # found; whether they are good is for the reader to say
+    with pytest.raises(XentlabError, match=r"^data directory .*missing does not exist$"):
+        check_available("mnist", tmp_path / "missing")

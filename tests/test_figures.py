@@ -120,3 +120,11 @@ def test_every_figure_renders_on_small_data(tmp_path):
         written = (tmp_path / name).read_bytes()
         assert len(written) > 10_000, name
         assert written[:4] in (b"\x89PNG", b"%PDF", b"<?xm"), name
+
+
+def test_the_page_gets_the_saturation_figures_colours():
+    from xentlab.plots import saturation_colours
+
+    scale, never = saturation_colours(5)
+    assert len(scale) == 5 and all(len(c) == 7 and c.startswith("#") for c in scale)
+    assert (scale[0], scale[-1], never) == ("#440154", "#fde725", "#d3d3d3")  # viridis, grey

@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).parent.parent / "src" / "xentlab"
 # checks; the math, and the PyTorch module a network's layers make (torch imported only when
 # called); the model, the neuron and the data; the epoch loop; the run state; xentlab's
 # own files; the run layer; the experiments, which train through it; figures; the front ends:
-# the report, the scikit-learn estimators and the PyTorch tools, then the command line.
+# the report, the scikit-learn estimators, the PyTorch tools and the page, then the command line.
 LAYERS: list[set[str]] = [
     {"errors"},
     {"__init__", "files", "checks"},
@@ -30,7 +30,7 @@ LAYERS: list[set[str]] = [
     {"runs"},
     {"experiments"},
     {"plots"},
-    {"report", "sklearn", "torch"},
+    {"report", "sklearn", "torch", "web"},
     {"cli"},
     {"__main__"},
 ]

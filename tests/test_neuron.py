@@ -82,6 +82,13 @@ def test_saturated_quadratic_starts_slowly_and_cross_entropy_does_not():
     assert runs["article", "quadratic", 0.6].steepest_epoch < 40
 
 
+def test_the_trajectory_gives_z_and_a_of_every_epoch():
+    t = neuron.train(2.0, 2.0, 1.0, 0.0, cost="quadratic", eta=0.15, epochs=2)
+    assert t.z[0, 0, 0] == 4.0 and t.z.shape == t.output.shape == (3, 1, 1)
+    np.testing.assert_array_equal(t.output, sigmoid(t.z))
+    np.testing.assert_array_equal(t.z[:, 0, 0], t.w[:, 0, 0] + t.b[:, 0])
+
+
 def test_trajectory_json_ready():
     d = neuron.train(0.6, 0.9, cost="quadratic", eta=0.15, epochs=3).to_dict()
     assert d["trajectory"]["epoch"] == [0, 1, 2, 3]
@@ -121,3 +128,16 @@ def test_bad_input_is_named(kwargs, names):
 def test_divergence_is_reported_not_silent():
     with pytest.raises(XentlabError, match=r"diverged at epoch 1.*smaller eta"):
         neuron.train(0.0, 0.0, [[1e300]], [1.0], cost="cross-entropy", eta=1e300, epochs=3)
+
+
+def test_slowdown_runs_of_any_trajectory_measure_the_distance_to_the_target():
+    from xentlab.experiments import slowdown_runs
+
+    # The mirror image of the article's saturated start: a ≈ 0.02, target 1.
+    up = neuron.train(-2.0, -2.0, 1.0, 1.0, cost="quadratic", eta=0.15, epochs=400)
+    down = neuron.train(2.0, 2.0, 1.0, 0.0, cost="quadratic", eta=0.15, epochs=400)
+    (mirrored,), (article,) = slowdown_runs(up), slowdown_runs(down)
+    assert mirrored.first_below == article.first_below  # |a − y| is the same path
+    assert article.first_below[0.5] == 232 and article.setting == "custom"
+    assert (mirrored.w0, mirrored.b0) == (-2.0, -2.0)
+    assert mirrored.steepest_epoch == article.steepest_epoch == 214

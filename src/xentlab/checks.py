@@ -5,10 +5,11 @@ the inner loops can trust their arrays.
 
 What a parameter allows is declared once, as a constraint object (in the spirit of
 scikit-learn's parameter constraints): :class:`OneOf` for names (a cost, an init, a dtype),
-:class:`Integer` and :class:`Real` for numbers, :class:`Optional` for "or None". A dataclass
-declares its fields' constraints with :func:`constrained`, and :func:`check_fields` checks an
-instance against them, so the settings of a run and the fields of a saved file are checked by
-the same table.
+:class:`Integer`, :class:`Real` and :class:`Interval` for numbers, :class:`Optional` for "or
+None". A dataclass declares its fields' constraints with :func:`constrained`, and
+:func:`check_fields` checks an instance against them, so the settings of a run and the fields of
+a saved file are checked by the same table; the page's requests are checked by the same
+objects.
 """
 
 from __future__ import annotations
@@ -82,6 +83,26 @@ class Real:
         if self.non_negative:
             return non_negative_number(name, value)
         return real_number(name, value)
+
+
+@dataclasses.dataclass(frozen=True)
+class Interval:
+    """A finite real number in [``low``, ``high``], or in (``low``, ``high``] with
+    ``open_low`` (a learning rate: > 0, and not absurdly large)."""
+
+    low: float
+    high: float
+    open_low: bool = False
+
+    def check(self, name: str, value: Any) -> float:
+        number = real_number(name, value)
+        if number < self.low or number > self.high or (self.open_low and number == self.low):
+            bracket = "(" if self.open_low else "["
+            raise XentlabError(
+                f"{name} must be a number in {bracket}{self.low:g}, {self.high:g}]; "
+                f"got {_show(value)}"
+            )
+        return number
 
 
 @dataclasses.dataclass(frozen=True)

@@ -134,7 +134,8 @@ class Trajectory:
     """A neuron's (or many neurons') path under gradient descent, epoch 0 (the start) to the end.
 
     w has shape (epochs + 1, S, d), b and cost (epochs + 1, S): row t is the state after t
-    epochs. ``output`` gives a = σ(z) on every example, shape (epochs + 1, S, n).
+    epochs. ``z`` and ``output`` give z and a = σ(z) on every example, shape
+    (epochs + 1, S, n).
     """
 
     cost_name: str
@@ -151,8 +152,13 @@ class Trajectory:
         return self.w.shape[0] - 1
 
     @property
+    def z(self) -> F64:
+        """z = Σ_j w_j x_j + b on every example after every epoch, shape (epochs + 1, S, n)."""
+        return np.einsum("tsd,nd->tsn", self.w, self.x) + self.b[..., None]
+
+    @property
     def output(self) -> NDArray[np.floating]:
-        return sigmoid(np.einsum("tsd,nd->tsn", self.w, self.x) + self.b[..., None])
+        return sigmoid(self.z)
 
     def to_dict(self, start: int = 0) -> dict[str, Any]:
         """One start's path as JSON-ready lists (a is the output on the first example)."""

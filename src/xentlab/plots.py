@@ -13,9 +13,11 @@ import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+from matplotlib.colors import to_hex  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from . import checks  # noqa: E402
 from .checks import OneOf  # noqa: E402
 from .experiments import CompareResult, CostRun, SaturationMap, SlowdownRun  # noqa: E402
 from .files import atomic_write, check_output_target  # noqa: E402
@@ -27,6 +29,9 @@ from .training import EpochRecord, History  # noqa: E402
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 COST_COLOURS = {"quadratic": "#D55E00", "cross-entropy": "#0072B2", "log-likelihood": "#009E73"}
 FIGURE_FORMATS = OneOf(("png", "svg", "pdf"))  # a figure's extension names its format
+# The saturation map: epochs on viridis (light is slow), starts that never arrive grey.
+SATURATION_COLOURMAP = "viridis"
+NEVER_COLOUR = "lightgrey"
 
 
 def figure_format(path: str | os.PathLike[str]) -> str:
@@ -259,7 +264,7 @@ def saturation_figure(grid: SaturationMap, starts: Sequence[tuple[float, float]]
     shared colour scale; starts that never get there within the epochs run are grey."""
     costs = list(grid.epochs)
     fig, axes = plt.subplots(1, len(costs), figsize=(6 * len(costs), 5), sharey=True)
-    colours = matplotlib.colormaps["viridis"].with_extremes(under="lightgrey")
+    colours = matplotlib.colormaps[SATURATION_COLOURMAP].with_extremes(under=NEVER_COLOUR)
     extent = (grid.w_values[0], grid.w_values[-1], grid.b_values[0], grid.b_values[-1])
     image = None
     for ax, name in zip(np.atleast_1d(axes), costs, strict=True):
@@ -376,6 +381,15 @@ def saturation_monitor_figure(
     rows = (len(handles) + 1) // 2
     fig.tight_layout(rect=(0, 0.01 + 0.022 * rows, 1, 1))
     return fig
+
+
+def saturation_colours(steps: int = 64) -> tuple[list[str], str]:
+    """The saturation map's colour scale as CSS colours, ``steps`` of them from 0 epochs to
+    the most, and the colour of the starts that never arrive: the page draws its maps in the
+    figure's colours."""
+    steps = checks.int_at_least("steps", steps, 2)
+    scale = matplotlib.colormaps[SATURATION_COLOURMAP].resampled(steps)
+    return [to_hex(scale(i)) for i in range(steps)], to_hex(NEVER_COLOUR)
 
 
 # Told apart by line style as well as colour, so that they survive grey-scale printing.

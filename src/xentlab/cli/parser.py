@@ -28,7 +28,7 @@ from ..runs import (
     SPLITS,
 )
 from ..training import TrainConfig
-from . import commands, experiment_commands
+from . import commands, experiment_commands, serve_command
 from .argument_types import costs, etas, path, seeds, sizes
 from .text import one_line
 
@@ -86,6 +86,7 @@ def build_parser() -> Parser:
     _add_saturation(subcommands)
     _add_compare(subcommands)
     _add_report(subcommands)
+    _add_serve(subcommands)
     _add_train(subcommands)
     _add_evaluate(subcommands)
     _add_export(subcommands)
@@ -216,6 +217,31 @@ def _add_report(subcommands: Subcommands) -> None:
     p.add_argument("--epochs", type=int, default=3, help="epochs of each network run")
     p.add_argument("--seeds", type=seeds, default=(1,), help="one run per cost and seed")
     p.set_defaults(run=experiment_commands.run_report, command_parser=p)
+
+
+def _add_serve(subcommands: Subcommands) -> None:
+    p = subcommands.add_parser(
+        "serve",
+        help="the interactive page: the neuron, the saturation map and the race",
+        description="Serve the interactive page on this machine: one neuron learning under "
+        "either cost, the saturation map (click a start to watch it learn), and a race of one "
+        "network under both costs, live. Everything the page needs is served from the package: "
+        "it works without internet access. Needs the web extra (pip install 'xentlab[web]').",
+    )
+    p.add_argument(
+        "--host",
+        default=serve_command.DEFAULT_HOST,
+        help="the address to listen on; anything but a loopback address makes the page "
+        "reachable from other machines",
+    )
+    p.add_argument("--port", type=int, default=serve_command.DEFAULT_PORT, help="0: any free port")
+    p.add_argument("--open", action="store_true", help="open the page in a browser")
+    p.add_argument(
+        "--data-dir",
+        type=path,
+        help="where the race looks for MNIST (default: $XENTLAB_DATA, then the cache)",
+    )
+    p.set_defaults(run=serve_command.run_serve, command_parser=p)
 
 
 def _add_train(subcommands: Subcommands) -> None:

@@ -40,6 +40,20 @@ def load_dataset(
     return load_idx_dataset(name, directory)
 
 
+def check_available(name: str, data_dir: str | os.PathLike[str] | None = None) -> None:
+    """Raise XentlabError, saying where xentlab looked, unless data set ``name`` is where
+    :func:`load_dataset` would read it: its folder and every one of its files (not read). The
+    embedded digits are always there."""
+    DATASETS.check("dataset", name)
+    check_data_dir(data_dir)
+    if name == "digits":
+        return
+    directory = resolve_data_dir(name, data_dir)
+    stems = [PKL_NAME.removesuffix(".gz")] if name == "mnist-pkl" else IDX_FILES.values()
+    for stem in stems:
+        find_file(directory, stem)
+
+
 def load_split(
     name: str, split: str, data_dir: str | os.PathLike[str] | None = None, seed: int = 0
 ) -> LabelledData:

@@ -5,7 +5,14 @@
 ``compare``: a network trained under each cost from the same start, probed as it learns.
 """
 
-from .compare import TARGET_ACCURACIES, CompareResult, CompareSpec, CostRun, compare
+from .compare import (
+    TARGET_ACCURACIES,
+    CompareResult,
+    CompareSpec,
+    CostRun,
+    compare,
+    prepare_cost_run,
+)
 from .saturation import SLOW_EPOCHS, SaturationMap, saturation_map
 from .slowdown import (
     ARTICLE_ETAS,
@@ -15,6 +22,7 @@ from .slowdown import (
     SlowdownRun,
     first_epoch_below,
     slowdown,
+    slowdown_runs,
 )
 
 __all__ = [
@@ -25,6 +33,7 @@ __all__ = [
     "CostRun",
     "SaturationMap",
     "compare",
+    "prepare_cost_run",
     "saturation_map",
     "ARTICLE_ETAS",
     "ARTICLE_STARTS",
@@ -33,4 +42,5 @@ __all__ = [
     "SlowdownRun",
     "first_epoch_below",
     "slowdown",
+    "slowdown_runs",
 ]

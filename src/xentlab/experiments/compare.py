@@ -25,7 +25,7 @@ from ..data import LabelledData
 from ..errors import XentlabError
 from ..functions import COST_NAMES
 from ..model import INITS
-from ..runs import RunSpec, prepare
+from ..runs import Run, RunSpec, prepare
 from ..training import History, Observer, Probe, ProbeRecord, batches_per_epoch
 
 TARGET_ACCURACIES = (0.5, 0.8, 0.9)
@@ -37,7 +37,8 @@ class CompareSpec:
     """What to compare: ``costs`` (each once per seed), at one common ``eta`` or one per cost
     (``{"quadratic": 3.0, "cross-entropy": 0.5}``); the network and data as for a run; probes
     every ``probe_every`` mini-batches during the first ``fine_epochs`` epochs, on the first
-    ``probe_size`` training and validation examples."""
+    ``probe_size`` training and validation examples. With ``probes_per_epoch`` the probes
+    come about that many times an epoch instead, whatever the size of the data set."""
 
     costs: tuple[str, ...] = ("quadratic", "cross-entropy")
     eta: float | Mapping[str, float] = 0.5
@@ -52,6 +53,7 @@ class CompareSpec:
     probe_every: int = 10
     fine_epochs: int = 5
     probe_size: int = 1000
+    probes_per_epoch: int | None = None  # if given, probe_every is chosen from the data
 
     def eta_of(self, cost: str) -> float:
         """The learning rate of ``cost``'s runs."""
@@ -84,6 +86,14 @@ class CompareSpec:
         checks.int_at_least("probe_every", self.probe_every, 1)
         checks.int_at_least("fine_epochs", self.fine_epochs, 0)
         checks.int_at_least("probe_size", self.probe_size, 1)
+        if self.probes_per_epoch is not None:
+            checks.int_at_least("probes_per_epoch", self.probes_per_epoch, 1)
+
+    def probe_interval(self, per_epoch: int) -> int:
+        """The mini-batches between probes, for data of ``per_epoch`` mini-batches an epoch."""
+        if self.probes_per_epoch is None:
+            return self.probe_every
+        return max(1, per_epoch // self.probes_per_epoch)
 
 
 @dataclass(frozen=True)
@@ -165,6 +175,40 @@ def _first(data: LabelledData, n: int) -> LabelledData:
     return LabelledData(data.X[:n], data.labels[:n])
 
 
+def prepare_cost_run(spec: CompareSpec, cost: str, seed: int) -> tuple[Run, Probe]:
+    """One run of the comparison ready to train, with its probe, which has measured the start:
+    the network of ``seed`` (its initial weights and its order of mini-batches are the seed's,
+    whatever the cost) trained under ``cost``. Train it with ``run.train([probe, ...],
+    chunk=probe.every)`` so that the probe is asked often enough; ``spec`` is checked first."""
+    spec.check()
+    run = prepare(
+        RunSpec(
+            dataset=spec.dataset,
+            data_dir=spec.data_dir,
+            sizes=spec.sizes,
+            cost=cost,
+            init=spec.init,
+            dtype=spec.dtype,
+            settings={
+                "epochs": spec.epochs,
+                "batch_size": spec.batch_size,
+                "eta": spec.eta_of(cost),
+                "seed": seed,
+            },
+        )
+    )
+    per_epoch = batches_per_epoch(len(run.training.X), spec.batch_size)
+    probe = Probe(
+        _first(run.training, spec.probe_size),
+        _first(run.validation, spec.probe_size),
+        per_epoch,
+        spec.probe_interval(per_epoch),
+        spec.fine_epochs,
+    )
+    probe.start(run.state)
+    return run, probe
+
+
 def compare(
     spec: CompareSpec,
     observers_for: Callable[[str, int], Sequence[Observer]] | None = None,
@@ -177,41 +221,17 @@ def compare(
     sizes: tuple[int, ...] = ()
     for seed in spec.seeds:
         for cost in spec.costs:
-            run = prepare(
-                RunSpec(
-                    dataset=spec.dataset,
-                    data_dir=spec.data_dir,
-                    sizes=spec.sizes,
-                    cost=cost,
-                    init=spec.init,
-                    dtype=spec.dtype,
-                    settings={
-                        "epochs": spec.epochs,
-                        "batch_size": spec.batch_size,
-                        "eta": spec.eta_of(cost),
-                        "seed": seed,
-                    },
-                )
-            )
+            run, probe = prepare_cost_run(spec, cost, seed)
             sizes = run.state.network.sizes
-            per_epoch = batches_per_epoch(len(run.training.X), spec.batch_size)
-            probe = Probe(
-                _first(run.training, spec.probe_size),
-                _first(run.validation, spec.probe_size),
-                per_epoch,
-                spec.probe_every,
-                spec.fine_epochs,
-            )
-            probe.start(run.state)
             extra = observers_for(cost, seed) if observers_for else ()
-            result = run.train([probe, *extra], chunk=spec.probe_every)
+            result = run.train([probe, *extra], chunk=probe.every)
             assert result.test_accuracy is not None  # a run without a stop request finishes
             results.append(
                 CostRun(
                     cost,
                     seed,
                     spec.eta_of(cost),
-                    per_epoch,
+                    probe.per_epoch,
                     tuple(probe.records),
                     result.history,
                     result.test_accuracy,

@@ -7,7 +7,6 @@ the error is largest.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +24,8 @@ OUTPUT_THRESHOLDS = (0.5, 0.2)
 class SlowdownRun:
     """One (cost, η, start) run and the numbers that make its speed visible.
 
-    ``first_below[θ]`` is the first epoch at which a < θ (None: not within the epochs run);
+    ``first_below[θ]`` is the first epoch at which |a − y| < θ, the output within θ of its
+    target (in the article, where y = 0: a < θ); None: not within the epochs run.
     ``initial_slope`` is C(1) − C(0), the change of cost in the first epoch; ``steepest_epoch``
     is the epoch t at which C(t + 1) − C(t) is most negative: 0 when learning is fastest at the
     start, large when the neuron starts slowly.
@@ -53,25 +53,31 @@ def first_epoch_below(values: np.ndarray, threshold: float) -> int | None:
     return int(hits[0]) if hits.size else None
 
 
-def _runs(
-    trajectory: Trajectory, starts: tuple[tuple[float, float], ...], setting: str
-) -> Iterator[SlowdownRun]:
+def slowdown_runs(trajectory: Trajectory, setting: str = "custom") -> list[SlowdownRun]:
+    """The numbers of every start of a trained one-input neuron (on its first example): when
+    its output came within each of OUTPUT_THRESHOLDS of the target, its first step, and the
+    epoch where its cost fell fastest. Needs at least one epoch."""
     a = trajectory.output[:, :, 0]
-    for s, (w0, b0) in enumerate(starts):
+    error = np.abs(a - trajectory.y[0])
+    runs = []
+    for s in range(trajectory.w.shape[1]):
         c = trajectory.cost[:, s]
         steps = np.diff(c)
-        yield SlowdownRun(
-            cost=trajectory.cost_name,
-            eta=trajectory.eta,
-            w0=w0,
-            b0=b0,
-            setting=setting,
-            epoch_cost=c,
-            epoch_output=a[:, s],
-            first_below={th: first_epoch_below(a[:, s], th) for th in OUTPUT_THRESHOLDS},
-            initial_slope=float(steps[0]),
-            steepest_epoch=int(np.argmin(steps)),
+        runs.append(
+            SlowdownRun(
+                cost=trajectory.cost_name,
+                eta=trajectory.eta,
+                w0=float(trajectory.w[0, s, 0]),
+                b0=float(trajectory.b[0, s]),
+                setting=setting,
+                epoch_cost=c,
+                epoch_output=a[:, s],
+                first_below={th: first_epoch_below(error[:, s], th) for th in OUTPUT_THRESHOLDS},
+                initial_slope=float(steps[0]),
+                steepest_epoch=int(np.argmin(steps)),
+            )
         )
+    return runs
 
 
 def slowdown(
@@ -89,5 +95,5 @@ def slowdown(
         for cost in NEURON_COSTS:
             eta = ARTICLE_ETAS[cost] if setting == "article" else common_eta
             trajectory = train(w0, b0, 1.0, 0.0, cost=cost, eta=eta, epochs=epochs)
-            runs.extend(_runs(trajectory, starts, setting))
+            runs.extend(slowdown_runs(trajectory, setting))
     return runs
