@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 
 from .. import checks
-from ..data import LabelledData
 from ..errors import XentlabError
 from ..functions import COST_NAMES
 from ..model import INITS
@@ -171,10 +170,6 @@ class CompareResult:
         return rows
 
 
-def _first(data: LabelledData, n: int) -> LabelledData:
-    return LabelledData(data.X[:n], data.labels[:n])
-
-
 def prepare_cost_run(spec: CompareSpec, cost: str, seed: int) -> tuple[Run, Probe]:
     """One run of the comparison ready to train, with its probe, which has measured the start:
     the network of ``seed`` (its initial weights and its order of mini-batches are the seed's,
@@ -199,8 +194,8 @@ def prepare_cost_run(spec: CompareSpec, cost: str, seed: int) -> tuple[Run, Prob
     )
     per_epoch = batches_per_epoch(len(run.training.X), spec.batch_size)
     probe = Probe(
-        _first(run.training, spec.probe_size),
-        _first(run.validation, spec.probe_size),
+        run.training.head(spec.probe_size),
+        run.validation.head(spec.probe_size),
         per_epoch,
         spec.probe_interval(per_epoch),
         spec.fine_epochs,
