@@ -374,3 +374,31 @@ def test_labelled_data_fingerprint_bits():
     )
     same_values = data.LabelledData(X.reshape(30, 20), labels[:20])
     assert same_values.fingerprint() != data.LabelledData(X, labels[:20]).fingerprint()
+
+
+def test_a_dataset_cache_reads_each_data_set_once_and_hands_out_read_only_arrays(
+    tmp_path, monkeypatch
+):
+    write_mnist_dir(tmp_path, n_train=10_010, n_test=7)
+    reads = []
+    real = data.sets.load_dataset
+
+    def counted(name, data_dir=None, seed=0):
+        reads.append((name, seed))
+        return real(name, data_dir, seed)
+
+    monkeypatch.setattr("xentlab.data.cache.load_dataset", counted)
+    cache = data.DatasetCache()
+    first = cache.load("mnist", tmp_path, seed=1)
+    # MNIST comes split by its files: one copy serves every seed.
+    assert cache.load("mnist", tmp_path, seed=2) is first
+    assert cache.load("digits", seed=1) is cache.load("digits", seed=1)
+    # The digits are split by the seed: another seed is another split, read once too.
+    other = cache.load("digits", seed=2)
+    assert not np.array_equal(other.train.labels, cache.load("digits", seed=1).train.labels)
+    assert reads == [("mnist", 1), ("digits", 1), ("digits", 2)] and len(cache) == 3
+    for part in (first.train, first.validation, first.test):
+        with pytest.raises(ValueError, match="read-only"):
+            part.X[0, 0] = 1.0
+        with pytest.raises(ValueError, match="read-only"):
+            part.labels[0] = 1

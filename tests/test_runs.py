@@ -179,3 +179,23 @@ def test_a_new_run_is_measured_before_its_first_mini_batch(tmp_path):
     # A resumed run has no start of its own to measure.
     extended = runs.prepare(runs.RunSpec(resume=tmp_path / "run.ckpt", settings={"epochs": 4}))
     assert extended.train().start is None
+
+
+def test_a_run_takes_its_data_from_the_loader_it_is_given(tmp_path):
+    """A process that trains many runs (a sweep's worker) passes a cache's loader: the run reads
+    nothing itself, and trains to the same bits on the cached, read-only arrays."""
+    from xentlab.data import DatasetCache
+
+    cache = DatasetCache()
+    asked = []
+
+    def load(name, data_dir, seed):
+        asked.append((name, data_dir, seed))
+        return cache.load(name, data_dir, seed)
+
+    cached = runs.prepare(spec(tmp_path), load=load).train()
+    assert asked == [("digits", None, SETTINGS["seed"])]
+    reference = runs.prepare(spec(tmp_path)).train()
+    assert cached.test_accuracy == reference.test_accuracy
+    for a, b in zip(cached.network.weights, reference.network.weights, strict=True):
+        assert np.array_equal(a, b)

@@ -8,6 +8,7 @@ This package's face: every name other code uses is here, so ``from xentlab impor
 - ``idx``: reading IDX files
 - ``mnist_pkl``: the book's pickle, read without running code
 - ``sets``: the data sets xentlab knows, and loading one (or one split of one) by name
+- ``cache``: DatasetCache, each data set loaded once per process (a sweep's worker)
 - ``location``: where data lives (argument, $XENTLAB_DATA, the per-user cache)
 - ``sources``: the mirrors and content checksums of MNIST and Fashion-MNIST, and telling a
   folder's data set by them
@@ -20,15 +21,18 @@ MIRRORS, IDX_FILES) are the very objects the modules use, so changing their item
 
 from __future__ import annotations
 
+from .cache import DatasetCache
 from .download import fetch
 from .idx import IDX_FILES, MAX_IDX_BYTES, idx_shape, read_idx
 from .labelled import Dataset, LabelledData, TargetData, TrainingData
 from .location import cache_dir, find_file, resolve_data_dir
 from .mnist_pkl import MAX_PKL_BYTES, PKL_BYTE_ORDERS, PKL_DTYPES, PKL_NAME, read_mnist_pkl
 from .sets import (
+    CLASSES,
     DATASETS,
     INPUTS,
     MAX_LOAD_BYTES,
+    SEEDED_SPLITS,
     SPLITS,
     VALIDATION_SIZE,
     check_available,
@@ -41,6 +45,7 @@ from .sources import CHECKSUMS, FETCHABLE, MIRRORS, identify, sha256_of_content,
 
 __all__ = [
     "CHECKSUMS",
+    "CLASSES",
     "DATASETS",
     "INPUTS",
     "FETCHABLE",
@@ -52,9 +57,11 @@ __all__ = [
     "PKL_BYTE_ORDERS",
     "PKL_DTYPES",
     "PKL_NAME",
+    "SEEDED_SPLITS",
     "SPLITS",
     "VALIDATION_SIZE",
     "Dataset",
+    "DatasetCache",
     "LabelledData",
     "TargetData",
     "TrainingData",

@@ -20,6 +20,10 @@ from .mnist_pkl import PKL_NAME, read_mnist_pkl
 DATASETS = checks.OneOf(("mnist", "fashion-mnist", "digits", "mnist-pkl"))
 SPLITS = checks.OneOf(("train", "validation", "test"))
 INPUTS = {"digits": 64, "mnist": 784, "fashion-mnist": 784, "mnist-pkl": 784}  # pixels
+CLASSES = {"digits": 10, "mnist": 10, "fashion-mnist": 10, "mnist-pkl": 10}  # output neurons
+# The data sets whose split into training, validation and test depends on the seed (the others
+# come split by their files).
+SEEDED_SPLITS = ("digits",)
 VALIDATION_SIZE = 10_000  # the last 10,000 training images, as in the book
 # The most memory the images and labels of one load may take: the bytes read plus their float32
 # (pixels) and int64 (labels) copies. Full MNIST takes 0.27 GiB.
@@ -29,7 +33,8 @@ MAX_LOAD_BYTES = 2**30
 def load_dataset(
     name: str, data_dir: str | os.PathLike[str] | None = None, seed: int = 0
 ) -> Dataset:
-    """Data set ``name`` (one of DATASETS); ``seed`` only affects the digits split."""
+    """Data set ``name`` (one of DATASETS); ``seed`` only affects the split of the
+    SEEDED_SPLITS (the digits)."""
     DATASETS.check("dataset", name)
     check_data_dir(data_dir)
     if name == "digits":

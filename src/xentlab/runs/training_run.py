@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +45,9 @@ DEFAULT_INIT = "default"
 DEFAULT_DTYPE = "float32"
 # Settings a resumed run may change: the number of epochs, to extend (or end sooner) a run.
 RESUMABLE_SETTINGS = ("epochs",)
+# How a run gets its data: (name, data_dir, seed) -> Dataset. load_dataset reads the files each
+# time; a process that trains many runs passes a data.DatasetCache's load instead.
+DatasetLoader = Callable[[str, "str | os.PathLike[str] | None", int], Dataset]
 
 
 @dataclass(frozen=True)
@@ -196,10 +199,12 @@ class Run:
         save_checkpoint(state, path, self.data_info)
 
 
-def prepare(spec: RunSpec) -> Run:
+def prepare(spec: RunSpec, load: DatasetLoader | None = None) -> Run:
     """Load the data, build the network (or restore the checkpoint) and check everything a run
     needs before it starts, the checkpoint to resume (read before it is rewritten) and the
-    output paths first: a bad setting fails now, not after hours."""
+    output paths first: a bad setting fails now, not after hours. ``load`` reads the data set
+    (default: data.load_dataset; see DatasetLoader)."""
+    load = load or load_dataset
     _check_start_from(spec)
     saved = load_checkpoint(spec.resume) if spec.resume else None
     outputs = ((spec.save, "network"), (_checkpoint_path(spec), "checkpoint"))
@@ -207,7 +212,7 @@ def prepare(spec: RunSpec) -> Run:
         if path is not None:
             check_output_target(path, kind)
     check_distinct_targets(outputs)
-    state, dataset, info = _resumed(spec, *saved) if saved else _new(spec)
+    state, dataset, info = _resumed(spec, load, *saved) if saved else _new(spec, load)
     network, config = state.network, state.config
     training = check_labelled(network, dataset.train.X, dataset.train.labels, "training")
     validation = check_labelled(
@@ -242,11 +247,11 @@ def _checkpoint_path(spec: RunSpec) -> str | os.PathLike[str] | None:
     return spec.checkpoint if spec.checkpoint is not None else spec.resume
 
 
-def _new(spec: RunSpec) -> tuple[TrainState, Dataset, dict[str, Any]]:
+def _new(spec: RunSpec, load: DatasetLoader) -> tuple[TrainState, Dataset, dict[str, Any]]:
     name = spec.dataset or DEFAULT_DATASET
     config = train_config(spec.settings)
     started = _started_network(spec, spec.start_from) if spec.start_from is not None else None
-    dataset = load_dataset(name, spec.data_dir, seed=config.seed)
+    dataset = load(name, spec.data_dir, config.seed)
     features = dataset.train.X.shape[1]
     if started is not None:
         sizes = started.sizes
@@ -308,7 +313,7 @@ def _started_network(spec: RunSpec, path: str | os.PathLike[str]) -> Network:
 
 
 def _resumed(
-    spec: RunSpec, state: TrainState, info: dict[str, Any]
+    spec: RunSpec, load: DatasetLoader, state: TrainState, info: dict[str, Any]
 ) -> tuple[TrainState, Dataset, dict[str, Any]]:
     name: Any = spec.dataset or info.get("dataset")
     if name != info.get("dataset"):
@@ -316,7 +321,7 @@ def _resumed(
             f"{spec.resume} was made on {info.get('dataset')!r}, not {name!r}; "
             "resume it on the same data set"
         )
-    dataset = load_dataset(name, spec.data_dir, seed=info.get("split_seed", 0))
+    dataset = load(name, spec.data_dir, info.get("split_seed", 0))
     if spec.sizes is not None and tuple(spec.sizes) != state.network.sizes:
         raise XentlabError(
             f"{spec.resume} holds a network with sizes "
