@@ -28,7 +28,7 @@ LAYERS: list[set[str]] = [
     {"training"},
     {"formats"},
     {"runs"},
-    {"experiments"},
+    {"experiments", "sweeps"},
     {"plots"},
     {"report", "sklearn", "torch", "web"},
     {"cli"},

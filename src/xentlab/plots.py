@@ -22,6 +22,7 @@ from .checks import OneOf  # noqa: E402
 from .experiments import CompareResult, CostRun, SaturationMap, SlowdownRun  # noqa: E402
 from .files import atomic_write, check_output_target  # noqa: E402
 from .neuron import Trajectory  # noqa: E402
+from .sweeps import SettingRow, SweepTable, describe_fixed, show_value  # noqa: E402
 from .training import EpochRecord, History  # noqa: E402
 
 # Okabe and Ito's palette, told apart by people with any colour vision; lines also differ in
@@ -394,3 +395,101 @@ def saturation_colours(steps: int = 64) -> tuple[list[str], str]:
 
 # Told apart by line style as well as colour, so that they survive grey-scale printing.
 COST_STYLES = {"quadratic": "-", "cross-entropy": "--", "log-likelihood": ":"}
+
+
+# What sets one line of the sweep figure apart from another of the same cost.
+SWEEP_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def sweep_figure(table: SweepTable) -> Figure:
+    """Test accuracy against η, a line for each cost (and each combination of the other
+    settings the sweep varies), its mean over seeds with the standard deviation as error bars
+    and each seed as a faint dot; one panel per λ when the sweep varies λ. The best setting is
+    ringed; a setting whose runs all diverged is an × at the foot of its panel."""
+    lmbdas = sorted({row.setting["lmbda"] for row in table.rows})
+    panels = lmbdas if "lmbda" in table.varying else [None]
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(5.2 * len(panels) + 1.0, 4.4), sharey=True, squeeze=False
+    )
+    others = [k for k in table.varying if k not in ("cost", "eta", "lmbda")]
+    kinds = list(dict.fromkeys(tuple(row.setting[k] for k in others) for row in table.rows))
+    etas = sorted({row.setting["eta"] for row in table.rows})
+    for ax, lmbda in zip(axes[0], panels, strict=True):
+        labelled: set[str] = set()  # each marker's meaning once in the legend
+        rows = [r for r in table.rows if lmbda is None or r.setting["lmbda"] == lmbda]
+        lines: dict[tuple[Any, ...], list[SettingRow]] = {}
+        for row in rows:
+            kind = tuple(row.setting[k] for k in others)
+            lines.setdefault((row.setting["cost"], kind), []).append(row)
+        for (cost, kind), line in lines.items():
+            line.sort(key=lambda r: r.setting["eta"])
+            colour = COST_COLOURS.get(cost, "black")
+            marker = SWEEP_MARKERS[kinds.index(kind) % len(SWEEP_MARKERS)]
+            label = ", ".join(
+                [cost, *(f"{k} {show_value(k, v)}" for k, v in zip(others, kind, strict=True))]
+            )
+            done = [r for r in line if r.mean is not None]
+            x = [r.setting["eta"] for r in done]
+            ax.errorbar(
+                x,
+                [100 * (r.mean or 0.0) for r in done],
+                yerr=[100 * (r.sd or 0.0) for r in done],
+                color=colour,
+                ls=COST_STYLES.get(cost, "-"),
+                marker=marker,
+                capsize=4,
+                label=label,
+            )
+            for r in done:
+                each = [100 * a for a in r.finished]
+                ax.plot([r.setting["eta"]] * len(each), each, ".", color=colour, alpha=0.35)
+                if r.best:
+                    ax.plot(
+                        r.setting["eta"],
+                        100 * (r.mean or 0.0),
+                        "o",
+                        ms=16,
+                        mfc="none",
+                        mec="black",
+                        mew=1.2,
+                        label=_once(labelled, "best setting"),
+                    )
+            for r in line:
+                if r.mean is None:
+                    ax.plot(
+                        r.setting["eta"],
+                        0,
+                        "x",
+                        color=colour,
+                        ms=9,
+                        mew=2,
+                        clip_on=False,
+                        label=_once(labelled, f"{cost}: every seed diverged"),
+                    )
+        if len(etas) > 1 and etas[-1] / etas[0] >= 10:
+            ax.set_xscale("log")
+        if len(etas) <= 8:
+            ax.set_xticks(etas, [f"{eta:g}" for eta in etas])
+            ax.minorticks_off()
+        ax.set_xlabel("learning rate η")
+        ax.grid(alpha=0.3)
+        if lmbda is not None:
+            ax.set_title(f"λ = {lmbda:g}")
+        ax.legend(fontsize=8)
+    axes[0, 0].set_ylabel("test accuracy (%), mean ± sd over seeds")
+    seeds = max((len(r.seeds) for r in table.rows), default=0)
+    fig.suptitle(
+        f"Test accuracy against η ({seeds} seed{'s' if seeds != 1 else ''} per point): "
+        f"{describe_fixed(table)}",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def _once(labelled: set[str], label: str) -> str:
+    """``label`` the first time it is asked for, then matplotlib's "no legend entry"."""
+    if label in labelled:
+        return "_nolegend_"
+    labelled.add(label)
+    return label

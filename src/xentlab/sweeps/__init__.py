@@ -1,0 +1,74 @@
+"""Sweeps: many runs over a grid of settings, on a Dask cluster, each result kept as it comes.
+
+``grid``: what a sweep trains (SweepSpec: grids of settings checked by the constraints each
+setting declares; SweepPoint: one run, with a stable id), and sweep files (TOML or JSON).
+``worker``: one run, trained through ``xentlab.runs`` (nothing there knows of Dask).
+``records``: a run's result file and the sweep's folder (what is done, read back and checked).
+``engine``: run_sweep, on a local cluster or an existing one (the only module that uses Dask,
+imported when a sweep starts).
+``summary``: the table, mean ± sd of the test accuracy over seeds, as CSV and JSON.
+``book``: the book's chapter-3 results as one sweep, and its figures to compare with.
+"""
+
+from .book import BOOK_RESULTS, BookResult, BookRow, book_rows, book_spec
+from .engine import (
+    ALLOWED_FAILURES,
+    CONNECT_TIMEOUT,
+    SweepObserver,
+    SweepResult,
+    local_cluster,
+    run_sweep,
+    usable_cores,
+)
+from .grid import (
+    AXES,
+    CONFIRM_ABOVE,
+    LABELS,
+    MAX_RUNS,
+    SweepPoint,
+    SweepSpec,
+    SweepTooLarge,
+    check_size,
+    read_sweep_file,
+    show_value,
+    varying,
+)
+from .records import RunRecord, SweepFolder, read_record, write_record
+from .summary import SettingRow, SweepTable, describe_fixed, summarise, write_summary
+from .worker import train_point
+
+__all__ = [
+    "ALLOWED_FAILURES",
+    "AXES",
+    "BOOK_RESULTS",
+    "CONFIRM_ABOVE",
+    "CONNECT_TIMEOUT",
+    "LABELS",
+    "MAX_RUNS",
+    "BookResult",
+    "BookRow",
+    "RunRecord",
+    "SettingRow",
+    "SweepFolder",
+    "SweepObserver",
+    "SweepPoint",
+    "SweepResult",
+    "SweepSpec",
+    "SweepTable",
+    "SweepTooLarge",
+    "book_rows",
+    "book_spec",
+    "check_size",
+    "describe_fixed",
+    "local_cluster",
+    "read_record",
+    "read_sweep_file",
+    "run_sweep",
+    "show_value",
+    "summarise",
+    "train_point",
+    "usable_cores",
+    "varying",
+    "write_record",
+    "write_summary",
+]

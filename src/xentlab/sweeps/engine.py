@@ -1,0 +1,282 @@
+"""Running a sweep on a Dask cluster (``dask.distributed``): the one module that knows Dask.
+
+:func:`run_sweep` skips the runs whose result file is already in the sweep's folder, sends
+each other run to the cluster as one task (:func:`~xentlab.sweeps.worker.train_point`, keyed
+by the run's id), and writes each result the moment it arrives. So a sweep stopped any way at
+all — a stop request, Ctrl-C, a crashed machine — loses only the runs in flight, and the same
+sweep run again continues where it stopped.
+
+The cluster is, by default, a ``LocalCluster`` started for the sweep: one worker process per
+usable core, one thread each, BLAS limited to one thread per process (two BLAS thread pools on
+two cores fight, and the sweep is already parallel across runs). Or it is an existing cluster,
+given by its scheduler's address: then the workers may be on many machines; each needs
+xentlab installed and its data where ``data_dir`` (or its own $XENTLAB_DATA) says.
+
+Data reach each worker once: a worker process reads a data set with the first run that needs
+it and keeps it (``worker.PROCESS_DATASETS``) for every later run, instead of one copy per run
+shipped through the scheduler.
+
+A worker that dies mid-run (killed, out of memory, its machine gone) loses only that run: the
+scheduler gives it to another worker, up to ALLOWED_FAILURES deaths per run (after which the run
+is taken to be what kills its workers, and the sweep stops, naming it). An exception raised by
+a run is not retried: a run is deterministic, so it would fail again the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import os
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .. import __version__, checks
+from ..data import check_available
+from ..errors import XentlabError
+from ..runs import StopRequest
+from .grid import SweepPoint, SweepSpec, check_size
+from .records import RunRecord, SweepFolder
+from .worker import train_point
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
+
+ALLOWED_FAILURES = 3  # worker deaths a run may be caught in before the sweep gives up on it
+CONNECT_TIMEOUT = 10.0  # seconds to wait for an existing scheduler to answer
+POLL_SECONDS = 0.1  # how often the sweep looks for finished runs and stop requests
+# One BLAS thread in each worker process, set before the process starts (and so before NumPy
+# loads its BLAS, which reads these once).
+ONE_BLAS_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+LOCAL_WORKER_SETUP = "xentlab.sweeps.local_worker"  # a Dask preload module: ignore Ctrl-C
+
+
+class SweepObserver(Protocol):
+    """Receives a sweep's progress (in the process that runs the sweep)."""
+
+    def on_start(self, total: int, done: int, cluster: str) -> None:
+        """The sweep has ``total`` runs, ``done`` of them already finished in its folder; the
+        rest go to ``cluster`` (described in words)."""
+
+    def on_run(self, record: RunRecord) -> None:
+        """A run has finished and its result file is written."""
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What a sweep did: ``records`` holds every finished run of ``points`` by id, those found
+    in the folder and the ``computed`` ones; ``stopped``: it ended on a stop request."""
+
+    spec: SweepSpec
+    folder: SweepFolder
+    points: tuple[SweepPoint, ...]
+    records: dict[str, RunRecord]
+    computed: int
+    stopped: bool
+    cluster: str
+
+    @property
+    def skipped(self) -> int:
+        """Runs that were already done when the sweep started."""
+        return len(self.records) - self.computed
+
+    @property
+    def complete(self) -> bool:
+        return all(point.id in self.records for point in self.points)
+
+    def in_order(self) -> list[RunRecord]:
+        """The finished runs, in the order of the sweep's points."""
+        return [self.records[p.id] for p in self.points if p.id in self.records]
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity, where the system tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def run_sweep(
+    spec: SweepSpec,
+    out: str | os.PathLike[str],
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    connect_timeout: float = CONNECT_TIMEOUT,
+    confirmed: bool = False,
+    observers: Sequence[SweepObserver] = (),
+    stop: StopRequest | None = None,
+) -> SweepResult:
+    """Run every point of ``spec`` not yet done in the folder ``out``, on a local cluster of
+    ``workers`` processes (default: one per usable core) or on the cluster whose scheduler is
+    at ``scheduler`` (tcp://host:8786). Everything is checked before any cluster starts: the
+    grid (more than CONFIRM_ABOVE runs need ``confirmed``), the folder, the results already
+    there, and for a local cluster that the data set can be found. ``stop`` ends the sweep at
+    the next result, keeping every finished run; runs in flight are cancelled."""
+    points = tuple(spec.points())
+    check_size(len(points), confirmed)
+    checks.Optional(checks.Integer(1)).check("workers", workers)
+    checks.positive_number("connect_timeout", connect_timeout)
+    folder = SweepFolder(out)
+    folder.check()
+    records = folder.finished(points)
+    todo = [p for p in points if p.id not in records]
+    if todo and scheduler is None:
+        check_available(spec.dataset, data_dir)  # before starting workers that would all fail
+    if not todo or (stop is not None and stop.requested):
+        folder.start(spec, points)
+        for observer in observers:
+            observer.on_start(len(points), len(records), "nothing left to run")
+        return SweepResult(spec, folder, points, records, 0, bool(todo), "")
+    with _cluster(scheduler, workers, connect_timeout) as (client, cluster):
+        folder.start(spec, points)  # once the cluster is there: a sweep that cannot start
+        for observer in observers:  # leaves no folder behind
+            observer.on_start(len(points), len(records), cluster)
+        computed, stopped = _compute(client, todo, data_dir, folder, records, observers, stop)
+    return SweepResult(spec, folder, points, records, computed, stopped, cluster)
+
+
+def _compute(
+    client: Client,
+    todo: Sequence[SweepPoint],
+    data_dir: str | os.PathLike[str] | None,
+    folder: SweepFolder,
+    records: dict[str, RunRecord],
+    observers: Sequence[SweepObserver],
+    stop: StopRequest | None,
+) -> tuple[int, bool]:
+    """Submit every run, write each result as it comes; (runs computed, stopped?)."""
+    where = None if data_dir is None else os.fspath(data_dir)
+    futures: dict[Future[RunRecord], SweepPoint] = {
+        client.submit(train_point, point, where, key=f"xentlab-run-{point.id}", retries=0): point
+        for point in todo
+    }
+    arriving = _distributed().as_completed(futures)
+    computed = 0
+    try:
+        while not arriving.is_empty():
+            if stop is not None and stop.requested:
+                return computed, True
+            batch = arriving.next_batch(block=False)
+            if not batch:
+                time.sleep(POLL_SECONDS)
+                continue
+            for future in batch:
+                point = futures[future]
+                record = _result(future, point)
+                folder.write(record)
+                records[point.id] = record
+                computed += 1
+                for observer in observers:
+                    observer.on_run(record)
+        return computed, False
+    finally:
+        client.cancel(list(futures))  # whatever is still queued or in flight
+
+
+def _result(future: Future[RunRecord], point: SweepPoint) -> RunRecord:
+    """The run's record, or a one-line error naming the run and what went wrong."""
+    try:
+        record: RunRecord = future.result()
+    except XentlabError as exc:
+        raise XentlabError(f"run {point.id} ({point.describe()}) failed: {exc}") from None
+    except _distributed().KilledWorker:
+        raise XentlabError(
+            f"run {point.id} ({point.describe()}) was running on {ALLOWED_FAILURES} workers "
+            "that died: it may need more memory than a worker has; the sweep stops (finished "
+            "runs are kept)"
+        ) from None
+    except ImportError as exc:
+        raise XentlabError(
+            f"the workers cannot run xentlab ({exc}): install xentlab {__version__} on every worker"
+        ) from None
+    return record
+
+
+@contextlib.contextmanager
+def local_cluster(workers: int | None = None) -> Iterator[Any]:
+    """A ``LocalCluster`` as a sweep starts it: ``workers`` processes (default: one per usable
+    core) of one thread each, BLAS limited to one thread, Ctrl-C ignored (the sweep handles
+    it), each run allowed ALLOWED_FAILURES worker deaths; no dashboard, only errors logged (a
+    worker restarted after a death is part of the plan). Closed on leaving."""
+    distributed = _distributed()
+    settings = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}
+    with (
+        _dask().config.set(settings),
+        distributed.LocalCluster(
+            n_workers=workers or usable_cores(),
+            threads_per_worker=1,
+            processes=True,
+            env=ONE_BLAS_THREAD,
+            preload=[LOCAL_WORKER_SETUP],
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+    ):
+        yield cluster
+
+
+@contextlib.contextmanager
+def _cluster(
+    scheduler: str | None, workers: int | None, timeout: float
+) -> Iterator[tuple[Client, str]]:
+    """A client of a local cluster started for the sweep (closed after it), or of the
+    existing cluster at ``scheduler``; and the cluster in words."""
+    distributed = _distributed()
+    if scheduler is None:
+        n = workers or usable_cores()
+        with local_cluster(n) as cluster, distributed.Client(cluster) as client:
+            yield client, f"a local cluster of {n} worker process{'es' if n > 1 else ''}"
+        return
+    _check_scheduler(scheduler, timeout)
+    with distributed.Client(scheduler, timeout=timeout) as client:
+        count = len(client.scheduler_info().get("workers", {}))
+        yield client, f"the cluster at {scheduler} ({count} worker{'s' if count != 1 else ''})"
+
+
+def _check_scheduler(address: str, timeout: float) -> None:
+    """Fail within ``timeout`` seconds, in one line, unless a Dask scheduler answers at
+    ``address``. (Dask's own client waits for ever for a server that accepts the connection
+    and then says nothing, and a server that answers with something else can make it try to
+    allocate exabytes: so a handshake is tried first, under a deadline of our own.)"""
+    from distributed.comm import connect
+
+    async def handshake() -> None:
+        comm = await asyncio.wait_for(connect(address, timeout=timeout), timeout)
+        await comm.close()
+
+    try:
+        asyncio.run(handshake())
+    except ValueError as exc:
+        raise XentlabError(
+            f"scheduler must be an address like tcp://host:8786; got {address!r} ({exc})"
+        ) from None
+    except (OSError, asyncio.TimeoutError):  # TimeoutError is an OSError from Python 3.11
+        raise XentlabError(
+            f"no Dask scheduler answered at {address} within {timeout:g} s: is one running "
+            "there (dask scheduler), and can this machine reach it?"
+        ) from None
+    except MemoryError:  # the length of a message that never was, read from another protocol
+        raise XentlabError(
+            f"{address} answered, but not as a Dask scheduler does: is that the right port?"
+        ) from None
+
+
+def _distributed() -> ModuleType:
+    """dask.distributed, or a one-line error saying how to install it."""
+    try:
+        return importlib.import_module("distributed")
+    except ImportError:
+        raise XentlabError(
+            "sweeps run on Dask's distributed scheduler, which is not installed: "
+            "pip install 'xentlab[sweep]'"
+        ) from None
+
+
+def _dask() -> Any:
+    return importlib.import_module("dask")

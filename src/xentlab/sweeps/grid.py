@@ -1,0 +1,410 @@
+"""What a sweep trains: one run for every point of a grid of settings (or of several grids).
+
+A grid names, for each setting it varies, the values to try::
+
+    {"cost": ("quadratic", "cross-entropy"), "eta": (0.1, 0.5, 3.0), "seed": (1, 2, 3)}
+
+and its points are every combination (2 × 3 × 3 = 18 runs here); a setting not named keeps
+its default. The settings ("axes") are the network's (``cost``, ``hidden``, ``init``,
+``dtype``) and every field of :class:`~xentlab.training.TrainConfig` (``eta``, ``lmbda``,
+``regularization``, ``batch_size``, ``epochs``, ``seed``, ...). Each value is checked by the
+very constraint that the setting declares where it is defined (``COST_NAMES``, ``INITS``, the
+TrainConfig field's ``checks.constrained``), so a sweep allows exactly what a run allows.
+
+A sweep of several grids is their union: the book's three networks (a quadratic cost at η = 3
+beside cross-entropy at η = 0.5) are no single product, but three small grids are.
+
+Each point is one run, identified by :attr:`SweepPoint.id`, a hash of everything that decides
+its result (data set, layer sizes, cost, initialisation, dtype and every TrainConfig field): the
+same settings give the same id on any machine, so a sweep run again finds what it has done.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import itertools
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from .. import checks
+from ..data import CLASSES, DATASETS, INPUTS
+from ..errors import XentlabError
+from ..files import read_bytes_capped
+from ..formats import content_digest
+from ..formats.checkpoint import fields_document
+from ..functions import COST_NAMES
+from ..model import DTYPES, INITS, MAX_LAYER_SIZE
+from ..runs import (
+    DEFAULT_COST,
+    DEFAULT_DATASET,
+    DEFAULT_DTYPE,
+    DEFAULT_HIDDEN,
+    DEFAULT_INIT,
+    RunSpec,
+)
+from ..training import TrainConfig
+
+CONFIRM_ABOVE = 100  # a sweep of more runs is only started when confirmed
+MAX_RUNS = 10_000  # more is a typing mistake (and its list of points alone would be large)
+MAX_SWEEP_FILE_BYTES = 2**20
+SWEEP_FILE_SUFFIXES = (".toml", ".json")
+ID_LENGTH = 16  # hexadecimal digits of SHA-256 kept: 64 bits, no collision in any real sweep
+
+
+@dataclass(frozen=True)
+class HiddenLayers:
+    """The widths of a network's hidden layers, first to last: one width (30), several
+    ([60, 30]) or none ([]: the inputs feed the output layer). The input and output layers
+    come from the data set."""
+
+    def check(self, name: str, value: Any) -> tuple[int, ...]:
+        widths = value if isinstance(value, (list, tuple)) else (value,)
+        width = checks.Integer(1, MAX_LAYER_SIZE)
+        return tuple(width.check(name, w) for w in widths)
+
+
+# The network's settings a sweep may vary, and what each allows.
+NETWORK_AXES: dict[str, checks.Constraint] = {
+    "cost": COST_NAMES,
+    "hidden": HiddenLayers(),
+    "init": INITS,
+    "dtype": DTYPES,
+}
+NETWORK_DEFAULTS: dict[str, Any] = {
+    "cost": DEFAULT_COST,
+    "hidden": (DEFAULT_HIDDEN,),
+    "init": DEFAULT_INIT,
+    "dtype": DEFAULT_DTYPE,
+}
+# Every declared field of TrainConfig is an axis too, with the constraint it declares.
+CONFIG_AXES: dict[str, checks.Constraint] = {
+    f.name: f.metadata["constraint"]
+    for f in dataclasses.fields(TrainConfig)
+    if "constraint" in f.metadata
+}
+# The order of a grid's axes: the seed last, so that the seeds of one setting are neighbours.
+AXES: tuple[str, ...] = (
+    *NETWORK_AXES,
+    *(name for name in CONFIG_AXES if name != "seed"),
+    "seed",
+)
+SWEEP_KEYS = ("dataset", "grid")  # the other keys a sweep file may hold
+
+
+class SweepTooLarge(XentlabError):
+    """A sweep of more runs than are started without confirmation (CONFIRM_ABOVE)."""
+
+    def __init__(self, runs: int, limit: int) -> None:
+        super().__init__(
+            f"the sweep has {runs:,} runs, more than the {limit} started without confirmation"
+        )
+        self.runs, self.limit = runs, limit
+
+
+Grid = Mapping[str, tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One run of a sweep: everything that decides its result."""
+
+    dataset: str
+    sizes: tuple[int, ...]
+    cost: str
+    init: str
+    dtype: str
+    config: TrainConfig
+
+    def document(self) -> dict[str, Any]:
+        """The point as JSON-ready data: what its id hashes and its result file records."""
+        return {
+            "dataset": self.dataset,
+            "sizes": list(self.sizes),
+            "cost": self.cost,
+            "init": self.init,
+            "dtype": self.dtype,
+            "config": fields_document(self.config),
+        }
+
+    @property
+    def id(self) -> str:
+        """A stable name for the run: the first 16 hexadecimal digits of the SHA-256 of the
+        canonical JSON of :meth:`document` (keys sorted, no spaces, as ``formats`` seals)."""
+        return content_digest(self.document())[:ID_LENGTH]
+
+    @property
+    def seed(self) -> int:
+        return self.config.seed
+
+    def setting(self) -> dict[str, Any]:
+        """The point without its seed, flat: what the summary averages seeds over."""
+        config = {k: v for k, v in fields_document(self.config).items() if k != "seed"}
+        return {
+            "dataset": self.dataset,
+            "sizes": self.sizes,
+            "cost": self.cost,
+            "init": self.init,
+            "dtype": self.dtype,
+            **config,
+        }
+
+    def run_spec(self, data_dir: str | os.PathLike[str] | None = None) -> RunSpec:
+        """The run this point describes, for ``xentlab.runs``."""
+        return RunSpec(
+            dataset=self.dataset,
+            data_dir=data_dir,
+            sizes=self.sizes,
+            cost=self.cost,
+            init=self.init,
+            dtype=self.dtype,
+            settings=fields_document(self.config),
+        )
+
+    def describe(self, keys: Iterable[str] | None = None) -> str:
+        """The point in a few words: ``keys`` of :meth:`setting` (default: all) and the seed."""
+        setting = self.setting()
+        shown = [k for k in (setting if keys is None else keys) if k in setting]
+        words = [f"{LABELS.get(k, k)} {show_value(k, setting[k])}" for k in shown]
+        return ", ".join([*words, f"seed {self.seed}"])
+
+
+LABELS = {"sizes": "network", "eta": "η", "lmbda": "λ", "batch_size": "mini-batch"}
+
+
+def show_value(key: str, value: Any) -> str:
+    """A setting's value as a table shows it: sizes as [784, 30, 10], numbers with %g."""
+    if key == "sizes":
+        return "[" + ", ".join(map(str, value)) + "]"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A sweep: the data set and one or more grids (``{axis: values}``), whose points together
+    are the runs. Values are checked and normalised on construction (3 and 3.0 are one η, so
+    one run); an axis a grid leaves out takes its default. ``where`` prefixes messages (a
+    sweep file's name)."""
+
+    grids: tuple[Grid, ...]
+    dataset: str = DEFAULT_DATASET
+    where: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        prefix = f"{self.where}: " if self.where else ""
+        try:
+            DATASETS.check("dataset", self.dataset)
+            if not self.grids:
+                raise XentlabError("a sweep needs at least one grid")
+            grids = tuple(
+                _checked_grid(grid, f"grid {i + 1}: " if len(self.grids) > 1 else "")
+                for i, grid in enumerate(self.grids)
+            )
+        except XentlabError as exc:
+            raise XentlabError(f"{prefix}{exc}") from None
+        object.__setattr__(self, "grids", grids)
+
+    @classmethod
+    def from_axes(
+        cls, axes: Mapping[str, Any], dataset: str | None = None, where: str = ""
+    ) -> SweepSpec:
+        """One grid: ``axes`` maps each varied setting to a value or a list of values."""
+        return cls((_as_grid(axes),), dataset or DEFAULT_DATASET, where)
+
+    @classmethod
+    def from_document(cls, document: Any, where: str = "") -> SweepSpec:
+        """A sweep file's content: ``dataset`` (optional), axes shared by every grid, and
+        optionally ``grid``, a list of tables of axes, one per grid (each table's axes replace
+        the shared ones). Without ``grid``, the shared axes are the one grid."""
+        prefix = f"{where}: " if where else ""
+        if not isinstance(document, Mapping):
+            raise XentlabError(f"{prefix}a sweep must be a table of settings")
+        unknown = sorted(set(document) - set(AXES) - set(SWEEP_KEYS))
+        if unknown:
+            raise XentlabError(f"{prefix}{_unknown(unknown)}")
+        dataset = document.get("dataset", DEFAULT_DATASET)
+        shared = {k: v for k, v in document.items() if k in AXES}
+        tables = document.get("grid", [{}])
+        if not isinstance(tables, list) or not all(isinstance(t, Mapping) for t in tables):
+            raise XentlabError(f"{prefix}grid must be a list of tables of settings")
+        if not tables:
+            raise XentlabError(f"{prefix}grid must hold at least one table; it is empty")
+        grids = []
+        for i, table in enumerate(tables):
+            unknown = sorted(set(table) - set(AXES))
+            if unknown:
+                raise XentlabError(f"{prefix}grid {i + 1}: {_unknown(unknown)}")
+            grids.append(_as_grid({**shared, **table}))
+        return cls(tuple(grids), dataset, where)
+
+    def overridden(self, axes: Mapping[str, Any], dataset: str | None = None) -> SweepSpec:
+        """The same sweep with ``axes`` set to the values given in every grid (and another data
+        set): `--epochs 1` over a sweep file, say."""
+        given = _as_grid(axes)
+        grids = tuple({**grid, **given} for grid in self.grids)
+        return SweepSpec(grids, dataset or self.dataset, self.where)
+
+    def size(self) -> int:
+        """The number of runs before duplicates between grids are merged (an upper bound)."""
+        return sum(math.prod(len(values) for values in grid.values()) for grid in self.grids)
+
+    def points(self) -> list[SweepPoint]:
+        """Every run of the sweep, in grid order, each once (a point two grids share is run
+        once); refused beyond MAX_RUNS."""
+        if self.size() > MAX_RUNS:
+            raise XentlabError(
+                f"{self.where + ': ' if self.where else ''}the sweep has {self.size():,} runs; "
+                f"at most {MAX_RUNS:,} are allowed"
+            )
+        points: dict[str, SweepPoint] = {}
+        for grid in self.grids:
+            axes = {axis: grid.get(axis, (_default(axis),)) for axis in AXES}
+            for values in itertools.product(*axes.values()):
+                point = self._point(dict(zip(axes, values, strict=True)))
+                points.setdefault(point.id, point)
+        return list(points.values())
+
+    def _point(self, values: dict[str, Any]) -> SweepPoint:
+        config = {k: v for k, v in values.items() if k in CONFIG_AXES}
+        try:
+            checked = TrainConfig(**config)  # the checks that span fields, if any
+        except XentlabError as exc:
+            raise XentlabError(f"{self.where + ': ' if self.where else ''}{exc}") from None
+        sizes = (INPUTS[self.dataset], *values["hidden"], CLASSES[self.dataset])
+        return SweepPoint(
+            self.dataset, sizes, values["cost"], values["init"], values["dtype"], checked
+        )
+
+    def document(self) -> dict[str, Any]:
+        """The sweep as JSON-ready data: its data set and grids."""
+        return {
+            "dataset": self.dataset,
+            "grids": [{k: list(v) for k, v in grid.items()} for grid in self.grids],
+        }
+
+
+def check_size(runs: int, confirmed: bool) -> None:
+    """Refuse a sweep of more than CONFIRM_ABOVE runs unless ``confirmed``."""
+    if runs > CONFIRM_ABOVE and not confirmed:
+        raise SweepTooLarge(runs, CONFIRM_ABOVE)
+
+
+def varying(points: Sequence[SweepPoint]) -> list[str]:
+    """The keys of :meth:`SweepPoint.setting` whose value differs between ``points``."""
+    settings = [p.setting() for p in points]
+    return [k for k in settings[0] if len({repr(s[k]) for s in settings}) > 1] if settings else []
+
+
+def read_sweep_file(path: str | os.PathLike[str]) -> SweepSpec:
+    """The sweep described by a TOML or JSON file (see :meth:`SweepSpec.from_document`)::
+
+        dataset = "digits"
+        cost = ["quadratic", "cross-entropy"]
+        eta = [0.1, 0.5, 3.0]
+        seed = [1, 2, 3]
+
+    TOML needs Python 3.11 (tomllib) or the tomli package; JSON needs nothing.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in SWEEP_FILE_SUFFIXES:
+        raise XentlabError(
+            f"sweep file {os.fspath(path)} must end in {' or '.join(SWEEP_FILE_SUFFIXES)}"
+        )
+    raw = read_bytes_capped(path, "sweep", MAX_SWEEP_FILE_BYTES)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise XentlabError(f"{os.fspath(path)} is not a sweep file: not UTF-8 text") from None
+    if suffix == ".json":
+        import json
+
+        try:
+            document = json.loads(text, parse_constant=_not_json)
+        except (ValueError, RecursionError) as exc:
+            raise XentlabError(f"{os.fspath(path)} is not JSON: {exc}") from None
+    else:
+        toml = _toml_reader(path)
+        try:
+            document = toml.loads(text)
+        except (ValueError, RecursionError) as exc:  # tomllib.TOMLDecodeError is a ValueError
+            raise XentlabError(f"{os.fspath(path)} is not TOML: {exc}") from None
+    return SweepSpec.from_document(document, where=os.fspath(path))
+
+
+def _toml_reader(path: str | os.PathLike[str]) -> ModuleType:
+    """tomllib (Python 3.11+) or, before 3.11, tomli where it is installed (the same API)."""
+    for name in ("tomllib", "tomli"):
+        try:
+            return importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue
+    raise XentlabError(
+        f"reading the TOML sweep file {os.fspath(path)} needs Python 3.11 or later, or the "
+        "tomli package (pip install tomli); a JSON sweep file needs neither"
+    )
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _unknown(keys: Sequence[str]) -> str:
+    return (
+        f"unknown setting(s) {', '.join(map(repr, keys))}; a sweep may vary "
+        f"{', '.join(AXES)} (and give the dataset)"
+    )
+
+
+def _default(axis: str) -> Any:
+    if axis in NETWORK_DEFAULTS:
+        return NETWORK_DEFAULTS[axis]
+    return getattr(TrainConfig(), axis)
+
+
+def _as_grid(axes: Mapping[str, Any]) -> dict[str, tuple[Any, ...]]:
+    """``axes`` with each value a tuple of values: a list is the axis's values, anything else
+    one value (so ``hidden = [30, 100]`` is two networks, ``hidden = [[60, 30]]`` one with two
+    hidden layers). The values themselves are checked by :func:`_checked_grid`."""
+    return {
+        axis: tuple(value) if isinstance(value, (list, tuple)) else (value,)
+        for axis, value in axes.items()
+    }
+
+
+def _checked_grid(grid: Grid, prefix: str) -> dict[str, tuple[Any, ...]]:
+    """Each axis known, each value allowed by its constraint (and normalised: 3 → 3.0 for a
+    real number, -0.0 → 0.0), at least one value per axis and none twice; in AXES order."""
+    try:
+        unknown = sorted(set(grid) - set(AXES))
+        if unknown:
+            raise XentlabError(_unknown(unknown))
+        checked = {}
+        for axis in AXES:
+            if axis not in grid:
+                continue
+            values = grid[axis]
+            if not values:
+                raise XentlabError(f"{axis} must list at least one value; got none")
+            constraint = NETWORK_AXES.get(axis) or CONFIG_AXES[axis]
+            normalised = tuple(_normalised(constraint.check(axis, v)) for v in values)
+            repeated = sorted({repr(v) for v in normalised if normalised.count(v) > 1})
+            if repeated:
+                raise XentlabError(f"{axis} lists {', '.join(repeated)} more than once")
+            checked[axis] = normalised
+    except XentlabError as exc:
+        raise XentlabError(f"{prefix}{exc}") from None
+    return checked
+
+
+def _normalised(value: Any) -> Any:
+    """One spelling per value, so that one run has one id: -0.0 is 0.0."""
+    if isinstance(value, float):
+        return value + 0.0
+    return value
