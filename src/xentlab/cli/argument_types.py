@@ -54,3 +54,41 @@ def seeds(text: str) -> tuple[int, ...]:
             f"must be seeds like 1,2,3 or a range like 1-5; got {text!r}"
         ) from None
     return tuple(found)
+
+
+def numbers(text: str) -> tuple[float, ...]:
+    """Real numbers, comma-separated: 0.1,0.5,3."""
+    try:
+        return tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be numbers, comma-separated like 0.1,0.5,3; got {text!r}"
+        ) from None
+
+
+def integers(text: str) -> tuple[int, ...]:
+    """Integers, comma-separated: 10,20."""
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be integers, comma-separated like 10,20; got {text!r}"
+        ) from None
+
+
+def names(text: str) -> tuple[str, ...]:
+    """Names, comma-separated: l2,l1."""
+    return tuple(part.strip() for part in text.split(","))
+
+
+def hidden_layers(text: str) -> tuple[tuple[int, ...], ...]:
+    """Networks by their hidden layers, comma-separated; the widths of a network with several
+    hidden layers joined by colons: 30,100,60:30 is three networks."""
+    try:
+        return tuple(
+            tuple(int(width) for width in network.split(":")) for network in text.split(",")
+        )
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be hidden-layer widths like 30,100 (60:30 for two layers); got {text!r}"
+        ) from None

@@ -27,9 +27,20 @@ from ..runs import (
     RESUMABLE_SETTINGS,
     SPLITS,
 )
+from ..sweeps import CONFIRM_ABOVE, CONNECT_TIMEOUT
 from ..training import TrainConfig
-from . import commands, experiment_commands, serve_command
-from .argument_types import costs, etas, path, seeds, sizes
+from . import commands, experiment_commands, serve_command, sweep_command
+from .argument_types import (
+    costs,
+    etas,
+    hidden_layers,
+    integers,
+    names,
+    numbers,
+    path,
+    seeds,
+    sizes,
+)
 from .text import one_line
 
 EXIT_BAD_INPUT = 2
@@ -87,6 +98,7 @@ def build_parser() -> Parser:
     _add_compare(subcommands)
     _add_report(subcommands)
     _add_serve(subcommands)
+    _add_sweep(subcommands)
     _add_train(subcommands)
     _add_evaluate(subcommands)
     _add_export(subcommands)
@@ -242,6 +254,142 @@ def _add_serve(subcommands: Subcommands) -> None:
         help="where the race looks for MNIST (default: $XENTLAB_DATA, then the cache)",
     )
     p.set_defaults(run=serve_command.run_serve, command_parser=p)
+
+
+def _add_sweep(subcommands: Subcommands) -> None:
+    p = subcommands.add_parser(
+        "sweep",
+        help="train one network per point of a grid of settings, on a Dask cluster",
+        description="Train a network for every combination of the settings listed (costs, η, "
+        "λ, hidden layers, ...) and every seed, in parallel on a Dask cluster: a local one "
+        "started for the sweep (one worker process per core), or an existing one (--scheduler). "
+        "Each finished run is written at once to OUT/runs/; the same command run again skips "
+        "what is done, so an interrupted sweep resumes. At the end it prints a table (test "
+        "accuracy, mean ± sd over seeds, the best setting marked) and writes it as "
+        "OUT/summary.csv and OUT/summary.json, with a figure (test accuracy against η for each "
+        "cost). Needs the sweep extra (pip install 'xentlab[sweep]').",
+    )
+    p.add_argument(
+        "file",
+        nargs="?",
+        type=path,
+        help="a sweep file (.toml or .json) instead of the grid options; options given as well "
+        "replace its values",
+    )
+    p.add_argument(
+        "--book",
+        action="store_true",
+        help="the book's three chapter-3 networks on MNIST, 3 seeds each, 30 epochs (about 20 "
+        "minutes on 2 cores), and the book-versus-xentlab table; options given as well replace "
+        "its values (--epochs 1 for a quick look)",
+    )
+    grid = p.add_argument_group(
+        "the grid", "each option takes a comma-separated list of values to try"
+    )
+    grid.add_argument(
+        "--costs",
+        dest="cost",
+        type=costs,
+        metavar="NAMES",
+        help="from " + ", ".join(COST_NAMES) + " (default without a file: quadratic,cross-entropy)",
+    )
+    grid.add_argument(
+        "--eta",
+        type=numbers,
+        metavar="VALUES",
+        help=f"learning rates η > 0 (default: {TRAIN_DEFAULTS.eta:g})",
+    )
+    grid.add_argument(
+        "--lmbda",
+        type=numbers,
+        metavar="VALUES",
+        help=f"regularisation λ ≥ 0 (default: {TRAIN_DEFAULTS.lmbda:g})",
+    )
+    grid.add_argument(
+        "--regularization",
+        type=names,
+        metavar="NAMES",
+        help=f"from {', '.join(REGULARIZATIONS)} (default: {TRAIN_DEFAULTS.regularization})",
+    )
+    grid.add_argument(
+        "--hidden",
+        type=hidden_layers,
+        metavar="WIDTHS",
+        help="hidden-layer widths, one network each; widths joined by : make a deeper network "
+        "(30,100,60:30; default: 30)",
+    )
+    grid.add_argument(
+        "--init",
+        type=names,
+        metavar="NAMES",
+        help=f"from {', '.join(INITS)} (default: {DEFAULT_INIT})",
+    )
+    grid.add_argument(
+        "--batch-size",
+        type=integers,
+        metavar="SIZES",
+        help=f"mini-batch sizes (default: {TRAIN_DEFAULTS.batch_size})",
+    )
+    grid.add_argument(
+        "--epochs", type=integers, metavar="COUNTS", help=f"default: {TRAIN_DEFAULTS.epochs}"
+    )
+    grid.add_argument(
+        "--seeds",
+        dest="seed",
+        type=seeds,
+        metavar="SEEDS",
+        help="one run per seed: 1,2,3 or 1-5 (default without a file: 1-3)",
+    )
+    grid.add_argument(
+        "--dtype",
+        type=names,
+        metavar="NAMES",
+        help=f"from {', '.join(DTYPES)} (default: {DEFAULT_DTYPE})",
+    )
+    p.add_argument("--dataset", choices=DATASETS, help=f"the data (default: {DEFAULT_DATASET})")
+    p.add_argument(
+        "--data-dir",
+        type=path,
+        metavar="DIR",
+        help=DATA_DIR_HELP + "; on a cluster, as the workers see it",
+    )
+    p.add_argument(
+        "--out",
+        type=path,
+        metavar="DIR",
+        help="the sweep's folder (default: xentlab-sweep, or xentlab-book with --book)",
+    )
+    p.add_argument(
+        "--figure",
+        type=path,
+        metavar="FIGURE",
+        help="the figure: .png/.svg/.pdf (default: sweep.png in the sweep's folder)",
+    )
+    where = p.add_argument_group("where the runs go")
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="an existing Dask scheduler, tcp://host:8786 (default: start a local cluster)",
+    )
+    where.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes of the local cluster (default: one per usable core)",
+    )
+    where.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=CONNECT_TIMEOUT,
+        metavar="SECONDS",
+        help="how long to wait for --scheduler to answer",
+    )
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help=f"run a sweep of more than {CONFIRM_ABOVE} runs (without it, such a sweep is refused)",
+    )
+    p.set_defaults(run=sweep_command.run_sweep, command_parser=p)
 
 
 def _add_train(subcommands: Subcommands) -> None:

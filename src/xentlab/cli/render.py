@@ -13,6 +13,7 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     TaskID,
+    TimeElapsedColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
@@ -28,6 +29,15 @@ from ..experiments import (
 )
 from ..neuron import Trajectory
 from ..runs import DEFAULT_INIT, Evaluation, Run, RunResult
+from ..sweeps import (
+    LABELS,
+    BookRow,
+    RunRecord,
+    SweepResult,
+    SweepTable,
+    describe_fixed,
+    show_value,
+)
 from ..training import EpochRecord, TrainState, stall_warning
 from .text import warning_line
 
@@ -304,3 +314,118 @@ class _RunBar:
     def on_epoch(self, state: TrainState, record: EpochRecord) -> None:
         if self.task is not None and state.finished:
             self.progress.update(self.task, visible=False)
+
+
+class SweepProgress:
+    """A sweep's progress: one bar over its runs, and a line as each run finishes."""
+
+    def __init__(self, out: Console, folder: str, varying: Sequence[str]) -> None:
+        self.out, self.folder, self.varying = out, folder, list(varying)
+        self.progress = Progress(
+            "runs",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=out,
+            transient=True,
+        )
+        self.task: TaskID | None = None
+
+    def __enter__(self) -> SweepProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.task is not None:
+            self.progress.stop()
+
+    def on_start(self, total: int, done: int, cluster: str) -> None:
+        already = f", {done} already done in {self.folder}" if done else ""
+        rest = f"; {total - done} to run on {cluster}" if done < total else ": nothing to run"
+        self.out.print(f"sweep of {plural(total, 'run')}{already}{rest}")
+        self.progress.start()  # only now: a sweep refused before it starts shows no bar
+        self.task = self.progress.add_task("", total=total, completed=done)
+
+    def on_run(self, record: RunRecord) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task)
+        outcome = (
+            f"test accuracy {record.test_accuracy:.2%}"
+            if record.test_accuracy is not None
+            else "diverged"
+        )
+        seconds = record.seconds.get("train", 0.0)
+        self.out.print(
+            f"{outcome}  {record.point.describe(self.varying)}  ({seconds:.1f} s, {record.worker})"
+        )
+
+
+def sweep_stopped_message(result: SweepResult) -> str:
+    """Where a stopped sweep stands, and how to continue it."""
+    return (
+        f"interrupted: {len(result.records)} of {plural(len(result.points), 'run')} finished "
+        f"and kept in {result.folder.path}; run the same command again to continue"
+    )
+
+
+def _accuracy(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2%}"
+
+
+def sweep_table(table: SweepTable, dataset: str) -> Table:
+    """Each setting's test accuracy over its seeds, mean ± sd; the best marked."""
+    seeds = max((len(row.seeds) for row in table.rows), default=0)
+    result = Table(
+        title=f"test accuracy after the last epoch, mean ± sd over {plural(seeds, 'seed')}: "
+        f"{describe_fixed(table)}"
+    )
+    for key in table.varying:
+        result.add_column(LABELS.get(key, key), justify="right")
+    for column in ("seeds", "test accuracy", "min - max", "s per run", ""):
+        result.add_column(column, justify="right")
+    any_diverged = any(row.diverged for row in table.rows)
+    if any_diverged:
+        result.add_column("diverged", justify="right")
+    for row in table.rows:
+        mean = _accuracy(row.mean)
+        sd = f" ± {row.sd:.2%}" if row.sd is not None else ""
+        finished = row.finished
+        spread = f"{min(finished):.2%} - {max(finished):.2%}" if finished else "-"
+        seconds = sum(row.seconds) / len(row.seconds) if row.seconds else 0.0
+        cells = [show_value(key, row.setting[key]) for key in table.varying]
+        cells += [str(len(row.seeds)), mean + sd, spread, f"{seconds:.2g}"]
+        cells.append("◀ best" if row.best else "")
+        if any_diverged:
+            cells.append(f"{row.diverged} of {len(row.seeds)}" if row.diverged else "")
+        result.add_row(*cells)
+    return result
+
+
+def book_table(rows: Sequence[BookRow]) -> Table:
+    """The book's figures beside xentlab's: the median over seeds, and each seed's."""
+    first = next((p for row in rows for p in row.points), None)
+    where = (
+        f"{first.dataset}, {plural(first.config.epochs, 'epoch')}, mini-batch "
+        f"{first.config.batch_size}, init {first.init}"
+        if first is not None
+        else "no runs"
+    )
+    table = Table(
+        title=f"the book's results and xentlab's ({where}): test accuracy after the last epoch"
+    )
+    for column in ("network", "cost", "η", "xentlab (median of seeds)", "seeds", "book"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        sizes = row.points[0].sizes if row.points else ()
+        seeds = ", ".join(
+            f"{p.seed}: {_accuracy(a)}" for p, a in zip(row.points, row.accuracies, strict=True)
+        )
+        table.add_row(
+            show_value("sizes", sizes),
+            row.book.cost,
+            f"{row.book.eta:g}",
+            _accuracy(row.median),
+            seeds,
+            f"{row.book.accuracy:.2%} ({row.book.where})",
+        )
+    return table

@@ -27,6 +27,8 @@ ASCII_FALLBACKS = {
     "²": "^2",
     "—": "--",
     "–": "-",
+    "±": "+/-",
+    "◀": "<",
 }
 ERROR_HANDLER = "xentlab-ascii"
 

@@ -14,6 +14,7 @@ import socket
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .. import __version__, runs
 from ..data import DatasetCache
@@ -33,17 +34,23 @@ def train_point(
 ) -> RunRecord:
     """Train the run ``point`` describes (its data from ``datasets``, by default this
     process's cache) and return its record. A run that diverges is a result too (a sweep over η
-    finds where training breaks down): its record says where, and has no test accuracy."""
+    finds where training breaks down): its record says where, and has no test accuracy.
+
+    BLAS runs on one thread here, wherever this is called: a matrix product split over more
+    threads may add in another order and differ in its last bits (the cost over a whole data
+    set, say), and a run should give the same bits on a worker and in this process. Sweeps
+    are parallel across runs instead."""
     loaded = datasets if datasets is not None else PROCESS_DATASETS
-    started = time.perf_counter()
-    run = runs.prepare(point.run_spec(data_dir), load=loaded.load)
-    prepared = time.perf_counter()
-    try:
-        result = run.train()
-        accuracy, diverged, warnings = result.test_accuracy, None, result.warnings
-    except TrainingDiverged as exc:
-        accuracy, diverged, warnings = None, str(exc), ()
-    finished = time.perf_counter()
+    with threadpool_limits(limits=1, user_api="blas"):
+        started = time.perf_counter()
+        run = runs.prepare(point.run_spec(data_dir), load=loaded.load)
+        prepared = time.perf_counter()
+        try:
+            result = run.train()
+            accuracy, diverged, warnings = result.test_accuracy, None, result.warnings
+        except TrainingDiverged as exc:
+            accuracy, diverged, warnings = None, str(exc), ()
+        finished = time.perf_counter()
     return RunRecord(
         point=point,
         network=run.state.network,
