@@ -43,8 +43,7 @@ def test_a_run_id_is_the_hash_of_its_settings_and_the_same_in_any_process():
     canonical = json.dumps(point.document(), sort_keys=True, separators=(",", ":"))
     assert point.id == hashlib.sha256(canonical.encode()).hexdigest()[:16]
     code = (
-        "from xentlab.sweeps import SweepSpec;"
-        f"print(SweepSpec.from_axes({SMALL!r}).points()[0].id)"
+        f"from xentlab.sweeps import SweepSpec;print(SweepSpec.from_axes({SMALL!r}).points()[0].id)"
     )
     elsewhere = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert elsewhere.stdout.strip() == point.id, elsewhere.stderr
@@ -167,7 +166,11 @@ def test_a_sweep_file_in_toml_or_json_describes_the_same_sweep(tmp_path):
         ("s.toml", "grid = []", "s.toml: grid must hold at least one table; it is empty"),
         ("s.toml", "grid = 3", "s.toml: grid must be a list of tables of settings"),
         ("s.toml", "[[grid]]\nseeds = [1]", "s.toml: grid 1: unknown setting(s) 'seeds'"),
-        ("s.toml", "[[grid]]\n[[grid]]\neta = 0", "s.toml: grid 2: eta must be a finite number > 0"),
+        (
+            "s.toml",
+            "[[grid]]\n[[grid]]\neta = 0",
+            "s.toml: grid 2: eta must be a finite number > 0",
+        ),
         ("s.toml", 'dataset = "cifar"', "s.toml: dataset must be one of"),
         ("s.toml", "eta = []", "s.toml: eta must list at least one value"),
         ("s.yaml", "eta: 1", "sweep file"),

@@ -479,8 +479,8 @@ def sweep_figure(table: SweepTable) -> Figure:
     axes[0, 0].set_ylabel("test accuracy (%), mean ± sd over seeds")
     seeds = max((len(r.seeds) for r in table.rows), default=0)
     fig.suptitle(
-        f"Test accuracy against η ({seeds} seed{'s' if seeds != 1 else ''} per point): "
-        f"{describe_fixed(table)}",
+        f"Test accuracy after the last epoch against η, {seeds} seed{'s' if seeds != 1 else ''} "
+        f"per point (dots), mean ± sd\n{describe_fixed(table)}",
         fontsize=9,
     )
     fig.tight_layout()
