@@ -96,7 +96,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_the_sweep_is_the_serial_runs_
             n_workers=2,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",
             silence_logs=logging.ERROR,  # the nanny's report of the death we cause
         ) as cluster,
         distributed.Client(cluster) as client,
@@ -169,12 +169,13 @@ def test_an_interrupted_sweep_run_again_does_only_what_is_left(tmp_path):
     assert again.cluster == ""
 
 
-def test_the_local_cluster_has_single_threaded_blas_and_leaves_ctrl_c_to_the_sweep():
+def test_the_local_cluster_has_single_threaded_blas_no_malloc_trim_and_leaves_ctrl_c_alone():
     def worker_setup():
         from threadpoolctl import threadpool_info
 
         blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
-        return blas, signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+        trim = os.environ.get("MALLOC_TRIM_THRESHOLD_")  # Dask's default; slows runs by 30%
+        return blas, signal.getsignal(signal.SIGINT) == signal.SIG_IGN, trim
 
     with (
         time_limit(60),
@@ -183,12 +184,15 @@ def test_the_local_cluster_has_single_threaded_blas_and_leaves_ctrl_c_to_the_swe
     ):
         answers = client.run(worker_setup)
         assert len(answers) == 2
-        for blas, ignores_ctrl_c in answers.values():
-            assert blas and set(blas) == {1} and ignores_ctrl_c
+        for blas, ignores_ctrl_c, trim in answers.values():
+            assert blas and set(blas) == {1} and ignores_ctrl_c and trim is None
         info = client.scheduler_info()
         assert all(w["nthreads"] == 1 for w in info["workers"].values())
         allowed = client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.allowed_failures)
         assert allowed == sweeps.ALLOWED_FAILURES
+        # A second sweep's cluster beside this one takes another port (no warning about 8787).
+        with sweeps.local_cluster(1) as other:
+            assert other.scheduler_address != cluster.scheduler_address
 
 
 @contextlib.contextmanager
