@@ -6,7 +6,6 @@ machine, shared with other work, they take 5 to 20 s each."""
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import signal
 import socket
@@ -90,15 +89,11 @@ def test_a_worker_killed_mid_run_loses_nothing_and_the_sweep_is_the_serial_runs_
 ):
     spec = SweepSpec.from_axes({**GRID, "epochs": GRID_EPOCHS})
     points = spec.points()
+    # A sweep's own local cluster (its logs silenced: the nanny reports the death we cause),
+    # given by its address, so that this test has a client of its own to find and kill a worker.
     with (
         time_limit(180),
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address="127.0.0.1:0",
-            silence_logs=logging.ERROR,  # the nanny's report of the death we cause
-        ) as cluster,
+        sweeps.local_cluster(2) as cluster,
         distributed.Client(cluster) as client,
     ):
         killer = KillAWorkerMidRun(client)
@@ -169,7 +164,9 @@ def test_an_interrupted_sweep_run_again_does_only_what_is_left(tmp_path):
     assert again.cluster == ""
 
 
-def test_the_local_cluster_has_single_threaded_blas_no_malloc_trim_and_leaves_ctrl_c_alone():
+def test_the_local_cluster_has_single_threaded_blas_no_malloc_trim_and_leaves_ctrl_c_alone(
+    monkeypatch,
+):
     def worker_setup():
         from threadpoolctl import threadpool_info
 
@@ -177,6 +174,9 @@ def test_the_local_cluster_has_single_threaded_blas_no_malloc_trim_and_leaves_ct
         trim = os.environ.get("MALLOC_TRIM_THRESHOLD_")  # Dask's default; slows runs by 30%
         return blas, signal.getsignal(signal.SIGINT) == signal.SIG_IGN, trim
 
+    # As a process that has started a Dask cluster before has it: the workers must not.
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    before = dict(os.environ)
     with (
         time_limit(60),
         sweeps.local_cluster(2) as cluster,
@@ -193,6 +193,7 @@ def test_the_local_cluster_has_single_threaded_blas_no_malloc_trim_and_leaves_ct
         # A second sweep's cluster beside this one takes another port (no warning about 8787).
         with sweeps.local_cluster(1) as other:
             assert other.scheduler_address != cluster.scheduler_address
+    assert dict(os.environ) == before  # Dask's variables are not left in this process
 
 
 @contextlib.contextmanager

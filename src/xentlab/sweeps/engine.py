@@ -216,6 +216,7 @@ def local_cluster(workers: int | None = None) -> Iterator[Any]:
     }
     with (
         _dask().config.set(settings),
+        _spawning_environment(),
         distributed.LocalCluster(
             n_workers=workers or usable_cores(),
             threads_per_worker=1,
@@ -226,6 +227,21 @@ def local_cluster(workers: int | None = None) -> Iterator[Any]:
         ) as cluster,
     ):
         yield cluster
+
+
+@contextlib.contextmanager
+def _spawning_environment() -> Iterator[None]:
+    """This process's environment while it starts (and restarts) worker processes, which
+    inherit it: without MALLOC_TRIM_THRESHOLD_, and as it was afterwards. (A Dask nanny writes
+    its workers' variables into its own process's environment and leaves them there, so a
+    process that has started a Dask cluster before carries Dask's MALLOC_TRIM_THRESHOLD_.)"""
+    saved = dict(os.environ)
+    os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @contextlib.contextmanager
