@@ -256,6 +256,7 @@ def test_a_scheduler_that_does_not_answer_is_one_line_within_the_timeout(tmp_pat
         (["--etaa", "1"], "unrecognized arguments: --etaa"),
         (["--seeds", "1-60"], "the sweep has 120 runs, more than the 100 started without"),
         (["--workers", "0"], "workers must be an integer >= 1; got 0"),
+        (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "--workers must not be given"),
         (["--scheduler", "localhost"], "--scheduler must be an address like tcp://host:8786"),
         (["--figure", "a.gif"], "the extension must be one of png, svg, pdf"),
         (["--book", "sweep.toml"], "give a sweep file or --book, not both"),

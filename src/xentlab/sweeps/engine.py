@@ -119,11 +119,17 @@ def run_sweep(
     ``workers`` processes (default: one per usable core) or on the cluster whose scheduler is
     at ``scheduler`` (tcp://host:8786). Everything is checked before any cluster starts: the
     grid (more than CONFIRM_ABOVE runs need ``confirmed``), the folder, the results already
-    there, and for a local cluster that the data set can be found. ``stop`` ends the sweep at
-    the next result, keeping every finished run; runs in flight are cancelled."""
+    there, and for a local cluster that the data set can be found. ``stop`` ends the sweep
+    within POLL_SECONDS, keeping every finished run; runs in flight are cancelled. A run that
+    raises stops the sweep with its message (XentlabError), finished runs kept."""
     points = tuple(spec.points())
     check_size(len(points), confirmed)
     checks.Optional(checks.Integer(1)).check("workers", workers)
+    if workers is not None and scheduler is not None:
+        raise XentlabError(
+            "workers must not be given with scheduler: workers is the size of the local "
+            "cluster, and an existing cluster has workers of its own"
+        )
     checks.positive_number("connect_timeout", connect_timeout)
     folder = SweepFolder(out)
     folder.check()
@@ -190,9 +196,9 @@ def _result(future: Future[RunRecord], point: SweepPoint) -> RunRecord:
         raise XentlabError(f"run {point.id} ({point.describe()}) failed: {exc}") from None
     except _distributed().KilledWorker:
         raise XentlabError(
-            f"run {point.id} ({point.describe()}) was running on {ALLOWED_FAILURES} workers "
-            "that died: it may need more memory than a worker has; the sweep stops (finished "
-            "runs are kept)"
+            f"run {point.id} ({point.describe()}) was on every worker that died under it, more "
+            "times than the scheduler allows (distributed.scheduler.allowed-failures): it may "
+            "need more memory than a worker has; the sweep stops, its finished runs kept"
         ) from None
     except ImportError as exc:
         raise XentlabError(
