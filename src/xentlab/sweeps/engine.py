@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 ALLOWED_FAILURES = 3  # worker deaths a run may be caught in before the sweep gives up on it
 CONNECT_TIMEOUT = 10.0  # seconds to wait for an existing scheduler to answer
 POLL_SECONDS = 0.1  # how often the sweep looks for finished runs and stop requests
+WORKERS_CLOSE_SECONDS = 10.0  # for a local cluster's workers to close before its scheduler
 # The environment of each local worker process, set before the process starts (and so before
 # NumPy loads its BLAS, which reads these once): one BLAS thread. And only that: Dask's default
 # also sets MALLOC_TRIM_THRESHOLD_=65536, which turns off glibc's adaptive reuse of large
@@ -260,12 +261,25 @@ def _cluster(
     if scheduler is None:
         n = workers or usable_cores()
         with local_cluster(n) as cluster, distributed.Client(cluster) as client:
-            yield client, f"a local cluster of {n} worker process{'es' if n > 1 else ''}"
+            try:
+                yield client, f"a local cluster of {n} worker process{'es' if n > 1 else ''}"
+            finally:
+                _close_workers(cluster, client)
         return
     _check_scheduler(scheduler, timeout)
     with distributed.Client(scheduler, timeout=timeout) as client:
         count = len(client.scheduler_info().get("workers", {}))
         yield client, f"the cluster at {scheduler} ({count} worker{'s' if count != 1 else ''})"
+
+
+def _close_workers(cluster: Any, client: Client) -> None:
+    """Close a local cluster's workers before its scheduler: a worker whose scheduler closes
+    first logs its next heartbeat's failure as an error, traceback and all, on the terminal
+    the sweep shares with it. Waits at most WORKERS_CLOSE_SECONDS."""
+    cluster.scale(0)
+    deadline = time.monotonic() + WORKERS_CLOSE_SECONDS
+    while client.scheduler_info().get("workers") and time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
 
 
 def _check_scheduler(address: str, timeout: float) -> None:
