@@ -14,6 +14,7 @@ from typing import Any, NoReturn, TypeAlias
 from .. import __version__
 from ..data import DATASETS, FETCHABLE
 from ..functions import COST_NAMES
+from ..kernel import KERNELS
 from ..model import DTYPES, INITS, REGULARIZATIONS
 from ..neuron import NEURON_COSTS
 from ..report.texts import LANGUAGES, REPORT_FORMATS
@@ -33,6 +34,10 @@ from .argument_types import costs, etas, path, seeds, sizes
 from .text import one_line
 
 EXIT_BAD_INPUT = 2
+KERNEL_HELP = (
+    "the epoch loop: compiled (numba), numpy (the reference) or auto (compiled where numba "
+    "is installed)"
+)
 DATA_DIR_HELP = "where the data files are (default: $XENTLAB_DATA, then the cache)"
 TRAIN_DEFAULTS = TrainConfig()
 
@@ -193,6 +198,7 @@ def _add_compare(subcommands: Subcommands) -> None:
         default=10,
         help="probe every N mini-batches in the first five epochs (then every epoch)",
     )
+    p.add_argument("--kernel", choices=KERNELS, default="auto", help=KERNEL_HELP)
     p.add_argument("--out", type=path, default="compare.png", help="figure: .png/.svg/.pdf")
     p.add_argument("--json", type=path, default="compare.json", help="the data, as JSON")
     p.add_argument("--csv", type=path, default="compare.csv", help="the probes, one row each")
@@ -249,6 +255,7 @@ def _add_train(subcommands: Subcommands) -> None:
     )
     p.add_argument("--seed", type=int, help=f"weights, shuffles and splits (default: {d.seed})")
     p.add_argument("--dtype", choices=DTYPES, help=f"default: {DEFAULT_DTYPE}")
+    p.add_argument("--kernel", choices=KERNELS, help=f"{KERNEL_HELP} (default: {d.kernel})")
     p.add_argument(
         "--early-stop",
         type=int,

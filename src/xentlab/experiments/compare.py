@@ -24,6 +24,7 @@ from .. import checks
 from ..data import LabelledData
 from ..errors import XentlabError
 from ..functions import COST_NAMES
+from ..kernel import KERNELS
 from ..model import INITS
 from ..runs import RunSpec, prepare
 from ..training import History, Observer, Probe, ProbeRecord, batches_per_epoch
@@ -37,7 +38,7 @@ class CompareSpec:
     """What to compare: ``costs`` (each once per seed), at one common ``eta`` or one per cost
     (``{"quadratic": 3.0, "cross-entropy": 0.5}``); the network and data as for a run; probes
     every ``probe_every`` mini-batches during the first ``fine_epochs`` epochs, on the first
-    ``probe_size`` training and validation examples."""
+    ``probe_size`` training and validation examples; ``kernel`` as for a run."""
 
     costs: tuple[str, ...] = ("quadratic", "cross-entropy")
     eta: float | Mapping[str, float] = 0.5
@@ -52,6 +53,7 @@ class CompareSpec:
     probe_every: int = 10
     fine_epochs: int = 5
     probe_size: int = 1000
+    kernel: str = "auto"
 
     def eta_of(self, cost: str) -> float:
         """The learning rate of ``cost``'s runs."""
@@ -74,6 +76,7 @@ class CompareSpec:
             if extra:
                 raise XentlabError(f"eta given for costs not compared: {', '.join(extra)}")
         INITS.check("init", self.init)
+        KERNELS.check("kernel", self.kernel)
         if not self.seeds or len(set(self.seeds)) != len(self.seeds):
             raise XentlabError("seeds must be one or more different seeds")
         for seed in self.seeds:
@@ -190,6 +193,7 @@ def compare(
                         "batch_size": spec.batch_size,
                         "eta": spec.eta_of(cost),
                         "seed": seed,
+                        "kernel": spec.kernel,
                     },
                 )
             )

@@ -7,7 +7,7 @@ from numpy.typing import NDArray
 
 from ..data import TrainingData
 from ..errors import XentlabError
-from ..kernel import EpochKernel
+from ..kernel import Kernel
 from ..model import Network
 from .state import TrainState
 
@@ -66,7 +66,7 @@ class DivergenceGuard:
 
 
 def run_checked(
-    kernel: EpochKernel,
+    kernel: Kernel,
     state: TrainState,
     guard: DivergenceGuard,
     X: NDArray[np.floating],
@@ -74,11 +74,11 @@ def run_checked(
     stop: int,
     n: int,
 ) -> None:
-    """Apply mini-batches state.batch..stop − 1; on divergence, stop at the first bad batch
-    with the weights it started from."""
+    """Apply mini-batches state.batch..stop − 1 of the epoch's order (state.order) of X, Y; on
+    divergence, stop at the first bad batch with the weights it started from."""
     net, cfg = state.network, state.config
     before = net.copy()
-    args = (state.eta, cfg.lmbda, n, cfg.regularization)
+    args = (state.eta, cfg.lmbda, n, cfg.regularization, state.order)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is judged by the guard
         kernel.run(net.weights, net.biases, X, Y, state.batch, stop, *args)
     if guard.problem(net) is None:

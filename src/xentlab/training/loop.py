@@ -20,7 +20,7 @@ import numpy as np
 from .. import checks
 from ..data import LabelledData, TargetData, TrainingData
 from ..errors import XentlabError
-from ..kernel import EpochKernel
+from ..kernel import make_kernel
 from ..model import Network
 from .guard import DivergenceGuard, TrainingDiverged, run_checked
 from .state import SCHEDULE_FLOOR, EpochRecord, History, Observer, TrainConfig, TrainState
@@ -107,7 +107,8 @@ def fit(
 ) -> TrainState:
     """Run (or continue) the epochs of ``state`` on ``training``; returns the same state.
 
-    Mini-batches are applied ``chunk`` at a time (fewer at a checkpoint boundary); after each
+    The epoch loop is the kernel ``state.config.kernel`` names (``xentlab.kernel``). Mini-batches
+    are applied ``chunk`` at a time (fewer at a checkpoint boundary); after each
     chunk the weights are checked, observers hear of progress, and, every ``checkpoint_every``
     mini-batches and at each epoch's end, ``checkpoint(state)`` is called.
     """
@@ -116,20 +117,20 @@ def fit(
     check_batch_size(cfg, n)
     if checkpoint_every is not None:
         checks.int_at_least("checkpoint_every", checkpoint_every, 1)
-    kernel = EpochKernel(net.sizes, cfg.batch_size, net.dtype, net.cost)
+    kernel = make_kernel(cfg.kernel, net.sizes, cfg.batch_size, net.dtype, net.cost)
     Y_all = training.targets(net.sizes[-1], net.dtype)
+    kernel.prepare(training.X, Y_all)
     total = batches_per_epoch(n, cfg.batch_size)
     guard = DivergenceGuard(state, training)
     while not state.finished:
         if state.order is None:
             state.order = state.rng.permutation(n)
-        X, Y = training.X[state.order], Y_all[state.order]
         started = time.perf_counter()
         while state.batch < total:
             stop = min(total, state.batch + chunk)
             if checkpoint_every:
                 stop = min(stop, (state.batch // checkpoint_every + 1) * checkpoint_every)
-            run_checked(kernel, state, guard, X, Y, stop, n)
+            run_checked(kernel, state, guard, training.X, Y_all, stop, n)
             for observer in observers:
                 observer.on_batches(state, state.batch, total)
             if checkpoint and checkpoint_every and state.batch % checkpoint_every == 0:
