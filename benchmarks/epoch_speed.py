@@ -38,6 +38,7 @@ from _report import report
 
 from xentlab.data import load_dataset
 from xentlab.errors import XentlabError
+from xentlab.functions import sigmoid
 from xentlab.kernel import compiled_unavailable
 from xentlab.model import Network
 from xentlab.training import TrainConfig, TrainState, check_labelled, fit
@@ -231,7 +232,7 @@ def jax_run(ds: Any, epochs: int, seed: int) -> Result:
         params = jax.block_until_ready(jax_epoch()(params, X, Y, order))
         seconds.append(time.perf_counter() - start)
     W1, b1, W2, b2 = (np.asarray(p) for p in params)
-    z = (1 / (1 + np.exp(-(ds.test.X @ W1 + b1)))) @ W2 + b2
+    z = sigmoid(ds.test.X @ W1 + b1) @ W2 + b2
     return seconds, float(np.mean(z.argmax(axis=1) == ds.test.labels))
 
 
@@ -363,6 +364,8 @@ def time_configurations(
     for repeat in range(repeats):
         for name, run in runners.items():
             seconds, accuracy = run(ds, epochs, seed=repeat + 1)
+            shown = ", ".join(f"{t:.3f}" for t in seconds)
+            print(f"repeat {repeat + 1}: {name}: {shown} s, accuracy {accuracy:.4f}", flush=True)
             results[name][0].extend(seconds)
             results[name][1].append(accuracy)
     return results

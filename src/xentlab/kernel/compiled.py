@@ -149,8 +149,8 @@ def warm_up() -> None:
     """Compile the kernel for float32 and float64 (or load it from numba's cache): what the
     first training run on a machine would otherwise do inside its first epoch."""
     for dtype in (np.dtype(np.float32), np.dtype(np.float64)):
-        X = np.eye(3, 4, dtype=dtype)
-        Y = np.eye(3, 2, dtype=dtype)
+        X: Arr = np.eye(3, 4, dtype=dtype)
+        Y: Arr = np.eye(3, 2, dtype=dtype)
         weights = [np.ones((4, 3), dtype), np.ones((3, 2), dtype)]
         biases = [np.zeros(3, dtype), np.zeros(2, dtype)]
         CompiledEpochKernel((4, 3, 2), 2, dtype, "cross-entropy").run(

@@ -65,20 +65,16 @@ class EpochKernel:
         Batch k is the rows order[k m:(k + 1) m] of X and Y (rows k m .. (k + 1) m − 1 without
         an order); the last batch of an epoch may be shorter."""
         l1 = REGULARIZATIONS.check("regularization", regularization) == "l1"
-        first = 0
-        if order is not None:
-            X, Y = self._gather(
-                X, Y, order[first_batch * self.batch_size : stop_batch * self.batch_size]
-            )
-            first, stop_batch = 0, stop_batch - first_batch
-        else:
-            first = first_batch
+        if order is not None:  # the chunk's rows, gathered: its batches are then 0, 1, ...
+            m = self.batch_size
+            X, Y = self._gather(X, Y, order[first_batch * m : stop_batch * m])
+            first_batch, stop_batch = 0, stop_batch - first_batch
         sgd_batches(
             weights,
             biases,
             X,
             Y,
-            first,
+            first_batch,
             stop_batch,
             self.batch_size,
             eta,
@@ -99,12 +95,11 @@ class EpochKernel:
     def _gather(self, X: Arr, Y: Arr, rows: NDArray[np.integer]) -> tuple[Arr, Arr]:
         """X[rows], Y[rows] in buffers kept from one chunk to the next."""
         n = len(rows)
-        if self._gathered is None or len(self._gathered[0]) < n:
-            self._gathered = (
-                np.empty((n, X.shape[1]), X.dtype),
-                np.empty((n, Y.shape[1]), Y.dtype),
-            )
-        X_rows, Y_rows = self._gathered[0][:n], self._gathered[1][:n]
+        kept = self._gathered
+        if kept is None or len(kept[0]) < n or (kept[0].dtype, kept[1].dtype) != (X.dtype, Y.dtype):
+            kept = (np.empty((n, X.shape[1]), X.dtype), np.empty((n, Y.shape[1]), Y.dtype))
+            self._gathered = kept
+        X_rows, Y_rows = kept[0][:n], kept[1][:n]
         np.take(X, rows, axis=0, out=X_rows)
         np.take(Y, rows, axis=0, out=Y_rows)
         return X_rows, Y_rows
