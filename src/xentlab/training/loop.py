@@ -90,10 +90,8 @@ def evaluate(
     """(cost, accuracy) of the network on data; the cost includes the regularisation term, the
     accuracy is None for data with targets instead of labels."""
     Y = data.targets(network.sizes[-1], np.dtype(np.float64))
-    cost = network.total_cost(data.X, Y, lmbda, n_train, regularization)
-    if not isinstance(data, LabelledData):
-        return cost, None
-    return cost, network.accuracy(data.X, data.labels)
+    labels = data.labels if isinstance(data, LabelledData) else None
+    return network.cost_and_accuracy(data.X, Y, labels, lmbda, n_train, regularization)
 
 
 def fit(
