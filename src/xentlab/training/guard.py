@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
+from threadpoolctl import ThreadpoolController
 
 from ..data import TrainingData
 from ..errors import XentlabError
@@ -39,6 +40,9 @@ class DivergenceGuard:
     FACTOR = 10.0
 
     def __init__(self, state: TrainState, training: TrainingData) -> None:
+        # The sample's products are small: with several BLAS threads each check would wait
+        # for a thread to be scheduled (milliseconds on a busy machine, after every chunk).
+        self._blas = ThreadpoolController()
         net = state.network
         sample = training.head(self.SAMPLE)
         self.X = sample.X
@@ -48,7 +52,10 @@ class DivergenceGuard:
         self.limit = self.FACTOR * state.reference_cost + 1.0
 
     def cost(self, net: Network) -> float:
-        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite cost is the answer
+        with (
+            self._blas.limit(limits=1, user_api="blas"),
+            np.errstate(over="ignore", invalid="ignore"),  # a non-finite cost is the answer
+        ):
             return net.cost.value(net.output_z(self.X).astype(np.float64), self.Y)
 
     def problem(self, net: Network) -> str | None:
