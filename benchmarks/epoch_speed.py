@@ -38,8 +38,8 @@ from _report import report
 
 from xentlab.data import load_dataset
 from xentlab.errors import XentlabError
-from xentlab.functions import sigmoid
-from xentlab.kernel import compiled_unavailable
+from xentlab.functions import one_hot, sigmoid
+from xentlab.kernel import compiled_unavailable, make_kernel
 from xentlab.model import Network
 from xentlab.training import TrainConfig, TrainState, check_labelled, fit
 
@@ -49,6 +49,7 @@ ETA, BATCH = 0.5, 10
 BOOK = [([784, 30, 10], "cross-entropy", 0.5), ([784, 100, 10], "cross-entropy", 0.5)]
 BOOK += [([784, 30, 10], "quadratic", 3.0)]
 BOOK_SEEDS, BOOK_EPOCHS = 3, 30
+ALONE = "xentlab compiled, kernel alone (no divergence checks)"
 # [784, 100, 10]: (label, kernel, BLAS threads for NumPy or None for its default)
 WIDE_CONFIGURATIONS = [
     ("compiled", "compiled", None),
@@ -78,6 +79,26 @@ def xentlab_run(
     with threadpool_limits(blas_threads, user_api="blas"):
         fit(state, check_labelled(net, ds.train.X, ds.train.labels, "training"))
     return state.history.column("seconds"), net.accuracy(ds.test.X, ds.test.labels)
+
+
+def kernel_alone_run(ds: Any, epochs: int, seed: int) -> Result:
+    """xentlab's compiled kernel called directly, as the JAX peer's epoch is: one call per
+    epoch over all its mini-batches, no divergence checks (the training loop checks the
+    weights every 100 mini-batches, on 100 examples)."""
+    net = Network.create(SIZES, cost="cross-entropy", init="large", seed=seed)
+    X = check_labelled(net, ds.train.X, ds.train.labels, "training").X
+    Y = one_hot(ds.train.labels, 10, net.dtype)
+    kernel = make_kernel("compiled", net.sizes, BATCH, net.dtype, net.cost)
+    kernel.prepare(X, Y)
+    rng = np.random.default_rng(seed)
+    batches = -(-len(X) // BATCH)
+    seconds = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        order = rng.permutation(len(X))
+        kernel.run(net.weights, net.biases, X, Y, 0, batches, ETA, 0.0, len(X), "l2", order)
+        seconds.append(time.perf_counter() - start)
+    return seconds, net.accuracy(ds.test.X, ds.test.labels)
 
 
 def torch_model(seed: int) -> Any:
@@ -315,6 +336,7 @@ def peers(
     runners: dict[str, Callable[..., Result]] = {}
     if compiled_unavailable() is None:
         runners["xentlab compiled (numba)"] = functools.partial(xentlab_run, kernel="compiled")
+        runners[ALONE] = kernel_alone_run
     else:
         notes.append(f"xentlab compiled skipped: {compiled_unavailable()}")
     runners["xentlab numpy"] = functools.partial(xentlab_run, kernel="numpy")
@@ -484,6 +506,11 @@ def main() -> None:
         "one_time_seconds": one_time,
         "fastest_peer_s_per_epoch": fastest_peer,
         "compiled_speedup_vs_fastest_peer": fastest_peer / base if base and fastest_peer else None,
+        "kernel_alone_speedup_vs_fastest_peer": (
+            fastest_peer / statistics.median(results[ALONE][0])
+            if fastest_peer and ALONE in results
+            else None
+        ),
         "784_100_10_s_per_epoch": wide,
         "784_100_10_compiled_speedup_vs_numpy": (
             wide["numpy"] / wide["compiled"] if "compiled" in wide else None

@@ -11,9 +11,10 @@ spend it on arithmetic, and can skip what NumPy cannot:
 - Each layer's weights are one block of a flat buffer, their rows padded with zeros to a
   multiple of a vector's width, so the innermost loop (over a row of W) is a whole number of
   SIMD vectors; the padding stays zero because its δ is set to zero.
-- Four input rows are added per pass over a row of z, so that z is read and written once per
-  four inputs (the rounding of that sum differs from BLAS's, as BLAS's differs between
-  machines; the result is equal to the NumPy kernel's to rounding, tested).
+- Eight input rows (four in the dense layers) are added per pass over a row of z, so that z is
+  read and written once per eight inputs (the rounding of that sum differs from BLAS's, as
+  BLAS's differs between machines; the result is equal to the NumPy kernel's to rounding,
+  tested).
 - The weight gradient is never stored: each example's xᵀδ (already scaled by η/m) is subtracted
   from W as it is computed, after the regularisation step, so only the rows of non-zero inputs
   are touched.
@@ -136,12 +137,17 @@ def _input_layer(W, b, z, indptr, indices, values, order, lo, m):  # type: ignor
         for j in range(width):
             zr[j] = 0
         p, end = indptr[row], indptr[row + 1]
-        while p + 4 <= end:
+        while p + 8 <= end:
             w0, w1, w2, w3 = W[indices[p]], W[indices[p + 1]], W[indices[p + 2]], W[indices[p + 3]]
+            w4, w5 = W[indices[p + 4]], W[indices[p + 5]]
+            w6, w7 = W[indices[p + 6]], W[indices[p + 7]]
             v0, v1, v2, v3 = values[p], values[p + 1], values[p + 2], values[p + 3]
+            v4, v5, v6, v7 = values[p + 4], values[p + 5], values[p + 6], values[p + 7]
             for j in range(width):
-                zr[j] += ((v0 * w0[j] + v1 * w1[j]) + v2 * w2[j]) + v3 * w3[j]
-            p += 4
+                first = (v0 * w0[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
+                second = (v4 * w4[j] + v5 * w5[j]) + (v6 * w6[j] + v7 * w7[j])
+                zr[j] += first + second
+            p += 8
         while p < end:
             w0, v0 = W[indices[p]], values[p]
             for j in range(width):
