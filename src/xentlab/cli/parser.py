@@ -231,7 +231,7 @@ def _add_train(subcommands: Subcommands) -> None:
         description="Train a feed-forward network on MNIST, Fashion-MNIST or the embedded 8x8 "
         "digits (no download), with a progress bar, one line per epoch and a summary. With "
         "--resume, every setting comes from the checkpoint: a setting given as well must agree "
-        f"with it, except {', '.join('--' + s for s in RESUMABLE_SETTINGS)}, which may change "
+        f"with it, except {' and '.join('--' + s for s in RESUMABLE_SETTINGS)}, which may change "
         "(to extend a run, say). With --start-from, a new run begins from a saved network's "
         "weights (JSON or .safetensors) instead of fresh ones.",
     )
