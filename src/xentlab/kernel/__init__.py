@@ -42,9 +42,11 @@ INSTALL_HINT = "pip install numba"
 
 
 class Kernel(Protocol):
-    """What the training loop asks of a kernel (both kernels are this)."""
+    """What the training loop asks of a kernel (both kernels are this). ``blas_threads``: the
+    BLAS threads the loop should allow around it (None: the machine's default)."""
 
     name: str
+    blas_threads: int | None
 
     def prepare(self, X: NDArray[np.floating], Y: NDArray[np.floating]) -> None: ...
 

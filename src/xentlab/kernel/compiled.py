@@ -50,6 +50,7 @@ class CompiledEpochKernel:
     mini-batches in the same order, results equal to rounding."""
 
     name = "compiled"
+    blas_threads: int | None = 1  # one core: BLAS threads spinning beside it would take it
 
     def __init__(
         self, sizes: Sequence[int], batch_size: int, dtype: np.dtype, cost: str | Cost

@@ -26,6 +26,9 @@ class EpochKernel:
     """Preallocated buffers for one network shape, mini-batch size, dtype and cost."""
 
     name = "numpy"
+    blas_threads: int | None = (
+        None  # the matrix products are NumPy's: as many threads as BLAS likes
+    )
 
     def __init__(
         self, sizes: Sequence[int], batch_size: int, dtype: np.dtype, cost: str | Cost

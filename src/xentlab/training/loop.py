@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from .. import checks
 from ..data import LabelledData, TargetData, TrainingData
@@ -120,24 +121,28 @@ def fit(
     kernel.prepare(training.X, Y_all)
     total = batches_per_epoch(n, cfg.batch_size)
     guard = DivergenceGuard(state, training)
-    while not state.finished:
-        if state.order is None:
-            state.order = state.rng.permutation(n)
-        started = time.perf_counter()
-        while state.batch < total:
-            stop = min(total, state.batch + chunk)
-            if checkpoint_every:
-                stop = min(stop, (state.batch // checkpoint_every + 1) * checkpoint_every)
-            run_checked(kernel, state, guard, training.X, Y_all, stop, n)
+    # BLAS threads for the work around the kernel (the guard's checks, each epoch's evaluation):
+    # the compiled kernel asks for one, as a multithreaded BLAS call leaves its threads spinning
+    # for a while after it returns, on the core the single-threaded kernel would be using.
+    with ThreadpoolController().limit(limits=kernel.blas_threads, user_api="blas"):
+        while not state.finished:
+            if state.order is None:
+                state.order = state.rng.permutation(n)
+            started = time.perf_counter()
+            while state.batch < total:
+                stop = min(total, state.batch + chunk)
+                if checkpoint_every:
+                    stop = min(stop, (state.batch // checkpoint_every + 1) * checkpoint_every)
+                run_checked(kernel, state, guard, training.X, Y_all, stop, n)
+                for observer in observers:
+                    observer.on_batches(state, state.batch, total)
+                if checkpoint and checkpoint_every and state.batch % checkpoint_every == 0:
+                    checkpoint(state)
+            record = _end_epoch(state, training, evaluation, time.perf_counter() - started)
             for observer in observers:
-                observer.on_batches(state, state.batch, total)
-            if checkpoint and checkpoint_every and state.batch % checkpoint_every == 0:
+                observer.on_epoch(state, record)
+            if checkpoint:
                 checkpoint(state)
-        record = _end_epoch(state, training, evaluation, time.perf_counter() - started)
-        for observer in observers:
-            observer.on_epoch(state, record)
-        if checkpoint:
-            checkpoint(state)
     return state
 
 
