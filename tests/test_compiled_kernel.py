@@ -234,3 +234,13 @@ def test_without_numba_auto_is_numpy_and_compiled_says_how_to_install(tmp_path):
     lines = forced.stderr.strip().splitlines()
     assert len(lines) == 1 and "kernel 'compiled' needs numba" in lines[0], forced.stderr
     assert "pip install numba" in lines[0]
+
+
+def test_warm_up_compiles_or_loads_both_dtypes():
+    """What the benchmark calls before timing: afterwards both dtypes run without compiling."""
+    from xentlab.kernel.compiled import warm_up
+    from xentlab.kernel.compiled_loop import sgd_batches_compiled
+
+    warm_up()
+    dtypes = {signature[0].dtype.name for signature in sgd_batches_compiled.signatures}
+    assert {"float32", "float64"} <= dtypes

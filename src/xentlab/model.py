@@ -8,7 +8,7 @@ the log-likelihood cost. Back-propagation is written over the whole batch:
     δ_l = (δ_{l+1} W_{l+1}ᵀ) ⊙ σ'(z_l)      with σ'(z) = a (1 − a)
     ∂C/∂W_l = A_{l−1}ᵀ δ_l / n,   ∂C/∂b_l = Σ_x δ_l / n
 
-This module holds the plain, readable path; ``kernel.py`` holds the fast epoch loop, tested
+This module holds the plain, readable path; ``kernel`` holds the fast epoch loops, tested
 against it.
 """
 
@@ -243,7 +243,7 @@ class Network:
     ) -> list[NDArray[np.floating]]:
         """∂/∂W_l of the regularisation term: λ/n W_l for L2, λ/n sgn(W_l) for L1 (0 where
         w = 0). Added to :meth:`backprop`'s ∂C/∂W_l it gives the gradient the update rule of
-        ``kernel.py`` follows; the biases' gradients gain nothing."""
+        ``kernel`` follows; the biases' gradients gain nothing."""
         REGULARIZATIONS.check("regularization", regularization)
         scale = lmbda / n
         if regularization == "l2":
