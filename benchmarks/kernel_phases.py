@@ -107,7 +107,7 @@ def main() -> None:
     total = -(-n // BATCH)
     kernel = CompiledEpochKernel(sizes, BATCH, net.dtype, "cross-entropy")
     kernel.prepare(X, Y)
-    rows = kernel._rows[1] if kernel._rows else None
+    rows = kernel.compressed
     assert rows is not None
     orders = {"shuffled": np.random.default_rng(1).permutation(n), "storage": np.arange(n)}
     rows_out = []

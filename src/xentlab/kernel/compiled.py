@@ -39,11 +39,6 @@ class CompressedRows:
         fill_rows(X, self.indptr, self.indices, self.values)
         self.shape = X.shape
 
-    @property
-    def density(self) -> float:
-        """The fraction of entries that are not zero."""
-        return len(self.values) / max(1, self.shape[0] * self.shape[1])
-
 
 class CompiledEpochKernel:
     """The compiled twin of :class:`~xentlab.kernel.EpochKernel`: same arguments, same
@@ -81,6 +76,11 @@ class CompiledEpochKernel:
             self._rows = (X, CompressedRows(np.asarray(X, self.dtype)))
         if self._targets is None or self._targets[0] is not Y:
             self._targets = (Y, np.ascontiguousarray(Y, self.dtype))
+
+    @property
+    def compressed(self) -> CompressedRows | None:
+        """The inputs last prepared, compressed (None before any)."""
+        return self._rows[1] if self._rows else None
 
     def run(
         self,
