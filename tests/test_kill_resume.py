@@ -1,5 +1,6 @@
 """A run killed at random moments (SIGKILL, mid-epoch included) and resumed each time ends with
-the same bits as an uninterrupted run; Ctrl-C saves a checkpoint and exits with code 130."""
+the same bits as an uninterrupted run; Ctrl-C saves a checkpoint and exits with code 130. Each
+with both epoch kernels; a run resumed under the other kernel goes on, equal to rounding."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 
 from xentlab.formats import load_checkpoint, load_network
+from xentlab.kernel import compiled_unavailable
 
 RUN = [
     "train",
@@ -31,6 +33,13 @@ RUN = [
     "3",
 ]
 KILL_TRIALS = 4
+KERNELS = [
+    "numpy",
+    pytest.param(
+        "compiled",
+        marks=pytest.mark.skipif(compiled_unavailable() is not None, reason="numba unavailable"),
+    ),
+]
 
 
 def start(*args, cwd, stderr=subprocess.DEVNULL):
@@ -73,11 +82,16 @@ def same_bits(a, b):
     )
 
 
+@pytest.fixture(scope="module", params=KERNELS)
+def kernel(request):
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    where = tmp_path_factory.mktemp("reference")
+def reference(tmp_path_factory, kernel):
+    where = tmp_path_factory.mktemp(f"reference-{kernel}")
     done = subprocess.run(
-        [sys.executable, "-m", "xentlab", *RUN, "--save", "ref.json"],
+        [sys.executable, "-m", "xentlab", *RUN, "--kernel", kernel, "--save", "ref.json"],
         cwd=where,
         capture_output=True,
         text=True,
@@ -86,11 +100,12 @@ def reference(tmp_path_factory):
     return where / "ref.json"
 
 
-def test_sigkill_at_random_moments_then_resume_is_bit_identical(tmp_path, reference):
+def test_sigkill_at_random_moments_then_resume_is_bit_identical(tmp_path, reference, kernel):
     rng = np.random.default_rng(2024)
     ckpt = tmp_path / "run.ckpt"
     killed_at = []
-    args = [*RUN, "--checkpoint", "run.ckpt", "--checkpoint-every", "7", "--save", "out.json"]
+    args = [*RUN, "--kernel", kernel, "--checkpoint", "run.ckpt", "--checkpoint-every", "7"]
+    args += ["--save", "out.json"]
     for _ in range(KILL_TRIALS):
         before = stamp(ckpt)
         process = start(*args, cwd=tmp_path)
@@ -115,9 +130,12 @@ def test_sigkill_at_random_moments_then_resume_is_bit_identical(tmp_path, refere
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json", "run.ckpt"]  # no temp files
 
 
-def test_ctrl_c_saves_and_says_how_to_resume(tmp_path, reference):
+def test_ctrl_c_saves_and_says_how_to_resume(tmp_path, reference, kernel):
     process = start(
-        *RUN, "--checkpoint", "run.ckpt", "--save", "out.json", cwd=tmp_path, stderr=subprocess.PIPE
+        *RUN,
+        *("--kernel", kernel, "--checkpoint", "run.ckpt", "--save", "out.json"),
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
     )
     assert wait_for(tmp_path / "run.ckpt", process)
     time.sleep(0.1)

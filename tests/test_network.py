@@ -401,3 +401,13 @@ def test_the_saturated_init_starts_the_output_layer_saturated_and_wrong():
     assert np.abs(quadratic_deltas[-1]).mean() < 0.01 < 0.5 < np.abs(entropy_deltas[-1]).mean()
     # The hidden δ carries σ'(z) under both costs.
     assert np.abs(entropy_deltas[0]).mean() < np.abs(entropy_deltas[-1]).mean()
+
+
+def test_cost_and_accuracy_from_one_pass_equal_asking_twice():
+    X, labels = toy(50)
+    Y = one_hot(labels, 4, np.float64)
+    net = Network.create([6, 5, 4], seed=3, dtype="float32")
+    cost, accuracy = net.cost_and_accuracy(X.astype(np.float32), Y, labels, 0.5, 200, "l1")
+    assert cost == net.total_cost(X.astype(np.float32), Y, 0.5, 200, "l1")
+    assert accuracy == net.accuracy(X.astype(np.float32), labels)
+    assert net.cost_and_accuracy(X.astype(np.float32), Y, None)[1] is None

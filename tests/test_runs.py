@@ -12,6 +12,7 @@ import pytest
 from xentlab import runs
 from xentlab.errors import XentlabError
 from xentlab.formats import load_checkpoint, load_network
+from xentlab.kernel import compiled_unavailable
 
 SETTINGS = {"epochs": 3, "batch_size": 10, "eta": 0.5, "lmbda": 0.2, "seed": 2}
 
@@ -153,7 +154,7 @@ def test_resume_refuses_each_conflicting_setting_and_extends_epochs(tmp_path):
     assert "eta 0.1 (saved: 0.5)" in message and "seed 5 (saved: 2)" in message
     assert "cost 'quadratic' (saved: 'cross-entropy')" in message
     assert "lmbda" not in message  # given, but the same as saved
-    assert message.endswith("only epochs may change when a run is resumed")
+    assert message.endswith("only epochs and kernel may change when a run is resumed")
     with pytest.raises(XentlabError, match="init 'large' \\(a resumed run keeps its weights\\)"):
         runs.prepare(runs.RunSpec(resume=saved, init="large"))
     with pytest.raises(XentlabError, match="dtype 'float64' \\(saved: 'float32'\\)"):
@@ -199,3 +200,25 @@ def test_a_run_takes_its_data_from_the_loader_it_is_given(tmp_path):
     assert cached.test_accuracy == reference.test_accuracy
     for a, b in zip(cached.network.weights, reference.network.weights, strict=True):
         assert np.array_equal(a, b)
+
+
+@pytest.mark.skipif(compiled_unavailable() is not None, reason="numba unavailable")
+def test_a_run_may_resume_under_the_other_kernel(tmp_path):
+    """The kernel is saved with the run and may change at resume: the run goes on from the
+    saved bits, and ends equal to an uninterrupted run to rounding (bit-identical only when
+    both ran the same kernel)."""
+    settings = {**SETTINGS, "epochs": 2, "kernel": "numpy"}
+    ckpt = tmp_path / "run.ckpt"
+    runs.prepare(spec(tmp_path, dtype="float64", settings=settings, checkpoint=ckpt)).train()
+    state, _ = load_checkpoint(ckpt)
+    assert state.config.kernel == "numpy"
+    resumed = runs.prepare(runs.RunSpec(resume=ckpt, settings={"epochs": 4, "kernel": "compiled"}))
+    assert resumed.kernel == "compiled"
+    result = resumed.train()
+    assert load_checkpoint(ckpt)[0].config.kernel == "compiled"
+    straight = runs.prepare(
+        spec(tmp_path, dtype="float64", settings={**settings, "epochs": 4})
+    ).train()
+    for a, b in zip(result.network.weights, straight.network.weights, strict=True):
+        assert not np.array_equal(a, b)
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12 * np.abs(b).max())

@@ -8,7 +8,7 @@ the log-likelihood cost. Back-propagation is written over the whole batch:
     δ_l = (δ_{l+1} W_{l+1}ᵀ) ⊙ σ'(z_l)      with σ'(z) = a (1 − a)
     ∂C/∂W_l = A_{l−1}ᵀ δ_l / n,   ∂C/∂b_l = Σ_x δ_l / n
 
-This module holds the plain, readable path; ``kernel.py`` holds the fast epoch loop, tested
+This module holds the plain, readable path; ``kernel`` holds the fast epoch loops, tested
 against it.
 """
 
@@ -243,7 +243,7 @@ class Network:
     ) -> list[NDArray[np.floating]]:
         """∂/∂W_l of the regularisation term: λ/n W_l for L2, λ/n sgn(W_l) for L1 (0 where
         w = 0). Added to :meth:`backprop`'s ∂C/∂W_l it gives the gradient the update rule of
-        ``kernel.py`` follows; the biases' gradients gain nothing."""
+        ``kernel`` follows; the biases' gradients gain nothing."""
         REGULARIZATIONS.check("regularization", regularization)
         scale = lmbda / n
         if regularization == "l2":
@@ -259,9 +259,25 @@ class Network:
         regularization: str = "l2",
     ) -> float:
         """C = 1/n Σ_x C_x on (X, Y) plus the regularisation term for a training set of n_train."""
-        z = self.output_z(X).astype(np.float64)
-        data_cost = self.cost.value(z, Y)
-        return data_cost + self.regularization_cost(lmbda, n_train or len(X), regularization)
+        return self.cost_and_accuracy(X, Y, None, lmbda, n_train, regularization)[0]
+
+    def cost_and_accuracy(
+        self,
+        X: NDArray[np.floating],
+        Y: NDArray[np.floating],
+        labels: NDArray[np.integer] | None,
+        lmbda: float = 0.0,
+        n_train: int | None = None,
+        regularization: str = "l2",
+    ) -> tuple[float, float | None]:
+        """:meth:`total_cost` and, given labels, :meth:`accuracy` (else None), from one forward
+        pass: what every epoch's evaluation measures, at half the cost of asking twice."""
+        z = self.output_z(X)
+        data_cost = self.cost.value(z.astype(np.float64), Y)
+        cost = data_cost + self.regularization_cost(lmbda, n_train or len(X), regularization)
+        if labels is None:
+            return cost, None
+        return cost, self._accuracy_from_z(z, labels)
 
     def saturation(
         self,
@@ -279,4 +295,8 @@ class Network:
 
     def accuracy(self, X: NDArray[np.floating], labels: NDArray[np.integer]) -> float:
         """The fraction of rows whose most active output neuron is the label."""
-        return float(np.mean(np.argmax(self.output_z(X), axis=1) == labels))
+        return self._accuracy_from_z(self.output_z(X), labels)
+
+    @staticmethod
+    def _accuracy_from_z(z: NDArray[np.floating], labels: NDArray[np.integer]) -> float:
+        return float(np.mean(np.argmax(z, axis=1) == labels))

@@ -99,7 +99,7 @@ CASES: list[tuple[str, list[str], str]] = [
     (
         "args-resume-other-batch-size",
         ["train", "--resume", GOOD, "--batch-size", "20"],
-        "only epochs may change",
+        "only epochs and kernel may change",
     ),
     # user text is text: markup-like and multi-line paths give one plain line
     ("args-markup-path", ["train", "--save", "[bold]/x.json"], "network file [bold]/x.json"),

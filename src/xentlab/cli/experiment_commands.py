@@ -85,6 +85,7 @@ def run_compare(args: argparse.Namespace, out: Console) -> int:
         batch_size=args.batch_size,
         seeds=args.seeds,
         probe_every=args.probe_every,
+        kernel=args.kernel,
     )
     spec.check()
     check_figure_target(args.out)

@@ -14,6 +14,7 @@ from typing import Any, NoReturn, TypeAlias
 from .. import __version__
 from ..data import DATASETS, FETCHABLE
 from ..functions import COST_NAMES
+from ..kernel import KERNELS
 from ..model import DTYPES, INITS, REGULARIZATIONS
 from ..neuron import NEURON_COSTS
 from ..report.texts import LANGUAGES, REPORT_FORMATS
@@ -44,6 +45,10 @@ from .argument_types import (
 from .text import one_line
 
 EXIT_BAD_INPUT = 2
+KERNEL_HELP = (
+    "the epoch loop: compiled (numba), numpy (the reference) or auto (compiled where numba "
+    "is installed)"
+)
 DATA_DIR_HELP = "where the data files are (default: $XENTLAB_DATA, then the cache)"
 TRAIN_DEFAULTS = TrainConfig()
 
@@ -206,6 +211,7 @@ def _add_compare(subcommands: Subcommands) -> None:
         default=10,
         help="probe every N mini-batches in the first five epochs (then every epoch)",
     )
+    p.add_argument("--kernel", choices=KERNELS, default="auto", help=KERNEL_HELP)
     p.add_argument("--out", type=path, default="compare.png", help="figure: .png/.svg/.pdf")
     p.add_argument("--json", type=path, default="compare.json", help="the data, as JSON")
     p.add_argument("--csv", type=path, default="compare.csv", help="the probes, one row each")
@@ -399,7 +405,7 @@ def _add_train(subcommands: Subcommands) -> None:
         description="Train a feed-forward network on MNIST, Fashion-MNIST or the embedded 8x8 "
         "digits (no download), with a progress bar, one line per epoch and a summary. With "
         "--resume, every setting comes from the checkpoint: a setting given as well must agree "
-        f"with it, except {', '.join('--' + s for s in RESUMABLE_SETTINGS)}, which may change "
+        f"with it, except {' and '.join('--' + s for s in RESUMABLE_SETTINGS)}, which may change "
         "(to extend a run, say). With --start-from, a new run begins from a saved network's "
         "weights (JSON or .safetensors) instead of fresh ones.",
     )
@@ -423,6 +429,7 @@ def _add_train(subcommands: Subcommands) -> None:
     )
     p.add_argument("--seed", type=int, help=f"weights, shuffles and splits (default: {d.seed})")
     p.add_argument("--dtype", choices=DTYPES, help=f"default: {DEFAULT_DTYPE}")
+    p.add_argument("--kernel", choices=KERNELS, help=f"{KERNEL_HELP} (default: {d.kernel})")
     p.add_argument(
         "--early-stop",
         type=int,

@@ -102,7 +102,7 @@ def run_header(run: Run) -> str:
         f"{verb}: {list(network.sizes)} on {run.data_info['dataset']} ({len(run.training.X)} "
         f"training, {len(run.validation.X)} validation images), {network.cost.name}, "
         f"η = {config.eta:g}, λ = {config.lmbda:g}, mini-batch {config.batch_size}, "
-        f"seed {config.seed}"
+        f"seed {config.seed}, {run.kernel} kernel"
     )
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from .. import checks
 from ..errors import XentlabError
 from ..functions import COST_NAMES
+from ..kernel import KERNELS
 from ..model import INITS
 from ..runs import Run, RunSpec, prepare
 from ..training import History, Observer, Probe, ProbeRecord, batches_per_epoch
@@ -37,7 +38,8 @@ class CompareSpec:
     (``{"quadratic": 3.0, "cross-entropy": 0.5}``); the network and data as for a run; probes
     every ``probe_every`` mini-batches during the first ``fine_epochs`` epochs, on the first
     ``probe_size`` training and validation examples. With ``probes_per_epoch`` the probes
-    come about that many times an epoch instead, whatever the size of the data set."""
+    come about that many times an epoch instead, whatever the size of the data set. ``kernel``
+    as for a run."""
 
     costs: tuple[str, ...] = ("quadratic", "cross-entropy")
     eta: float | Mapping[str, float] = 0.5
@@ -53,6 +55,7 @@ class CompareSpec:
     fine_epochs: int = 5
     probe_size: int = 1000
     probes_per_epoch: int | None = None  # if given, probe_every is chosen from the data
+    kernel: str = "auto"
 
     def eta_of(self, cost: str) -> float:
         """The learning rate of ``cost``'s runs."""
@@ -75,6 +78,7 @@ class CompareSpec:
             if extra:
                 raise XentlabError(f"eta given for costs not compared: {', '.join(extra)}")
         INITS.check("init", self.init)
+        KERNELS.check("kernel", self.kernel)
         if not self.seeds or len(set(self.seeds)) != len(self.seeds):
             raise XentlabError("seeds must be one or more different seeds")
         for seed in self.seeds:
@@ -189,6 +193,7 @@ def prepare_cost_run(spec: CompareSpec, cost: str, seed: int) -> tuple[Run, Prob
                 "batch_size": spec.batch_size,
                 "eta": spec.eta_of(cost),
                 "seed": seed,
+                "kernel": spec.kernel,
             },
         )
     )

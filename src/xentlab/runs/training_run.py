@@ -21,6 +21,7 @@ from ..files import check_distinct_targets, check_output_target
 from ..formats import history_document, load_checkpoint, save_checkpoint
 from ..formats.checkpoint import fields_document
 from ..functions import get_cost
+from ..kernel import resolve_kernel
 from ..model import Network, check_dtype, check_sizes
 from ..training import (
     EpochRecord,
@@ -43,8 +44,10 @@ DEFAULT_HIDDEN = 30
 DEFAULT_COST = "cross-entropy"
 DEFAULT_INIT = "default"
 DEFAULT_DTYPE = "float32"
-# Settings a resumed run may change: the number of epochs, to extend (or end sooner) a run.
-RESUMABLE_SETTINGS = ("epochs",)
+# Settings a resumed run may change: the number of epochs, to extend (or end sooner) a run, and
+# the kernel, which changes no result but its rounding (a resumed run is then bit-identical to
+# an uninterrupted one only if both ran the same kernel, on the same machine).
+RESUMABLE_SETTINGS = ("epochs", "kernel")
 # How a run gets its data: (name, data_dir, seed) -> Dataset. load_dataset reads the files each
 # time; a process that trains many runs passes a data.DatasetCache's load instead.
 DatasetLoader = Callable[[str, "str | os.PathLike[str] | None", int], Dataset]
@@ -58,7 +61,7 @@ class RunSpec:
     hidden neurons, its classes), ``cost``, ``init``, ``dtype`` (defaults cross-entropy,
     default, float32) and ``settings``, the fields of :class:`TrainConfig` to set (epochs, eta,
     ...; the others keep their defaults). A resumed run takes all of these from the checkpoint:
-    one given as well must agree with it, except the RESUMABLE_SETTINGS (epochs), which
+    one given as well must agree with it, except the RESUMABLE_SETTINGS (epochs, kernel), which
     change the run; ``init`` cannot be given (the weights exist).
 
     ``start_from``: a new run whose network is the one saved there (xentlab's JSON, or a
@@ -127,6 +130,11 @@ class Run:
     @property
     def resumed(self) -> bool:
         return self.spec.resume is not None
+
+    @property
+    def kernel(self) -> str:
+        """The epoch loop this run uses: ``numpy`` or ``compiled`` (what ``auto`` is here)."""
+        return resolve_kernel(self.state.config.kernel)
 
     @property
     def checkpoint_path(self) -> str | os.PathLike[str] | None:
@@ -214,6 +222,7 @@ def prepare(spec: RunSpec, load: DatasetLoader | None = None) -> Run:
     check_distinct_targets(outputs)
     state, dataset, info = _resumed(spec, load, *saved) if saved else _new(spec, load)
     network, config = state.network, state.config
+    resolve_kernel(config.kernel)  # "compiled" without numba fails now, saying how to fix it
     training = check_labelled(network, dataset.train.X, dataset.train.labels, "training")
     validation = check_labelled(
         network, dataset.validation.X, dataset.validation.labels, "validation"
@@ -354,5 +363,5 @@ def _check_resume_settings(spec: RunSpec, state: TrainState) -> None:
     if conflicts:
         raise XentlabError(
             f"{spec.resume} was saved with other settings: {'; '.join(conflicts)}; only "
-            f"{', '.join(RESUMABLE_SETTINGS)} may change when a run is resumed"
+            f"{' and '.join(RESUMABLE_SETTINGS)} may change when a run is resumed"
         )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
+from threadpoolctl import ThreadpoolController
 
 from ..data import TrainingData
 from ..errors import XentlabError
-from ..kernel import EpochKernel
+from ..kernel import Kernel
 from ..model import Network
 from .state import TrainState
 
@@ -39,6 +40,9 @@ class DivergenceGuard:
     FACTOR = 10.0
 
     def __init__(self, state: TrainState, training: TrainingData) -> None:
+        # The sample's products are small: with several BLAS threads each check would wait
+        # for a thread to be scheduled (milliseconds on a busy machine, after every chunk).
+        self._blas = ThreadpoolController()
         net = state.network
         sample = training.head(self.SAMPLE)
         self.X = sample.X
@@ -48,7 +52,10 @@ class DivergenceGuard:
         self.limit = self.FACTOR * state.reference_cost + 1.0
 
     def cost(self, net: Network) -> float:
-        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite cost is the answer
+        with (
+            self._blas.limit(limits=1, user_api="blas"),
+            np.errstate(over="ignore", invalid="ignore"),  # a non-finite cost is the answer
+        ):
             return net.cost.value(net.output_z(self.X).astype(np.float64), self.Y)
 
     def problem(self, net: Network) -> str | None:
@@ -66,7 +73,7 @@ class DivergenceGuard:
 
 
 def run_checked(
-    kernel: EpochKernel,
+    kernel: Kernel,
     state: TrainState,
     guard: DivergenceGuard,
     X: NDArray[np.floating],
@@ -74,11 +81,11 @@ def run_checked(
     stop: int,
     n: int,
 ) -> None:
-    """Apply mini-batches state.batch..stop − 1; on divergence, stop at the first bad batch
-    with the weights it started from."""
+    """Apply mini-batches state.batch..stop − 1 of the epoch's order (state.order) of X, Y; on
+    divergence, stop at the first bad batch with the weights it started from."""
     net, cfg = state.network, state.config
     before = net.copy()
-    args = (state.eta, cfg.lmbda, n, cfg.regularization)
+    args = (state.eta, cfg.lmbda, n, cfg.regularization, state.order)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is judged by the guard
         kernel.run(net.weights, net.biases, X, Y, state.batch, stop, *args)
     if guard.problem(net) is None:

@@ -16,11 +16,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from .. import checks
 from ..data import LabelledData, TargetData, TrainingData
 from ..errors import XentlabError
-from ..kernel import EpochKernel
+from ..kernel import make_kernel
 from ..model import Network
 from .guard import DivergenceGuard, TrainingDiverged, run_checked
 from .state import SCHEDULE_FLOOR, EpochRecord, History, Observer, TrainConfig, TrainState
@@ -90,10 +91,8 @@ def evaluate(
     """(cost, accuracy) of the network on data; the cost includes the regularisation term, the
     accuracy is None for data with targets instead of labels."""
     Y = data.targets(network.sizes[-1], np.dtype(np.float64))
-    cost = network.total_cost(data.X, Y, lmbda, n_train, regularization)
-    if not isinstance(data, LabelledData):
-        return cost, None
-    return cost, network.accuracy(data.X, data.labels)
+    labels = data.labels if isinstance(data, LabelledData) else None
+    return network.cost_and_accuracy(data.X, Y, labels, lmbda, n_train, regularization)
 
 
 def fit(
@@ -107,7 +106,8 @@ def fit(
 ) -> TrainState:
     """Run (or continue) the epochs of ``state`` on ``training``; returns the same state.
 
-    Mini-batches are applied ``chunk`` at a time (fewer at a checkpoint boundary); after each
+    The epoch loop is the kernel ``state.config.kernel`` names (``xentlab.kernel``). Mini-batches
+    are applied ``chunk`` at a time (fewer at a checkpoint boundary); after each
     chunk the weights are checked, observers hear of progress, and, every ``checkpoint_every``
     mini-batches and at each epoch's end, ``checkpoint(state)`` is called.
     """
@@ -116,29 +116,33 @@ def fit(
     check_batch_size(cfg, n)
     if checkpoint_every is not None:
         checks.int_at_least("checkpoint_every", checkpoint_every, 1)
-    kernel = EpochKernel(net.sizes, cfg.batch_size, net.dtype, net.cost)
+    kernel = make_kernel(cfg.kernel, net.sizes, cfg.batch_size, net.dtype, net.cost)
     Y_all = training.targets(net.sizes[-1], net.dtype)
+    kernel.prepare(training.X, Y_all)
     total = batches_per_epoch(n, cfg.batch_size)
     guard = DivergenceGuard(state, training)
-    while not state.finished:
-        if state.order is None:
-            state.order = state.rng.permutation(n)
-        X, Y = training.X[state.order], Y_all[state.order]
-        started = time.perf_counter()
-        while state.batch < total:
-            stop = min(total, state.batch + chunk)
-            if checkpoint_every:
-                stop = min(stop, (state.batch // checkpoint_every + 1) * checkpoint_every)
-            run_checked(kernel, state, guard, X, Y, stop, n)
+    # BLAS threads for the work around the kernel (the guard's checks, each epoch's evaluation):
+    # the compiled kernel asks for one, as a multithreaded BLAS call leaves its threads spinning
+    # for a while after it returns, on the core the single-threaded kernel would be using.
+    with ThreadpoolController().limit(limits=kernel.blas_threads, user_api="blas"):
+        while not state.finished:
+            if state.order is None:
+                state.order = state.rng.permutation(n)
+            started = time.perf_counter()
+            while state.batch < total:
+                stop = min(total, state.batch + chunk)
+                if checkpoint_every:
+                    stop = min(stop, (state.batch // checkpoint_every + 1) * checkpoint_every)
+                run_checked(kernel, state, guard, training.X, Y_all, stop, n)
+                for observer in observers:
+                    observer.on_batches(state, state.batch, total)
+                if checkpoint and checkpoint_every and state.batch % checkpoint_every == 0:
+                    checkpoint(state)
+            record = _end_epoch(state, training, evaluation, time.perf_counter() - started)
             for observer in observers:
-                observer.on_batches(state, state.batch, total)
-            if checkpoint and checkpoint_every and state.batch % checkpoint_every == 0:
+                observer.on_epoch(state, record)
+            if checkpoint:
                 checkpoint(state)
-        record = _end_epoch(state, training, evaluation, time.perf_counter() - started)
-        for observer in observers:
-            observer.on_epoch(state, record)
-        if checkpoint:
-            checkpoint(state)
     return state
 
 

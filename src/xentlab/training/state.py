@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .. import checks
+from ..kernel import KERNELS
 from ..model import REGULARIZATIONS, Network
 
 SCHEDULE_FLOOR = 128  # the schedule stops once η has fallen to η₀/128
@@ -35,6 +36,7 @@ class TrainConfig:
     early_stop: int | None = checks.constrained(checks.Optional(checks.Integer(1)), default=None)
     schedule: int | None = checks.constrained(checks.Optional(checks.Integer(1)), default=None)
     seed: int = checks.constrained(checks.Integer(0), default=0)
+    kernel: str = checks.constrained(KERNELS, default="auto")
 
     def __post_init__(self) -> None:
         checks.check_fields(self)

@@ -1,16 +1,12 @@
-"""The fast epoch loop: mini-batch SGD over a range of batches, in place, with no allocation.
+"""The NumPy epoch kernel: the reference, and the fallback where numba is missing.
 
 The loop itself, :func:`sgd_batches`, is a plain function over arrays, numbers and flags (no
-objects, no names compared), so a compiled kernel can later replace it. It computes what
+objects, no names compared), with a compiled twin in ``compiled_loop``. It computes what
 ``Network.backprop`` and the update rule compute (tested against them), with three savings:
-buffers are allocated once per (shape, batch size, dtype); the data are shuffled once per epoch,
-so each mini-batch is a contiguous slice; and δ is scaled by η/m before back-propagation, so the
-gradients arrive already multiplied by the learning rate.
-
-The update of one mini-batch of m examples from a training set of n:
-    L2:  W ← (1 − ηλ/n) W − (η/m) Σ_x ∂C_x/∂W
-    L1:  W ← W − (ηλ/n) sgn(W) − (η/m) Σ_x ∂C_x/∂W
-    b  ← b − (η/m) Σ_x ∂C_x/∂b
+buffers are allocated once per (shape, batch size, dtype); the rows of a chunk of mini-batches
+are gathered in the epoch's order into one buffer, so each mini-batch is a contiguous slice;
+and δ is scaled by η/m before back-propagation, so the gradients arrive already multiplied by
+the learning rate.
 """
 
 from __future__ import annotations
@@ -20,14 +16,19 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from .functions import Cost, get_cost, sigmoid_inplace, softmax_inplace
-from .model import REGULARIZATIONS
+from ..functions import Cost, get_cost, sigmoid_inplace, softmax_inplace
+from ..model import REGULARIZATIONS
 
 Arr = NDArray[np.floating]
 
 
 class EpochKernel:
     """Preallocated buffers for one network shape, mini-batch size, dtype and cost."""
+
+    name = "numpy"
+    blas_threads: int | None = (
+        None  # the matrix products are NumPy's: as many threads as BLAS likes
+    )
 
     def __init__(
         self, sizes: Sequence[int], batch_size: int, dtype: np.dtype, cost: str | Cost
@@ -44,6 +45,10 @@ class EpochKernel:
         self.grad_b = [np.empty(o, dtype) for o in sizes[1:]]
         self.sign_w = [np.empty_like(g) for g in self.grad_w]
         self.ones = np.ones(m, dtype)
+        self._gathered: tuple[Arr, Arr] | None = None  # a chunk's rows, in the epoch's order
+
+    def prepare(self, X: Arr, Y: Arr) -> None:
+        """Nothing to prepare: the compiled kernel compresses X here."""
 
     def run(
         self,
@@ -57,11 +62,16 @@ class EpochKernel:
         lmbda: float,
         n_train: int,
         regularization: str,
+        order: NDArray[np.integer] | None = None,
     ) -> None:
-        """Apply mini-batches first_batch, ..., stop_batch − 1 of the (already shuffled) rows of
-        X, Y to weights and biases, in place. Batch k is rows [k m, (k + 1) m); the last batch of
-        an epoch may be shorter."""
+        """Apply mini-batches first_batch, ..., stop_batch − 1 to weights and biases, in place.
+        Batch k is the rows order[k m:(k + 1) m] of X and Y (rows k m .. (k + 1) m − 1 without
+        an order); the last batch of an epoch may be shorter."""
         l1 = REGULARIZATIONS.check("regularization", regularization) == "l1"
+        if order is not None:  # the chunk's rows, gathered: its batches are then 0, 1, ...
+            m = self.batch_size
+            X, Y = self._gather(X, Y, order[first_batch * m : stop_batch * m])
+            first_batch, stop_batch = 0, stop_batch - first_batch
         sgd_batches(
             weights,
             biases,
@@ -84,6 +94,18 @@ class EpochKernel:
             self.sign_w,
             self.ones,
         )
+
+    def _gather(self, X: Arr, Y: Arr, rows: NDArray[np.integer]) -> tuple[Arr, Arr]:
+        """X[rows], Y[rows] in buffers kept from one chunk to the next."""
+        n = len(rows)
+        kept = self._gathered
+        if kept is None or len(kept[0]) < n or (kept[0].dtype, kept[1].dtype) != (X.dtype, Y.dtype):
+            kept = (np.empty((n, X.shape[1]), X.dtype), np.empty((n, Y.shape[1]), Y.dtype))
+            self._gathered = kept
+        X_rows, Y_rows = kept[0][:n], kept[1][:n]
+        np.take(X, rows, axis=0, out=X_rows)
+        np.take(Y, rows, axis=0, out=Y_rows)
+        return X_rows, Y_rows
 
 
 def sgd_batches(

@@ -1,0 +1,115 @@
+"""The epoch kernels: mini-batch SGD over a range of mini-batches, in place, fast.
+
+Two kernels compute the same thing, and one is chosen by name (:data:`KERNELS`):
+
+- ``numpy``: :class:`EpochKernel` (``numpy_loop``), the reference: a few NumPy calls per
+  layer and mini-batch, tested against ``Network.backprop`` and against PyTorch autograd.
+- ``compiled``: :class:`~xentlab.kernel.compiled.CompiledEpochKernel` (``compiled``,
+  ``compiled_loop``), the same loop compiled by numba, tested equal to the reference (to
+  1e-12 relative in float64 over whole epochs, to float32 rounding in float32). It needs numba.
+- ``auto`` (the default): ``compiled`` where numba imports, else ``numpy``.
+
+The two differ only in rounding (the order in which sums are added), so each is
+deterministic (the same seed gives the same bits, run after run, on one machine) but they are
+not bit-identical to each other.
+
+Both take the training set unshuffled, with the epoch's order: batch k of batch size m is the
+rows order[k m:(k + 1) m] (the last may be shorter). The update of one mini-batch of m
+examples from a training set of n:
+    L2:  W ← (1 − ηλ/n) W − (η/m) Σ_x ∂C_x/∂W
+    L1:  W ← W − (ηλ/n) sgn(W) − (η/m) Σ_x ∂C_x/∂W
+    b  ← b − (η/m) Σ_x ∂C_x/∂b
+with ∂C_x/∂W_l = a_{l−1}ᵀ δ_l and ∂C_x/∂b_l = δ_l, back-propagated from the output error
+δ_L = a − y (cross-entropy, log-likelihood) or (a − y) σ'(z_L) (quadratic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..checks import OneOf
+from ..errors import XentlabError
+from ..functions import Cost
+from .numpy_loop import EpochKernel, sgd_batches
+
+KERNELS = OneOf(("auto", "numpy", "compiled"))
+INSTALL_HINT = "pip install numba"
+
+
+class Kernel(Protocol):
+    """What the training loop asks of a kernel (both kernels are this). ``blas_threads``: the
+    BLAS threads the loop should allow around it (None: the machine's default)."""
+
+    name: str
+    blas_threads: int | None
+
+    def prepare(self, X: NDArray[np.floating], Y: NDArray[np.floating]) -> None: ...
+
+    def run(
+        self,
+        weights: list[NDArray[np.floating]],
+        biases: list[NDArray[np.floating]],
+        X: NDArray[np.floating],
+        Y: NDArray[np.floating],
+        first_batch: int,
+        stop_batch: int,
+        eta: float,
+        lmbda: float,
+        n_train: int,
+        regularization: str,
+        order: NDArray[np.integer] | None = None,
+    ) -> None: ...
+
+
+@cache
+def compiled_unavailable() -> str | None:
+    """Why the compiled kernel cannot be used here (numba missing or failing to import), or
+    None if it can."""
+    try:
+        from . import compiled  # noqa: F401
+    except Exception as exc:  # any failure to import numba means: use NumPy
+        return f"{type(exc).__name__}: {exc}".splitlines()[0]
+    return None
+
+
+def resolve_kernel(name: str) -> str:
+    """The kernel ``name`` stands for here: ``auto`` is ``compiled`` where numba imports, else
+    ``numpy``; ``compiled`` without numba is an error saying how to install it."""
+    name = KERNELS.check("kernel", name)
+    problem = compiled_unavailable()
+    if name == "auto":
+        return "numpy" if problem else "compiled"
+    if name == "compiled" and problem:
+        raise XentlabError(
+            f"kernel 'compiled' needs numba, which cannot be imported ({problem}): "
+            f"{INSTALL_HINT}, or use kernel 'numpy' or 'auto'"
+        )
+    return name
+
+
+def make_kernel(
+    name: str, sizes: Sequence[int], batch_size: int, dtype: np.dtype, cost: str | Cost
+) -> Kernel:
+    """The kernel called ``name`` (see :func:`resolve_kernel`) for one network shape,
+    mini-batch size, dtype and cost."""
+    if resolve_kernel(name) == "numpy":
+        return EpochKernel(sizes, batch_size, dtype, cost)
+    from .compiled import CompiledEpochKernel
+
+    return CompiledEpochKernel(sizes, batch_size, dtype, cost)
+
+
+__all__ = [
+    "KERNELS",
+    "EpochKernel",
+    "Kernel",
+    "compiled_unavailable",
+    "make_kernel",
+    "resolve_kernel",
+    "sgd_batches",
+]
