@@ -16,6 +16,7 @@ import gzip
 import json
 import os
 import pickle
+import shutil
 import struct
 import subprocess
 from pathlib import Path
@@ -84,6 +85,29 @@ def mid_epoch_run() -> tuple[TrainState, LabelledData, dict]:
     return state, training, info
 
 
+class Cases(list):
+    """The cases of one group of the corpus, as its script makes them: ``add`` writes a case's
+    file into files/ (when it has content) and records the command line and the part of the
+    message expected, with any extra keys (those given as None are left out)."""
+
+    def add(self, name, args, needle, content=None, **extra) -> None:
+        if content is not None:
+            (FILES / name).write_bytes(content)
+        extra = {key: value for key, value in extra.items() if value is not None}
+        self.append({"name": name, "args": args, "needle": needle, **extra})
+
+
+def remove_group_files(prefix: str) -> None:
+    """Remove what a group's script wrote last time: every file, link and folder in files/
+    whose name starts with ``prefix``."""
+    FILES.mkdir(exist_ok=True)
+    for old in FILES.glob(f"{prefix}*"):
+        if old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old)
+        else:
+            old.unlink()
+
+
 def remove_previous_files() -> None:
     """Remove the files this script wrote last time: those its cases name, and good.ckpt."""
     previous = HERE / "cases" / "base.json"
@@ -95,15 +119,8 @@ def remove_previous_files() -> None:
 def main() -> None:
     FILES.mkdir(exist_ok=True)
     remove_previous_files()
-    cases: list[dict] = []
-
-    def case(name, args, needle, content=None, replace=None):
-        if content is not None:
-            (FILES / name).write_bytes(content)
-        entry = {"name": name, "args": args, "needle": needle}
-        if replace:
-            entry["replace"] = replace
-        cases.append(entry)
+    cases = Cases()
+    case = cases.add
 
     inspect = ["data", "inspect", "--kind", "idx"]
     images = np.arange(2 * 28 * 28).reshape(2, 28, 28) % 256

@@ -13,11 +13,11 @@ from __future__ import annotations
 import gzip
 import json
 import pickle
-import shutil
 import struct
 from pathlib import Path
 
 import numpy as np
+from make_corpus import Cases, remove_group_files  # beside this script
 
 from xentlab.data.mnist_pkl import MAX_PKL_OPCODES
 from xentlab.formats import network_document
@@ -77,14 +77,9 @@ def small_mnist(folder: Path) -> None:
 
 
 def main() -> None:
-    for old in FILES.glob("reads-*"):
-        shutil.rmtree(old) if old.is_dir() else old.unlink()
-    cases: list[dict] = []
-
-    def case(name, args, needle, content=None, **extra):
-        if content is not None:
-            (FILES / name).write_bytes(content)
-        cases.append({"name": name, "args": args, "needle": needle, **extra})
+    remove_group_files("reads-")
+    cases = Cases()
+    case = cases.add
 
     net = FILES / "reads-net-784.json"
     net.write_text(json.dumps(network_document(Network.create([784, 2, 10], seed=0))))

@@ -14,11 +14,11 @@ like one. Each file is built byte by byte here, without the safetensors package.
 from __future__ import annotations
 
 import json
-import shutil
 import struct
 from pathlib import Path
 
 import numpy as np
+from make_corpus import Cases, remove_group_files  # beside this script
 
 from xentlab.formats import save_safetensors
 from xentlab.model import Network
@@ -53,14 +53,9 @@ def safetensors(header, data=DATA, length=None) -> bytes:
 
 
 def main() -> None:
-    for old in FILES.glob("safetensors-*"):
-        shutil.rmtree(old) if old.is_dir() else old.unlink()
-    cases: list[dict] = []
-
-    def case(name, args, needle, content=None, **extra):
-        if content is not None:
-            (FILES / name).write_bytes(content)
-        cases.append({"name": name, "args": args, "needle": needle, **extra})
+    remove_group_files("safetensors-")
+    cases = Cases()
+    case = cases.add
 
     good = FILES / "safetensors-good.safetensors"
     save_safetensors(Network.create([64, 5, 10], seed=0), good, {"dataset": "digits"})

@@ -22,7 +22,11 @@ import json
 import os
 from pathlib import Path
 
-from make_corpus import mid_epoch_run  # beside this script: run as a script, it is on the path
+from make_corpus import (  # beside this script: run as a script, it is on the path
+    Cases,
+    mid_epoch_run,
+    remove_group_files,
+)
 
 from xentlab.formats import checkpoint_document, network_document, seal
 from xentlab.model import Network
@@ -66,15 +70,9 @@ def replace_once(text: str, old: str, new: str) -> str:
 
 
 def main() -> None:
-    FILES.mkdir(exist_ok=True)
-    for old in FILES.glob("writes-*"):
-        old.unlink()
-    cases: list[dict] = []
-
-    def case(name, args, needle, content=None):
-        if content is not None:
-            (FILES / name).write_bytes(content)
-        cases.append({"name": name, "args": args, "needle": needle})
+    remove_group_files("writes-")
+    cases = Cases()
+    case = cases.add
 
     # --- output targets: refused before any work ---------------------------------------------
     long_name = "x" * 300
