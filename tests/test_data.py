@@ -96,11 +96,9 @@ def test_mnist_directory_checks(tmp_path):
         data.load_dataset("mnist", directory)
 
 
+@pytest.mark.data
 def test_real_mnist():
-    try:
-        directory = data.resolve_data_dir("mnist")
-    except XentlabError as exc:
-        pytest.skip(f"real MNIST not here (set XENTLAB_DATA to its parent folder): {exc}")
+    directory = data.resolve_data_dir("mnist")
     ds = data.load_dataset("mnist")
     assert (len(ds.train.X), len(ds.validation.X), len(ds.test.X)) == (50_000, 10_000, 10_000)
     assert ds.train.X.shape[1] == 784 and ds.train.X.dtype == np.float32

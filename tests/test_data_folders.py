@@ -184,12 +184,10 @@ def test_a_failed_fetch_leaves_no_folder_it_made_and_says_where_files_go(tmp_pat
 
 @pytest.fixture(scope="module")
 def fashion_dir():
-    try:
-        return data.resolve_data_dir("fashion-mnist")
-    except XentlabError as exc:
-        pytest.skip(f"Fashion-MNIST not here (set XENTLAB_DATA to its parent folder): {exc}")
+    return data.resolve_data_dir("fashion-mnist")
 
 
+@pytest.mark.data
 def test_real_fashion_mnist_content_checksums(fashion_dir):
     for stem, digest in data.CHECKSUMS["fashion-mnist"].items():
         assert data.sha256_of_content(data.find_file(fashion_dir, stem)) == digest
@@ -198,6 +196,7 @@ def test_real_fashion_mnist_content_checksums(fashion_dir):
         data.resolve_data_dir("mnist", fashion_dir)
 
 
+@pytest.mark.data
 def test_real_fashion_mnist_loads_and_a_network_learns_it(fashion_dir):
     ds = data.load_dataset("fashion-mnist", fashion_dir)
     assert (len(ds.train.X), len(ds.validation.X), len(ds.test.X)) == (50_000, 10_000, 10_000)

@@ -1,6 +1,6 @@
 """The book's MNIST results, reproduced: 30 epochs, mini-batch 10, large init, median of 3 seeds.
 
-Slow (minutes); CI runs it. Skipped with a reason when MNIST is not on this machine.
+Slow (minutes); CI runs it. Marked ``data``: skipped with a reason when MNIST is not here.
 """
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ import statistics
 
 import pytest
 
-from xentlab.errors import XentlabError
 from xentlab.model import Network
 from xentlab.training import TrainConfig, TrainState, check_labelled, fit
+
+pytestmark = pytest.mark.data
 
 SEEDS = (1, 2, 3)
 
@@ -20,10 +21,7 @@ SEEDS = (1, 2, 3)
 def mnist():
     from xentlab.data import load_dataset
 
-    try:
-        return load_dataset("mnist")
-    except XentlabError as exc:
-        pytest.skip(f"MNIST not available (set XENTLAB_DATA): {exc}")
+    return load_dataset("mnist")
 
 
 def median_test_accuracy(mnist, sizes, cost, eta):

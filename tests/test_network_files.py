@@ -54,6 +54,7 @@ def test_export_both_ways_keeps_weights_and_meta(trained, tmp_path, capsys):
     assert back.read_bytes() == trained.read_bytes()
 
 
+@pytest.mark.torch
 def test_inspect_describes_a_safetensors_network(trained, tmp_path, capsys):
     assert main(["data", "inspect", str(trained)]) == 0
     out = capsys.readouterr().out
@@ -68,7 +69,7 @@ def test_inspect_describes_a_safetensors_network(trained, tmp_path, capsys):
 def torch_file(path, cost="log-likelihood", sizes=(64, 12, 10)):
     """A safetensors file written by the reference implementation from a torch module's
     state_dict, with the cost in its metadata (or no metadata)."""
-    torch = pytest.importorskip("torch")
+    import torch
     from safetensors.torch import save_file
 
     torch.manual_seed(0)
@@ -80,6 +81,7 @@ def torch_file(path, cost="log-likelihood", sizes=(64, 12, 10)):
     return module
 
 
+@pytest.mark.torch
 def test_export_of_a_torch_file_takes_the_cost_given(tmp_path, capsys):
     source, target = tmp_path / "torch.safetensors", tmp_path / "net.json"
     torch_file(source, cost=None)
@@ -129,6 +131,7 @@ def test_a_run_starts_from_a_saved_network(tmp_path, suffix):
     assert meta["started_from"] == str(path) and result.start is not None
 
 
+@pytest.mark.torch
 def test_a_run_starts_from_a_torch_module(tmp_path, capsys):
     path = tmp_path / "torch.safetensors"
     module = torch_file(path, cost="log-likelihood")

@@ -62,8 +62,9 @@ def test_round_trip_is_bit_exact(tmp_path, cost, dtype):
     assert (path.stat().st_size - len(data)) % 8 == 0  # the data start 8-byte aligned
 
 
+@pytest.mark.torch
 def test_the_file_opens_in_the_reference_implementation_and_torch(tmp_path):
-    torch = pytest.importorskip("torch")
+    import torch
     from safetensors import safe_open
     from safetensors.torch import load_file
 
@@ -110,8 +111,9 @@ def torch_module(torch, last=None):
     return nn.Sequential(*layers, *([last] if last is not None else []))
 
 
+@pytest.mark.torch
 def test_a_torch_state_dict_with_metadata_loads(tmp_path):
-    torch = pytest.importorskip("torch")
+    import torch
     from safetensors.torch import save_file
 
     module = torch_module(torch, torch.nn.Softmax(dim=1))
@@ -129,8 +131,9 @@ def test_a_torch_state_dict_with_metadata_loads(tmp_path):
     assert load_safetensors(path, cost="log-likelihood")[0].cost.name == "log-likelihood"
 
 
+@pytest.mark.torch
 def test_a_torch_state_dict_without_metadata_takes_the_cost_given_or_cross_entropy(tmp_path):
-    torch = pytest.importorskip("torch")
+    import torch
     from safetensors.torch import save_file
 
     module = torch_module(torch).double()  # logits, as fed to BCEWithLogitsLoss

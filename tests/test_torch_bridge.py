@@ -8,12 +8,14 @@ import sys
 
 import numpy as np
 import pytest
+from optional import REASONS
 
 from xentlab.errors import XentlabError
 from xentlab.model import Network
 from xentlab.sequential import parameter_names
 
-torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.torch
+torch = pytest.importorskip("torch", reason=REASONS["torch"])
 nn = torch.nn
 
 COSTS = ["quadratic", "cross-entropy", "log-likelihood"]

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from optional import REASONS
 from sklearn.datasets import load_digits
 
 from xentlab.errors import XentlabError
 
-torch = pytest.importorskip("torch", reason="PyTorch is not installed: pip install torch==2.13.0")
+pytestmark = pytest.mark.torch
+torch = pytest.importorskip("torch", reason=REASONS["torch"])
 from torch import nn  # noqa: E402
 
 from xentlab.torch import MonitorSummary, SaturationMonitor  # noqa: E402

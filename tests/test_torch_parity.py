@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from optional import REASONS
 
 from xentlab.kernel import EpochKernel
 from xentlab.model import Network, one_hot
 from xentlab.training import TrainConfig, TrainState, check_labelled, fit
 
-torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.torch
+torch = pytest.importorskip("torch", reason=REASONS["torch"])
 F = torch.nn.functional
 
 COSTS = ["quadratic", "cross-entropy", "log-likelihood"]

@@ -5,12 +5,11 @@ screenshot under test-artifacts/web/."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from optional import CHROMIUM, REASONS
 from web_helpers import ARTIFACTS, serving
 
-CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags chromium's own connections are refused by a closed
 # network, many at a time; the sandbox needs privileges a test runner may not have.
 CHROMIUM_ARGS = [
@@ -25,14 +24,8 @@ CHROMIUM_ARGS = [
 
 pytest.importorskip("starlette", reason="the web extra is not installed (pip install starlette)")
 pytest.importorskip("uvicorn", reason="the web extra is not installed (pip install uvicorn)")
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (pip install playwright)"
-)
-if not CHROMIUM.exists():
-    pytest.skip(
-        "Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
-        allow_module_level=True,
-    )
+pytestmark = pytest.mark.chromium
+sync_api = pytest.importorskip("playwright.sync_api", reason=REASONS["chromium"])
 
 from xentlab import neuron  # noqa: E402
 from xentlab.experiments import prepare_cost_run, saturation_map  # noqa: E402

@@ -350,14 +350,8 @@ def test_the_race_events_are_json_lines():
     assert json.loads(event("x", {"v": 1.5}).split(b"data: ")[1]) == {"v": 1.5}
 
 
+@pytest.mark.data
 def test_a_race_on_mnist_when_the_server_finds_it_one_at_a_time():
-    from xentlab.data import check_available
-    from xentlab.errors import XentlabError
-
-    try:
-        check_available("mnist")
-    except XentlabError as exc:
-        pytest.skip(f"MNIST not here (set XENTLAB_DATA to its parent folder): {exc}")
     app = create_app()
     with serving(app) as url, httpx.Client(base_url=url, timeout=60) as client:
         assert client.get("/api/setup").json()["datasets"]["mnist"] is None
