@@ -29,7 +29,13 @@ from .functions import one_hot as one_hot  # its first home; callers still impor
 if TYPE_CHECKING:
     import torch
 
-INITS = checks.OneOf(("default", "large", "saturated"))
+# Each initialisation and what it draws (the one list: the options' help texts read it).
+INIT_MEANINGS = {
+    "default": "weights N(0, 1/n_in)",
+    "large": "weights N(0, 1)",
+    "saturated": "every output starts saturated and wrong (z ≈ 6)",
+}
+INITS = checks.OneOf(tuple(INIT_MEANINGS))
 # The output layer under the "saturated" init: z near +6, where σ'(6) ≈ 0.0025.
 SATURATED_BIAS = 6.0
 SATURATED_WEIGHT_SCALE = 0.25  # keeps every output's z within about ±1 of the bias

@@ -15,7 +15,7 @@ from .. import __version__
 from ..data import DATASETS, FETCHABLE
 from ..functions import COST_NAMES
 from ..kernel import KERNELS
-from ..model import DTYPES, INITS, REGULARIZATIONS
+from ..model import DTYPES, INIT_MEANINGS, INITS, REGULARIZATIONS
 from ..neuron import NEURON_COSTS
 from ..report.texts import LANGUAGES, REPORT_FORMATS
 from ..runs import (
@@ -49,6 +49,7 @@ KERNEL_HELP = (
     "the epoch loop: compiled (numba), numpy (the reference) or auto (compiled where numba "
     "is installed)"
 )
+INIT_HELP = "; ".join(f"{name}: {meaning}" for name, meaning in INIT_MEANINGS.items())
 DATA_DIR_HELP = "where the data files are (default: $XENTLAB_DATA, then the cache)"
 TRAIN_DEFAULTS = TrainConfig()
 
@@ -194,7 +195,7 @@ def _add_compare(subcommands: Subcommands) -> None:
         "--init",
         choices=INITS,
         default=DEFAULT_INIT,
-        help="saturated: every output starts saturated and wrong",
+        help=INIT_HELP,
     )
     p.add_argument("--dtype", choices=DTYPES, default=DEFAULT_DTYPE, help="training precision")
     p.add_argument("--epochs", type=int, default=5, help="epochs of each run")
@@ -285,9 +286,9 @@ def _add_sweep(subcommands: Subcommands) -> None:
     p.add_argument(
         "--book",
         action="store_true",
-        help="the book's three chapter-3 networks on MNIST, 3 seeds each, 30 epochs (about 20 "
-        "minutes on 2 cores), and the book-versus-xentlab table; options given as well replace "
-        "its values (--epochs 1 for a quick look)",
+        help="the book's three chapter-3 networks on MNIST, 3 seeds each, 30 epochs (9 runs), "
+        "and the book-versus-xentlab table; options given as well replace its values (--epochs "
+        "1 for a quick look)",
     )
     grid = p.add_argument_group(
         "the grid", "each option takes a comma-separated list of values to try"
@@ -328,7 +329,7 @@ def _add_sweep(subcommands: Subcommands) -> None:
         "--init",
         type=names,
         metavar="NAMES",
-        help=f"from {', '.join(INITS)} (default: {DEFAULT_INIT})",
+        help=f"{INIT_HELP} (default: {DEFAULT_INIT})",
     )
     grid.add_argument(
         "--batch-size",
@@ -425,7 +426,7 @@ def _add_train(subcommands: Subcommands) -> None:
     p.add_argument(
         "--init",
         choices=INITS,
-        help=f"default: {DEFAULT_INIT} (weights N(0, 1/n_in)); large: N(0, 1)",
+        help=f"{INIT_HELP} (default: {DEFAULT_INIT})",
     )
     p.add_argument("--seed", type=int, help=f"weights, shuffles and splits (default: {d.seed})")
     p.add_argument("--dtype", choices=DTYPES, help=f"default: {DEFAULT_DTYPE}")

@@ -1,0 +1,106 @@
+"""The README's numbers are what the code gives when run: each claim that is cheap to
+reproduce is recomputed here and compared with the README's own text."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import xentlab
+from xentlab.experiments import saturation_map
+from xentlab.experiments import slowdown as slowdown_experiment
+
+ROOT = Path(__file__).parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def epoch_cell(epoch: int | None, epochs: int) -> str:
+    return f"not within {epochs}" if epoch is None else str(epoch)
+
+
+def slope_cell(slope: float) -> str:
+    mantissa, exponent = f"{slope:.2e}".split("e")
+    return f"{mantissa.replace('-', '−')}e{'−' if exponent[0] == '-' else ''}{exponent[1:]}"
+
+
+def test_the_slowdown_table_is_what_xentlab_slowdown_computes():
+    rows = [line for line in README.splitlines() if re.match(r"\| (article|common) \|", line)]
+    assert len(rows) == 6, "the README's slowdown table has six rows"
+    runs = slowdown_experiment(epochs=300)
+    computed = set()
+    for run in runs:
+        computed.add(
+            (
+                run.setting,
+                run.cost,
+                f"{run.eta:g}",
+                f"({run.w0:g}, {run.b0:g})",
+                epoch_cell(run.first_below[0.5], 300),
+                epoch_cell(run.first_below[0.2], 300),
+                slope_cell(run.initial_slope),
+                f"epoch {run.steepest_epoch}",
+            )
+        )
+    for row in rows:
+        cells = tuple(cell.strip() for cell in row.strip("|").split("|"))
+        assert cells in computed, f"README row not computed: {row}"
+
+
+def test_the_saturation_map_shares_are_what_xentlab_saturation_computes():
+    grid = saturation_map()
+    match = re.search(
+        r"Under the quadratic cost ([\d.]+)% of the grid needs more than 100 epochs and\s+"
+        r"([\d.]+)% does not get there within 300",
+        README,
+    )
+    assert match is not None
+    assert f"{grid.slow_fraction('quadratic'):.1%}" == f"{match[1]}%"
+    assert f"{np.mean(grid.epochs['quadratic'] < 0):.1%}" == f"{match[2]}%"
+    assert "Under cross-entropy no start needs more than 100" in README
+    assert grid.slow_fraction("cross-entropy") == 0
+
+
+@pytest.mark.torch
+def test_the_saturation_monitor_summary_is_the_examples_output(tmp_path):
+    start = README.index("from xentlab.torch import SaturationMonitor")
+    code = README[
+        README.rindex("```python", 0, start) + len("```python") : README.index("```", start)
+    ]
+    shown = README.index("The summary below is its output")
+    block_start = README.index("```\n", shown) + len("```\n")
+    block = README[block_start : README.index("```", block_start)]
+    # run where the figure may be written, with this xentlab importable
+    source = str(Path(xentlab.__file__).parent.parent)
+    env = {**os.environ, "PYTHONPATH": source}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == block
+
+
+def test_the_readme_states_no_test_count():
+    # Counts go stale with every test added; the README says how to run them, not how many.
+    assert not re.search(r"\b[\d,]+ tests\b", README)
+
+
+@pytest.mark.parametrize("command", ["train", "compare", "sweep"])
+def test_every_init_is_explained_in_the_help(command, capsys):
+    from xentlab.cli import main
+    from xentlab.model import INIT_MEANINGS
+
+    assert main([command, "--help"]) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    for name, meaning in INIT_MEANINGS.items():
+        assert f"{name}: {meaning}" in shown
