@@ -65,6 +65,9 @@ def test_the_markdown_report_has_its_figures_beside_it(tmp_path, inputs):
         assert figure.read_bytes().startswith(PNG)
         assert f"]({figure.name})" in document
     assert document.count("\n## ") == 4 and "| cost |" in document
+    # The quadratic runs never reach 80% in their 216 mini-batches: counted, not skipped.
+    assert "| quadratic | > 216 | > 216 | > 216 |" in document
+    assert "within the 216 mini-batches it trained counts as needing more" in document
 
 
 def test_the_report_command_refuses_bad_requests_before_any_work(tmp_path, monkeypatch, capsys):

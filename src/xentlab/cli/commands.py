@@ -15,13 +15,17 @@ from rich.console import Console
 
 from .. import data, formats, runs
 from ..checks import plural
+from ..files import beside
 from ..training import TrainConfig
 from . import render, text
 
 EXIT_OK = 0
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 EXIT_TERMINATED = 143  # 128 + SIGTERM
-INTERRUPT_CHECKPOINT = "interrupted.ckpt"  # where Ctrl-C saves a run that has no checkpoint
+# Where Ctrl-C saves a run that has no checkpoint: beside the file the user named, named after
+# it (net.json: net-interrupted.ckpt), or, when none was named, in the current folder.
+INTERRUPT_SUFFIX = "-interrupted.ckpt"
+INTERRUPT_CHECKPOINT = "interrupted.ckpt"
 
 
 SETTINGS = tuple(f.name for f in dataclasses.fields(TrainConfig))  # each is also an option
@@ -43,9 +47,18 @@ def run_spec(args: argparse.Namespace) -> runs.RunSpec:
         checkpoint=args.checkpoint,
         checkpoint_every=args.checkpoint_every,
         save=args.save,
-        stop_checkpoint=INTERRUPT_CHECKPOINT,
+        stop_checkpoint=stop_checkpoint(args),
         start_from=args.start_from,
     )
+
+
+def stop_checkpoint(args: argparse.Namespace) -> str:
+    """Where Ctrl-C saves a ``train`` run that has no checkpoint: beside the network it is to
+    save, else beside its figure, else in the current folder."""
+    for named in (args.save, args.plot):
+        if named is not None:
+            return beside(named, INTERRUPT_SUFFIX)
+    return INTERRUPT_CHECKPOINT
 
 
 @contextmanager
@@ -75,6 +88,7 @@ def run_train(args: argparse.Namespace, out: Console) -> int:
     if run.resumed and run.state.finished:
         out.print(f"{args.resume} holds a finished run: nothing left to train")
     out.print(render.run_header(run))
+    epoch_before = run.state.epoch
     stop = runs.StopRequest()
     with (
         signals_request_stop(stop) as received,
@@ -103,6 +117,8 @@ def run_train(args: argparse.Namespace, out: Console) -> int:
         out.print(f"learning curves written to {args.plot}")
     if result.saved:
         out.print(f"network saved to {result.saved}")
+    if result.checkpoint is not None and result.state.epoch > epoch_before:
+        out.print(f"checkpoint written to {result.checkpoint}")
     return EXIT_OK
 
 

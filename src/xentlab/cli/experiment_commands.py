@@ -7,6 +7,7 @@ import argparse
 import csv
 import io
 import json
+import sys
 
 from rich.console import Console
 
@@ -19,7 +20,7 @@ from ..experiments import (
     saturation_map,
 )
 from ..experiments import slowdown as slowdown_experiment
-from ..files import atomic_write, check_distinct_targets, check_output_target
+from ..files import atomic_write, beside, check_distinct_targets, check_output_target
 from . import render
 from .commands import EXIT_OK
 
@@ -38,6 +39,8 @@ def run_neuron(args: argparse.Namespace, out: Console) -> int:
         save(trajectory_figure(trajectory), args.plot)
     if args.json:
         print(json.dumps(trajectory.to_dict()))
+        if args.plot is not None:  # stdout is the JSON alone
+            print(f"figure written to {args.plot}", file=sys.stderr)
         return EXIT_OK
     out.print(render.trajectory_table(trajectory, args.x, args.y))
     if args.plot is not None:
@@ -88,24 +91,27 @@ def run_compare(args: argparse.Namespace, out: Console) -> int:
         kernel=args.kernel,
     )
     spec.check()
+    # The data go beside the figure, named after it, unless given a place of their own.
+    json_path = args.json if args.json is not None else beside(args.out, ".json")
+    csv_path = args.csv if args.csv is not None else beside(args.out, ".csv")
     check_figure_target(args.out)
-    check_output_target(args.json, "data")
-    check_output_target(args.csv, "data")
-    check_distinct_targets([(args.out, "figure"), (args.json, "data"), (args.csv, "data")])
+    check_output_target(json_path, "data")
+    check_output_target(csv_path, "data")
+    check_distinct_targets([(args.out, "figure"), (json_path, "data"), (csv_path, "data")])
     with render.RunsProgress(out, len(spec.costs) * len(spec.seeds), spec.epochs) as progress:
         result = compare(spec, observers_for=progress.observers_for)
     out.print(render.compare_table(result, TARGET_ACCURACIES))
     save(compare_figure(result), args.out)
-    with atomic_write(args.json, "w", kind="data", encoding="utf-8") as handle:
+    with atomic_write(json_path, "w", kind="data", encoding="utf-8") as handle:
         json.dump(result.to_dict(), handle, indent=1)
     rows = result.rows()
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=list(rows[0]))
     writer.writeheader()
     writer.writerows(rows)
-    with atomic_write(args.csv, "w", kind="data", encoding="utf-8", newline="") as handle:
+    with atomic_write(csv_path, "w", kind="data", encoding="utf-8", newline="") as handle:
         handle.write(text.getvalue())
-    out.print(f"figure written to {args.out}; data to {args.json} and {args.csv}")
+    out.print(f"figure written to {args.out}; data to {json_path} and {csv_path}")
     return EXIT_OK
 
 
@@ -146,10 +152,12 @@ def run_report(args: argparse.Namespace, out: Console) -> int:
             f"--epochs {spec.epochs} --seeds {','.join(map(str, spec.seeds))}",
         },
     )
+    figures = []
     if args.format == "html":
         write_html(target, inputs, args.lang)
     else:
         figures = write_markdown(target, inputs, args.lang)
-        out.print(f"figures written beside it: {', '.join(str(f) for f in figures)}")
     out.print(f"report written to {target}")
+    if figures:
+        out.print(f"its figures beside it: {', '.join(str(f) for f in figures)}")
     return EXIT_OK

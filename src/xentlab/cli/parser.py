@@ -174,7 +174,7 @@ def _add_compare(subcommands: Subcommands) -> None:
         "and the identical order of mini-batches (per seed), probing it every few mini-batches "
         "of the first epochs: validation accuracy, cost, the output layer's saturation and the "
         "per-layer gradients. Prints how many mini-batches each cost needs to reach 50, 80 and "
-        "90% validation accuracy; writes a figure and the data (JSON, CSV).",
+        "90% validation accuracy; writes a figure and, beside it, the data (JSON, CSV).",
     )
     p.add_argument(
         "--costs",
@@ -213,9 +213,22 @@ def _add_compare(subcommands: Subcommands) -> None:
         help="probe every N mini-batches in the first five epochs (then every epoch)",
     )
     p.add_argument("--kernel", choices=KERNELS, default="auto", help=KERNEL_HELP)
-    p.add_argument("--out", type=path, default="compare.png", help="figure: .png/.svg/.pdf")
-    p.add_argument("--json", type=path, default="compare.json", help="the data, as JSON")
-    p.add_argument("--csv", type=path, default="compare.csv", help="the probes, one row each")
+    p.add_argument(
+        "--out",
+        type=path,
+        default="compare.png",
+        help="figure: .png/.svg/.pdf; the data go beside it, named after it",
+    )
+    p.add_argument(
+        "--json",
+        type=path,
+        help="the data, as JSON (default: beside the figure, cmp/c.json for --out cmp/c.png)",
+    )
+    p.add_argument(
+        "--csv",
+        type=path,
+        help="the probes, one row each (default: beside the figure, cmp/c.csv for cmp/c.png)",
+    )
     p.set_defaults(run=experiment_commands.run_compare, command_parser=p)
 
 
@@ -230,7 +243,12 @@ def _add_report(subcommands: Subcommands) -> None:
     )
     p.add_argument("--format", choices=REPORT_FORMATS, default="html", help="html or md")
     p.add_argument("--lang", choices=LANGUAGES, default="en", help="en or zh (Chinese)")
-    p.add_argument("--out", type=path, help="the report's path (default: report.html or .md)")
+    p.add_argument(
+        "--out",
+        type=path,
+        help="the report's path (default: report.html or report.md); Markdown's figures go "
+        "beside it, named after it (report-slowdown.png, ...)",
+    )
     p.add_argument("--dataset", choices=DATASETS, help="default: mnist if found, else digits")
     p.add_argument("--data-dir", type=path, help=DATA_DIR_HELP)
     p.add_argument("--epochs", type=int, default=3, help="epochs of each network run")
@@ -270,11 +288,13 @@ def _add_sweep(subcommands: Subcommands) -> None:
         description="Train a network for every combination of the settings listed (costs, η, "
         "λ, hidden layers, ...) and every seed, in parallel on a Dask cluster: a local one "
         "started for the sweep (one worker process per core), or an existing one (--scheduler). "
-        "Each finished run is written at once to OUT/runs/; the same command run again skips "
-        "what is done, so an interrupted sweep resumes. At the end it prints a table (test "
-        "accuracy, mean ± sd over seeds, the best setting marked) and writes it as "
-        "OUT/summary.csv and OUT/summary.json, with a figure (test accuracy against η for each "
-        "cost). Needs the sweep extra (pip install 'xentlab[sweep]').",
+        "It writes into one folder, OUT: the sweep's description (OUT/sweep.json) and each "
+        "finished run, at once, in OUT/runs/; the same command run again skips what is done, "
+        "so an interrupted sweep resumes. At the end it prints a table (test accuracy, mean ± "
+        "sd over seeds, the best setting marked) and writes it as OUT/summary.csv and "
+        "OUT/summary.json, with a figure (test accuracy against η for each cost; OUT/sweep.png "
+        "unless --figure names another place). Needs the sweep extra (pip install "
+        "'xentlab[sweep]').",
     )
     p.add_argument(
         "file",
@@ -449,14 +469,17 @@ def _add_train(subcommands: Subcommands) -> None:
         type=path,
         metavar="NETWORK",
         help="write the trained network here: a safetensors file if the name ends in "
-        ".safetensors, else JSON",
+        ".safetensors, else JSON; Ctrl-C saves an unfinished run beside it (see --checkpoint)",
     )
     p.add_argument("--plot", type=path, metavar="FIGURE", help="learning curves: .png/.svg/.pdf")
     p.add_argument(
         "--checkpoint",
         type=path,
         metavar="PATH",
-        help="write the training state here after every epoch (default: the --resume file)",
+        help="write the training state here after every epoch (default: the --resume file). "
+        "Ctrl-C saves the run here; without a checkpoint, beside --save and named after it "
+        f"(runs/net.json: runs/net{commands.INTERRUPT_SUFFIX}), else beside --plot, else "
+        f"{commands.INTERRUPT_CHECKPOINT} in the current folder",
     )
     p.add_argument("--checkpoint-every", type=int, metavar="N", help="... and every N mini-batches")
     p.add_argument(

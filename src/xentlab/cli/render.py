@@ -234,18 +234,26 @@ def compare_table(result: CompareResult, accuracies: Sequence[float]) -> Table:
         table.add_column(f"{accuracy:.0%}", justify="right")
     table.add_column("test accuracy", justify="right")
     per_epoch = result.runs[0].per_epoch
+    budget = spec.epochs * per_epoch
+    table.caption = (
+        f"median over seeds; a seed that does not reach an accuracy within its {budget:,} "
+        f"mini-batches counts as needing more; > N: the median is known only to exceed N"
+    )
     for cost in spec.costs:
         cells = [cost, f"{spec.eta_of(cost):g}"]
         for accuracy in accuracies:
             needed = result.batches_to_reach(cost, accuracy)
-            fastest = [
-                b for c in spec.costs if (b := result.batches_to_reach(c, accuracy)) is not None
-            ]
-            if needed is None:
-                cells.append("not reached")
+            medians = [result.batches_to_reach(c, accuracy) for c in spec.costs]
+            if needed.exceeds:
+                cells.append(f"{needed} (> {needed.value / per_epoch:.2f} epochs)")
                 continue
-            ratio = f", ×{needed / min(fastest):.1f}" if min(fastest) and len(fastest) > 1 else ""
-            cells.append(f"{needed:g} ({needed / per_epoch:.2f} epochs{ratio})")
+            # ×k: k times the fastest cost's mini-batches, where the fastest is known
+            exact = [m.value for m in medians if not m.exceeds]
+            known = all(m.value >= min(exact) for m in medians)
+            ratio = ""
+            if len(exact) > 1 and min(exact) and known:
+                ratio = f", ×{needed.value / min(exact):.1f}"
+            cells.append(f"{needed} ({needed.value / per_epoch:.2f} epochs{ratio})")
         tests = [run.test_accuracy for run in result.of(cost)]
         cells.append(f"{np.median(tests):.2%}")
         table.add_row(*cells)
@@ -262,13 +270,15 @@ def saturation_summary(grid: SaturationMap) -> Table:
     )
     for column in ("cost", f"> {SLOW_EPOCHS} epochs", "never (within max)", "median epochs"):
         table.add_column(column, justify="right")
+    table.caption = (
+        f"median: a start that never arrives counts as more than {grid.max_epochs} epochs"
+    )
     for cost, epochs in grid.epochs.items():
-        reached = epochs[epochs >= 0]
         table.add_row(
             cost,
             f"{grid.slow_fraction(cost):.1%}",
             f"{np.mean(epochs < 0):.1%}",
-            f"{np.median(reached):g}" if reached.size else "-",
+            str(grid.median_epochs(cost)),
         )
     return table
 

@@ -10,6 +10,7 @@ import sys
 from rich.console import Console
 
 from .. import runs, sweeps
+from ..checks import plural
 from ..errors import XentlabError
 from . import render, text
 from .commands import EXIT_INTERRUPTED, EXIT_OK, signals_request_stop
@@ -78,8 +79,9 @@ def run_sweep(args: argparse.Namespace, out: Console) -> int:
             text.warning_line(f"run {record.id} ({record.point.describe()}): {warning}")
     csv_path, json_path = sweeps.write_summary(table, folder)
     save(sweep_figure(table), figure)
+    written = sweeps.SweepFolder(folder)
     out.print(
-        f"{len(result.records)} result files in {os.path.join(folder, 'runs')}; the table in "
-        f"{csv_path} and {json_path}; the figure in {figure}"
+        f"the sweep described in {written.index}; {plural(len(result.records), 'result file')} "
+        f"in {written.runs}; the table in {csv_path} and {json_path}; the figure in {figure}"
     )
     return EXIT_OK

@@ -18,9 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from .. import checks
+from ..censored import CensoredMedian, censored_median
 from ..errors import XentlabError
 from ..functions import COST_NAMES
 from ..kernel import KERNELS
@@ -129,13 +128,15 @@ class CompareResult:
     def of(self, cost: str) -> list[CostRun]:
         return [run for run in self.runs if run.cost == cost]
 
-    def batches_to_reach(self, cost: str, accuracy: float) -> float | None:
-        """The median over seeds of the mini-batches ``cost`` needed to reach ``accuracy``;
-        None unless every seed reached it."""
-        counts = [run.batches_to_reach(accuracy) for run in self.of(cost)]
-        if not counts or any(c is None for c in counts):
-            return None
-        return float(np.median([c for c in counts if c is not None]))
+    def batches_to_reach(self, cost: str, accuracy: float) -> CensoredMedian:
+        """The median over seeds of the mini-batches ``cost`` needed to reach ``accuracy``, a
+        seed that never reached it counting as more than the mini-batches it trained (see
+        :mod:`xentlab.censored`: exact, or a bound once half the seeds or more fall short)."""
+        runs = self.of(cost)
+        if not runs:
+            raise XentlabError(f"{cost} is not one of the costs compared")
+        budget = self.spec.epochs * runs[0].per_epoch
+        return censored_median([run.batches_to_reach(accuracy) for run in runs], budget)
 
     def to_dict(self) -> dict[str, Any]:
         """Everything measured, as JSON-ready data."""

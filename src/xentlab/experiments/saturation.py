@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .. import checks
+from ..censored import CensoredMedian, censored_median
 from ..errors import XentlabError
 from ..neuron import NEURON_COSTS, epochs_until
 from .slowdown import COMMON_ETA
@@ -41,6 +42,11 @@ class SaturationMap:
         """The fraction of the grid needing more than ``slow`` epochs (or never arriving)."""
         e = self.epochs[cost]
         return float(np.mean((e < 0) | (e > slow)))
+
+    def median_epochs(self, cost: str) -> CensoredMedian:
+        """The median epochs over the grid, counting each start that never arrives as more than
+        ``max_epochs`` (skipping them would leave the quadratic cost the easy starts only)."""
+        return censored_median(self.epochs[cost], self.max_epochs)
 
     def at(self, cost: str, w: float, b: float) -> int:
         """The epochs of the grid point nearest (w, b)."""

@@ -152,6 +152,15 @@ def check_output_target(path: str | os.PathLike[str], kind: str) -> str:
     return real
 
 
+def beside(path: str | os.PathLike[str], suffix: str) -> str:
+    """Where a file that goes with ``path`` is written: in the same folder, named after it
+    (its name without its extension, then ``suffix``): ``cmp/compare.png`` with ``.json`` is
+    ``cmp/compare.json``; ``runs/net.json`` with ``-interrupted.ckpt`` is
+    ``runs/net-interrupted.ckpt``."""
+    folder, name = os.path.split(os.fspath(path))
+    return os.path.join(folder, os.path.splitext(name)[0] + suffix)
+
+
 def check_distinct_targets(targets: Iterable[tuple[str | os.PathLike[str] | None, str]]) -> None:
     """The outputs of one piece of work, as (path or None, kind) pairs, must be different files
     (after symbolic links): else the later write would replace the earlier."""

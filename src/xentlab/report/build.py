@@ -102,11 +102,17 @@ def headline_rows(comparison: CompareResult, lang: str) -> list[list[str]]:
         rows.append(
             [
                 cost,
-                *(t["not_reached"] if r is None else f"{r:g}" for r in reached),
+                *(str(r) for r in reached),
                 f"{np.median(tests):.2%}",
             ]
         )
     return rows
+
+
+def headline_note(comparison: CompareResult, lang: str) -> str:
+    """How the table's medians count the seeds that did not reach an accuracy."""
+    budget = comparison.spec.epochs * comparison.runs[0].per_epoch
+    return TEXTS[lang]["censored_note"].format(budget=f"{budget:,}")
 
 
 def _versions(lang: str) -> str:
@@ -133,6 +139,7 @@ def write_html(path: str | os.PathLike[str], inputs: ReportInputs, lang: str = "
             parts.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in header) + "</tr>")
             parts += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in body]
             parts.append("</table>")
+            parts.append(f"<p>{e(headline_note(inputs.comparison, lang))}</p>")
     settings = "".join(f"<li>{e(k)}: {e(str(v))}</li>" for k, v in inputs.settings.items())
     parts.append(f'<h2>{e(t["settings"])}</h2><ul class="settings">{settings}</ul>')
     parts.append(f"<p>{e(_versions(lang))}</p></body></html>")
@@ -167,7 +174,7 @@ def write_markdown(
             lines.append("| " + " | ".join(header) + " |")
             lines.append("|" + "---|" * len(header))
             lines += ["| " + " | ".join(row) + " |" for row in body]
-            lines.append("")
+            lines += ["", headline_note(inputs.comparison, lang), ""]
     lines += [f"## {t['settings']}", ""]
     lines += [f"- {k}: `{v}`" for k, v in inputs.settings.items()]
     lines += ["", _versions(lang), ""]

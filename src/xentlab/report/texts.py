@@ -48,7 +48,11 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "table_cost": "cost",
         "table_reach": "mini-batches to {accuracy} validation accuracy",
-        "not_reached": "not reached",
+        "censored_note": (
+            "Medians over seeds. A seed that does not reach an accuracy within the {budget} "
+            "mini-batches it trained counts as needing more; “> n” marks a median known only "
+            "to exceed n."
+        ),
         "test_accuracy": "test accuracy",
         "settings": "Settings, to reproduce this report",
         "version": "xentlab {version}, Python {python}, NumPy {numpy}",
@@ -88,7 +92,10 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "table_cost": "代价函数",
         "table_reach": "达到 {accuracy} 验证准确率所需的小批量数",
-        "not_reached": "未达到",
+        "censored_note": (
+            "表中为各种子的中位数。在训练的 {budget} 个小批量内未达到某一准确率的种子，"
+            "按需要更多小批量计入；“> n”表示中位数只知道大于 n。"
+        ),
         "test_accuracy": "测试准确率",
         "settings": "设置（用于复现本报告）",
         "version": "xentlab {version}，Python {python}，NumPy {numpy}",
