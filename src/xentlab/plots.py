@@ -19,7 +19,13 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 from . import checks  # noqa: E402
 from .checks import OneOf  # noqa: E402
-from .experiments import CompareResult, CostRun, SaturationMap, SlowdownRun  # noqa: E402
+from .experiments import (  # noqa: E402
+    CompareResult,
+    CostRun,
+    MarkedStart,
+    SaturationMap,
+    SlowdownRun,
+)
 from .files import atomic_write, check_output_target  # noqa: E402
 from .neuron import Trajectory  # noqa: E402
 from .sweeps import SettingRow, SweepTable, describe_fixed, show_value  # noqa: E402
@@ -260,9 +266,14 @@ def compare_figure(result: CompareResult) -> Figure:
     return fig
 
 
-def saturation_figure(grid: SaturationMap, starts: Sequence[tuple[float, float]] = ()) -> Figure:
+def saturation_figure(
+    grid: SaturationMap, starts: Sequence[tuple[float, float]] | None = None
+) -> Figure:
     """Epochs until |a − y| < threshold over the grid of starts, one heat map per cost on one
-    shared colour scale; starts that never get there within the epochs run are grey."""
+    shared colour scale; starts that never get there within the epochs run are grey. The
+    starts the map trained exactly (``grid.marked``, or those of them named in ``starts``) are
+    ringed and labelled with their own epochs, never their nearest grid point's."""
+    marked = grid.marked if starts is None else [grid.exact(w, b) for w, b in starts]
     costs = list(grid.epochs)
     fig, axes = plt.subplots(1, len(costs), figsize=(6 * len(costs), 5), sharey=True)
     colours = matplotlib.colormaps[SATURATION_COLOURMAP].with_extremes(under=NEVER_COLOUR)
@@ -280,15 +291,18 @@ def saturation_figure(grid: SaturationMap, starts: Sequence[tuple[float, float]]
             vmax=grid.max_epochs,
             aspect="auto",
         )
-        for w, b in starts:
-            ax.plot(w, b, marker="o", mfc="none", mec="white", ms=9, mew=2)
+        for start in marked:
+            if not (extent[0] <= start.w <= extent[1] and extent[2] <= start.b <= extent[3]):
+                continue  # outside the map: nowhere to mark it
+            ax.plot(start.w, start.b, marker="o", mfc="none", mec="white", ms=9, mew=2)
             ax.annotate(
-                f"({w:g}, {b:g}): {grid.at(name, w, b)}",
-                (w, b),
-                xytext=(6, 6),
+                marked_start_label(start, name, grid.max_epochs),
+                (start.w, start.b),
+                xytext=(8, 6),
                 textcoords="offset points",
                 color="white",
                 fontsize=8,
+                bbox=dict(boxstyle="round,pad=0.25", fc="black", alpha=0.6, lw=0),
             )
         ax.set_title(f"{name}: {grid.slow_fraction(name):.0%} of starts need > 100 epochs")
         ax.set_xlabel("starting weight w")
@@ -301,6 +315,14 @@ def saturation_figure(grid: SaturationMap, starts: Sequence[tuple[float, float]]
         "cost is slow, the neuron starts saturated and wrong"
     )
     return fig
+
+
+def marked_start_label(start: MarkedStart, cost: str, max_epochs: int) -> str:
+    """A marked start's label on the saturation map: its (w, b) and the epochs it needed under
+    ``cost``, or "not within" the epochs run."""
+    epochs = start.epochs[cost]
+    needed = f"{epochs} epochs" if epochs >= 0 else f"not within {max_epochs} epochs"
+    return f"({start.w:g}, {start.b:g}): {needed}"
 
 
 class SaturationCurves(Protocol):
