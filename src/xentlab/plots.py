@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first
 from matplotlib.colors import to_hex  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import FuncFormatter, SymmetricalLogLocator  # noqa: E402
 
 from . import checks  # noqa: E402
 from .checks import OneOf  # noqa: E402
@@ -198,15 +199,56 @@ def history_figure(
 
 
 def _band(ax: Any, x: np.ndarray, runs: np.ndarray, colour: str, style: str, label: str) -> None:
-    """The median over seeds as a line, the range over seeds as a shaded band."""
-    ax.plot(x, np.median(runs, axis=0), color=colour, ls=style, label=label)
+    """The median over seeds as a line, the range over seeds as a light band behind it."""
+    ax.plot(x, np.median(runs, axis=0), color=colour, ls=style, lw=1.4, label=label, zorder=3)
     if len(runs) > 1:
-        ax.fill_between(x, runs.min(axis=0), runs.max(axis=0), color=colour, alpha=0.2, lw=0)
+        ax.fill_between(x, runs.min(axis=0), runs.max(axis=0), color=colour, alpha=0.15, lw=0)
+
+
+def mini_batch_axis(
+    axes: Sequence[Any], linear_until: int, per_epoch: int, last: int, named: Sequence[Any] = ()
+) -> str:
+    """Make each of ``axes``' x axis mini-batches from 0 to ``last``, on a log scale past
+    ``linear_until`` (linear below it, so that the start, 0, has its place), with plain
+    numbers and a dotted line at the end of each epoch, numbered above the axes in ``named``
+    where there is room: the first hundred mini-batches, where the costs differ, get as much
+    room as the thousands after them. Returns the axis's label."""
+    ends = list(range(per_epoch, last, per_epoch))  # the last mini-batch is the axis's end
+    for ax in axes:
+        ax.set_xscale("symlog", linthresh=linear_until, linscale=0.4)
+        ax.set_xlim(0, last)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+        ax.xaxis.set_minor_locator(
+            SymmetricalLogLocator(base=10, linthresh=linear_until, subs=range(2, 10))
+        )
+        for end in ends:
+            ax.axvline(end, color="grey", lw=0.6, ls=":", zorder=1)
+    for ax in named:
+        shown = 0.0
+        for epoch, end in enumerate(ends, 1):
+            if np.log10(end) - np.log10(shown or 1) < 0.1:  # a label's width, about
+                continue
+            ax.text(  # above the panel, where no curve is
+                end,
+                1.01,
+                f"epoch {epoch}" if not shown else str(epoch),
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                color="grey",
+            )
+            shown = end
+    return f"mini-batches (log scale above {linear_until:,}" + (
+        "; dotted: the end of each epoch)" if ends else ")"
+    )
 
 
 def compare_figure(result: CompareResult) -> Figure:
     """Validation accuracy, training cost, the output layer's saturation and the per-layer
-    gradient norms against mini-batches, one panel each; costs overlaid, seeds as bands."""
+    gradient norms against mini-batches on a log scale (the slowdown happens in the first
+    hundreds of thousands), one panel each; costs overlaid; over several seeds the median as a
+    line and the range as a light band."""
     spec = result.spec
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True)
     (acc, cost), (sat, grad) = axes
@@ -245,6 +287,10 @@ def compare_figure(result: CompareResult) -> Figure:
                 lw=width,
                 label=f"{name}: layer {layer + 1}" + (" (output)" if layer == layers - 1 else ""),
             )
+    probed = sorted({p.batches for run in result.runs for p in run.probes})
+    first = next((b for b in probed if b > 0), 1)  # the first probe after the start
+    per_epoch = result.runs[0].per_epoch
+    x_label = mini_batch_axis(axes.flat, first, per_epoch, probed[-1], named=(acc, cost))
     acc.set_ylabel("validation accuracy (%)")
     acc.set_ylim(0, 100)
     cost.set_ylabel("training cost C / C at the start (probe sample)")
@@ -253,14 +299,20 @@ def compare_figure(result: CompareResult) -> Figure:
     grad.set_ylabel("‖∂C/∂W‖ per layer")
     grad.set_yscale("log")
     for ax in (sat, grad):
-        ax.set_xlabel("mini-batches")
-    for ax in axes.flat:
-        ax.legend(fontsize=7)
+        ax.set_xlabel(x_label)
+    # Where the curves seldom are: accuracy starts low, the relative cost ends low.
+    for ax, where in zip(axes.flat, ("upper left", "upper right", "best", "best"), strict=True):
+        ax.legend(fontsize=7, loc=where)
         ax.grid(alpha=0.3)
     seeds = ("seed " if len(spec.seeds) == 1 else "seeds ") + ", ".join(map(str, spec.seeds))
+    over = (
+        "\nlines: the median over the seeds, bands: their range (the gradient norms: medians)"
+        if len(spec.seeds) > 1
+        else ""
+    )
     fig.suptitle(
         f"{list(result.layer_sizes)} on {spec.dataset}, init {spec.init}, mini-batch "
-        f"{spec.batch_size}, {seeds}: the same start and mini-batches under each cost"
+        f"{spec.batch_size}, {seeds}: the same start and mini-batches under each cost{over}"
     )
     fig.tight_layout()
     return fig
