@@ -153,3 +153,16 @@ def test_the_compare_figure_gives_the_first_mini_batches_room_on_a_log_scale():
     costs = figure.axes[1]
     assert [line.get_label() for line in costs.lines[:1]] == ["quadratic, η = 0.5"]
     assert len(costs.collections) == 2
+
+
+def test_the_learning_curves_show_the_cost_on_a_log_scale():
+    from xentlab import runs
+    from xentlab.plots import history_figure
+
+    result = runs.prepare(runs.RunSpec(settings={"epochs": 3})).train()
+    figure = history_figure(result.history, "t", False, result.test_accuracy, result.start)
+    cost, accuracy = figure.axes
+    assert cost.get_yscale() == "log" and cost.get_ylabel() == "cost (log scale)"
+    assert accuracy.get_yscale() == "linear"
+    regularized = history_figure(result.history, "t", True)
+    assert regularized.axes[0].get_ylabel() == "cost, with the regularisation term (log scale)"

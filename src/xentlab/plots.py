@@ -149,9 +149,9 @@ def history_figure(
     test_accuracy: float | None = None,
     start: EpochRecord | None = None,
 ) -> Figure:
-    """Cost (left) and accuracy in % (right) per epoch, on training and validation data, from
-    ``start`` (epoch 0) when it is known; the best validation epoch and the test accuracy
-    marked."""
+    """Cost (left, on a log scale: the first epoch's fall would flatten the rest) and accuracy
+    in % (right) per epoch, on training and validation data, from ``start`` (epoch 0) when it
+    is known; the best validation epoch and the test accuracy marked."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     if start is not None:
         history = History([start, *history.records], history.stop_reason)
@@ -186,7 +186,9 @@ def history_figure(
             ls=":",
             label=f"test accuracy after the last epoch: {test_accuracy:.2%}",
         )
-    left.set_ylabel("cost, with the regularisation term" if regularized else "cost")
+    cost = "cost, with the regularisation term" if regularized else "cost"
+    left.set_ylabel(f"{cost} (log scale)")
+    left.set_yscale("log")
     right.set_ylabel("accuracy (%)")
     for ax in (left, right):
         ax.set_xlabel("epoch")
