@@ -29,7 +29,15 @@ from .experiments import (  # noqa: E402
 )
 from .files import atomic_write, check_output_target  # noqa: E402
 from .neuron import Trajectory  # noqa: E402
-from .sweeps import SettingRow, SweepTable, describe_fixed, show_value  # noqa: E402
+from .sweeps import (  # noqa: E402
+    BOOK_SETTINGS,
+    BookRow,
+    SettingRow,
+    SweepTable,
+    describe_fixed,
+    rows_settings,
+    show_value,
+)
 from .training import EpochRecord, History  # noqa: E402
 
 # Okabe and Ito's palette, told apart by people with any colour vision; lines also differ in
@@ -560,6 +568,74 @@ def sweep_figure(table: SweepTable) -> Figure:
         fontsize=9,
     )
     fig.tight_layout()
+    return fig
+
+
+def book_figure(rows: Sequence[BookRow]) -> Figure:
+    """The book's networks, one line each: the test accuracy after the last epoch of each of
+    xentlab's seed runs (dots), their median (a bar), and the book's figure (a black diamond),
+    each labelled with its value; the settings of xentlab's runs are named, and the book's
+    beside them where they differ."""
+    fig, ax = plt.subplots(figsize=(9, 1.6 + 1.1 * len(rows)))
+    names = []
+    for i, row in enumerate(rows):
+        y = len(rows) - 1 - i  # the first row on top
+        colour = COST_COLOURS.get(row.book.cost, "black")
+        shown = row.points[0].sizes if row.points else row.book.hidden
+        sizes = ("" if row.points else "hidden ") + show_value("sizes", shown)
+        names.append(f"{sizes}\n{row.book.cost}, η = {row.book.eta:g}")
+        finished = [100 * a for a in row.accuracies if a is not None]
+        ax.plot(finished, [y] * len(finished), "o", color=colour, alpha=0.45, ms=6)
+        if row.median is not None:
+            ax.plot(100 * row.median, y, "|", color=colour, ms=22, mew=3)
+            ax.annotate(
+                f"xentlab {row.median:.2%}",
+                (100 * row.median, y),
+                xytext=(0, 13),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                color=colour,
+            )
+        else:
+            ax.annotate(
+                "xentlab: no run finished" if row.points else "xentlab: not in this sweep",
+                (100 * row.book.accuracy, y),
+                xytext=(0, 13),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                color="grey",
+            )
+        ax.plot(100 * row.book.accuracy, y, "D", mfc="none", mec="black", mew=1.5, ms=9)
+        ax.annotate(
+            f"book {row.book.accuracy:.2%} ({row.book.where})",
+            (100 * row.book.accuracy, y),
+            xytext=(0, -13),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=8,
+        )
+    ax.set_yticks(range(len(rows) - 1, -1, -1), names)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.margins(x=0.15)
+    ax.set_xlabel("test accuracy after the last epoch (%)")
+    ax.grid(axis="x", alpha=0.3)
+    legend = [  # drawn apart: the figure's markers are too large for a legend
+        Line2D([], [], ls="", marker="o", color="grey", alpha=0.45, label="xentlab, each seed"),
+        Line2D([], [], ls="", marker="|", color="grey", ms=12, mew=3, label="xentlab, median"),
+        Line2D([], [], ls="", marker="D", mfc="none", mec="black", label="the book (one run)"),
+    ]
+    fig.legend(handles=legend, loc="lower center", ncol=3, fontsize=8, frameon=False)
+    mine = rows_settings(rows)
+    settings = f"xentlab: {mine}" if mine is not None else "xentlab ran none of them"
+    if mine != BOOK_SETTINGS:
+        settings += f"; the book: {BOOK_SETTINGS}"
+    fig.suptitle(f"The book's results beside xentlab's\n{settings}", fontsize=10)
+    fig.tight_layout(rect=(0, 0.35 / fig.get_figheight(), 1, 1))
     return fig
 
 

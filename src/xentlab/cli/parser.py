@@ -273,7 +273,8 @@ def _add_sweep(subcommands: Subcommands) -> None:
         "what is done, so an interrupted sweep resumes. At the end it prints a table (test "
         "accuracy, mean ± sd over seeds, the best setting marked) and writes it as "
         "OUT/summary.csv and OUT/summary.json, with a figure (test accuracy against η for each "
-        "cost). Needs the sweep extra (pip install 'xentlab[sweep]').",
+        "cost; with --book, the book's accuracies beside xentlab's). Needs the sweep extra "
+        "(pip install 'xentlab[sweep]').",
     )
     p.add_argument(
         "file",
