@@ -128,3 +128,41 @@ def test_the_page_gets_the_saturation_figures_colours():
     scale, never = saturation_colours(5)
     assert len(scale) == 5 and all(len(c) == 7 and c.startswith("#") for c in scale)
     assert (scale[0], scale[-1], never) == ("#440154", "#fde725", "#d3d3d3")  # viridis, grey
+
+
+def test_the_compare_figure_gives_the_first_mini_batches_room_on_a_log_scale():
+    from xentlab.experiments import CompareSpec, compare
+    from xentlab.plots import compare_figure
+
+    result = compare(CompareSpec(init="saturated", epochs=2, seeds=(1, 2)))
+    figure = compare_figure(result)
+    assert [ax.get_xscale() for ax in figure.axes] == ["symlog"] * 4
+    per_epoch = result.runs[0].per_epoch
+    for ax in figure.axes:
+        assert ax.get_xlim() == (0, 2 * per_epoch)  # the start and the last mini-batch
+        assert ax.xaxis.get_transform().linthresh == 10  # linear to the first probe after 0
+    bottom = [ax.get_xlabel() for ax in figure.axes[2:]]
+    assert bottom == ["mini-batches (log scale above 10; dotted: the end of each epoch)"] * 2
+    epoch_lines = [
+        line for line in figure.axes[0].lines if list(line.get_xdata()) == [per_epoch] * 2
+    ]
+    assert len(epoch_lines) == 1  # the end of epoch 1; the end of epoch 2 is the axis's end
+    assert [t.get_text() for t in figure.axes[1].texts] == ["epoch 1"]
+    assert "lines: the median over the seeds, bands: their range" in figure.texts[0].get_text()
+    # The cost panel: for each cost, a median line and a band from the lowest seed to the highest.
+    costs = figure.axes[1]
+    assert [line.get_label() for line in costs.lines[:1]] == ["quadratic, η = 0.5"]
+    assert len(costs.collections) == 2
+
+
+def test_the_learning_curves_show_the_cost_on_a_log_scale():
+    from xentlab import runs
+    from xentlab.plots import history_figure
+
+    result = runs.prepare(runs.RunSpec(settings={"epochs": 3})).train()
+    figure = history_figure(result.history, "t", False, result.test_accuracy, result.start)
+    cost, accuracy = figure.axes
+    assert cost.get_yscale() == "log" and cost.get_ylabel() == "cost (log scale)"
+    assert accuracy.get_yscale() == "linear"
+    regularized = history_figure(result.history, "t", True)
+    assert regularized.axes[0].get_ylabel() == "cost, with the regularisation term (log scale)"

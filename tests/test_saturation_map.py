@@ -8,7 +8,7 @@ import pytest
 
 from xentlab import neuron
 from xentlab.errors import XentlabError
-from xentlab.experiments import saturation_map
+from xentlab.experiments import ARTICLE_STARTS, saturation_map, slowdown
 
 
 @pytest.mark.parametrize("cost", ["quadratic", "cross-entropy"])
@@ -64,3 +64,61 @@ def test_the_map_shows_the_slowdown_where_the_neuron_is_saturated_and_wrong():
 def test_bad_maps_are_refused(kwargs, needle):
     with pytest.raises(XentlabError, match=needle):
         saturation_map(**kwargs)
+
+
+def test_marked_starts_are_trained_exactly_not_read_off_the_nearest_grid_point():
+    """The default grid's step is 0.06: its point nearest (2, 2) is (1.98, 1.98), which needs
+    295 epochs under the quadratic cost, while (2, 2) itself does not arrive within 300 (302),
+    as the slowdown table says."""
+    grid = saturation_map()
+    assert [(s.w, s.b) for s in grid.marked] == list(ARTICLE_STARTS)
+    table = {(r.w0, r.b0, r.cost): r.first_below[0.2] for r in slowdown() if r.setting == "common"}
+    for start in grid.marked:
+        for cost in grid.epochs:
+            alone = neuron.epochs_until(start.w, start.b, cost=cost, eta=0.15, epochs=300)[0]
+            assert start.epochs[cost] == alone
+            from_table = table[start.w, start.b, cost]
+            assert start.epochs[cost] == (-1 if from_table is None else from_table)
+    saturated = grid.exact(2.0, 2.0)
+    assert saturated.epochs == {"quadratic": -1, "cross-entropy": 31}
+    assert grid.at("quadratic", 2.0, 2.0) == 295  # the nearest grid point differs
+    assert neuron.epochs_until(2.0, 2.0, cost="quadratic", eta=0.15, epochs=302)[0] == 302
+
+
+def test_the_marked_starts_share_the_grids_settings():
+    grid = saturation_map(
+        points=11, eta=0.4, epochs=50, x=0.5, y=0.3, threshold=0.1, starts=[(1.5, -2.5)]
+    )
+    (start,) = grid.marked
+    for cost in grid.epochs:
+        expected = neuron.epochs_until(
+            1.5, -2.5, 0.5, 0.3, cost=cost, eta=0.4, epochs=50, threshold=0.1
+        )[0]
+        assert start.epochs[cost] == expected
+    with pytest.raises(ValueError, match=r"the start \(2, 2\) was not trained exactly"):
+        grid.exact(2.0, 2.0)
+    assert saturation_map(points=3, starts=()).marked == ()
+
+
+def test_the_maps_labels_are_the_marked_starts_own_epochs():
+    from xentlab.plots import saturation_figure
+
+    grid = saturation_map()
+    figure = saturation_figure(grid)
+    labels = [[t.get_text() for t in ax.texts] for ax in figure.axes[:2]]
+    assert labels == [
+        ["(0.6, 0.9): 107 epochs", "(2, 2): not within 300 epochs"],
+        ["(0.6, 0.9): 22 epochs", "(2, 2): 31 epochs"],
+    ]
+    assert not any("295" in label for label in labels[0])  # the nearest grid point's
+    only = saturation_figure(grid, [(2.0, 2.0)])
+    assert [t.get_text() for t in only.axes[0].texts] == ["(2, 2): not within 300 epochs"]
+    with pytest.raises(ValueError, match="not trained exactly"):
+        saturation_figure(grid, [(1.0, 1.0)])
+    outside = saturation_figure(saturation_map(points=5, limit=1.0))  # (2, 2) lies off the map
+    assert [t.get_text() for t in outside.axes[0].texts] == ["(0.6, 0.9): 107 epochs"]
+
+
+def test_too_many_marked_starts_are_refused_before_any_work():
+    with pytest.raises(XentlabError, match="starts must hold at most 100 starts to mark; got 101"):
+        saturation_map(points=2, starts=[(0.0, 0.0)] * 101)

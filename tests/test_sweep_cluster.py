@@ -306,14 +306,18 @@ def test_the_book_sweep_prints_the_book_beside_xentlab(tmp_path, capsys):
     """The book's sweep on the digits for one epoch: the table's shape, not the book's
     figures (those need MNIST and 30 epochs: tests/test_mnist_results.py)."""
     argv = ["sweep", "--book", "--dataset", "digits", "--epochs", "1", "--seeds", "1"]
+    figure = tmp_path / "book.svg"
     with time_limit(120):
         assert main([*argv, "--workers", "1", "--out", str(tmp_path / "book")]) == 0
+        assert main([*argv, "--out", str(tmp_path / "book"), "--figure", str(figure)]) == 0
     printed = capsys.readouterr().out
     assert "the book's results and xentlab's (digits, 1 epoch, mini-batch 10, init large)" in (
         printed
     )
     for line in ("95.49% (ch. 3)", "96.82% (ch. 3)", "95.42% (ch. 1)"):
         assert line in printed
+        assert f"book {line}" in figure.read_text()  # the figure draws the book's figures too
+    assert (tmp_path / "book" / "sweep.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_ctrl_c_at_the_terminal_stops_the_sweep_cleanly_and_it_resumes(tmp_path):

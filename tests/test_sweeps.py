@@ -342,3 +342,46 @@ def test_a_sweep_writes_only_to_a_folder_of_its_own(tmp_path):
     )
     with pytest.raises(FormatError, match="is corrupt"):
         folder.check()
+
+
+def test_the_book_figure_draws_the_books_accuracy_beside_xentlabs_for_each_network(tmp_path):
+    from matplotlib.lines import Line2D
+
+    from xentlab.plots import book_figure, save
+
+    points = sweeps.book_spec().overridden({"epochs": 1}, "digits").points()
+    measured = {(30, "cross-entropy"): 0.8, (100, "cross-entropy"): 0.9, (30, "quadratic"): 0.5}
+    records = {p.id: record_of(p, measured[p.sizes[1], p.cost] + p.seed / 100) for p in points}
+    del records[next(p.id for p in points if p.cost == "quadratic")]  # one seed not finished
+    rows = sweeps.book_rows(points, records)
+    figure = book_figure(rows)
+    (ax,) = figure.axes
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == [
+        "xentlab 82.00%",
+        "book 95.49% (ch. 3)",
+        "xentlab 92.00%",
+        "book 96.82% (ch. 3)",
+        "xentlab 52.50%",  # the median of seeds 2 and 3
+        "book 95.42% (ch. 1)",
+    ]
+    diamonds = [
+        (line.get_xdata()[0], line.get_ydata()[0])
+        for line in ax.lines
+        if isinstance(line, Line2D) and line.get_marker() == "D"
+    ]
+    # One diamond per network at the book's accuracy, on that network's line (top to bottom).
+    assert diamonds == [
+        (pytest.approx(100 * b.accuracy), len(sweeps.BOOK_RESULTS) - 1 - i)
+        for i, b in enumerate(sweeps.BOOK_RESULTS)
+    ]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == "[64, 30, 10]\ncross-entropy, η = 0.5"  # the top line, the first row
+    title = figure.texts[0].get_text()
+    assert "xentlab: digits, 1 epoch, mini-batch 10, init large" in title
+    assert "the book: mnist, 30 epochs, mini-batch 10, init large" in title
+    save(figure, tmp_path / "book.png")
+    # A network the sweep did not run still shows the book's figure, and says so.
+    lone = book_figure(sweeps.book_rows([], {}))
+    assert "xentlab: not in this sweep" in [t.get_text() for t in lone.axes[0].texts]
+    assert "xentlab ran none of them" in lone.texts[0].get_text()

@@ -16,13 +16,28 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first
 from matplotlib.colors import to_hex  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import FuncFormatter, SymmetricalLogLocator  # noqa: E402
 
 from . import checks  # noqa: E402
 from .checks import OneOf  # noqa: E402
-from .experiments import CompareResult, CostRun, SaturationMap, SlowdownRun  # noqa: E402
+from .experiments import (  # noqa: E402
+    CompareResult,
+    CostRun,
+    MarkedStart,
+    SaturationMap,
+    SlowdownRun,
+)
 from .files import atomic_write, check_output_target  # noqa: E402
 from .neuron import Trajectory  # noqa: E402
-from .sweeps import SettingRow, SweepTable, describe_fixed, show_value  # noqa: E402
+from .sweeps import (  # noqa: E402
+    BOOK_SETTINGS,
+    BookRow,
+    SettingRow,
+    SweepTable,
+    describe_fixed,
+    rows_settings,
+    show_value,
+)
 from .training import EpochRecord, History  # noqa: E402
 
 # Okabe and Ito's palette, told apart by people with any colour vision; lines also differ in
@@ -142,9 +157,9 @@ def history_figure(
     test_accuracy: float | None = None,
     start: EpochRecord | None = None,
 ) -> Figure:
-    """Cost (left) and accuracy in % (right) per epoch, on training and validation data, from
-    ``start`` (epoch 0) when it is known; the best validation epoch and the test accuracy
-    marked."""
+    """Cost (left, on a log scale: the first epoch's fall would flatten the rest) and accuracy
+    in % (right) per epoch, on training and validation data, from ``start`` (epoch 0) when it
+    is known; the best validation epoch and the test accuracy marked."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     if start is not None:
         history = History([start, *history.records], history.stop_reason)
@@ -179,7 +194,9 @@ def history_figure(
             ls=":",
             label=f"test accuracy after the last epoch: {test_accuracy:.2%}",
         )
-    left.set_ylabel("cost, with the regularisation term" if regularized else "cost")
+    cost = "cost, with the regularisation term" if regularized else "cost"
+    left.set_ylabel(f"{cost} (log scale)")
+    left.set_yscale("log")
     right.set_ylabel("accuracy (%)")
     for ax in (left, right):
         ax.set_xlabel("epoch")
@@ -192,15 +209,56 @@ def history_figure(
 
 
 def _band(ax: Any, x: np.ndarray, runs: np.ndarray, colour: str, style: str, label: str) -> None:
-    """The median over seeds as a line, the range over seeds as a shaded band."""
-    ax.plot(x, np.median(runs, axis=0), color=colour, ls=style, label=label)
+    """The median over seeds as a line, the range over seeds as a light band behind it."""
+    ax.plot(x, np.median(runs, axis=0), color=colour, ls=style, lw=1.4, label=label, zorder=3)
     if len(runs) > 1:
-        ax.fill_between(x, runs.min(axis=0), runs.max(axis=0), color=colour, alpha=0.2, lw=0)
+        ax.fill_between(x, runs.min(axis=0), runs.max(axis=0), color=colour, alpha=0.15, lw=0)
+
+
+def mini_batch_axis(
+    axes: Sequence[Any], linear_until: int, per_epoch: int, last: int, named: Sequence[Any] = ()
+) -> str:
+    """Make each of ``axes``' x axis mini-batches from 0 to ``last``, on a log scale past
+    ``linear_until`` (linear below it, so that the start, 0, has its place), with plain
+    numbers and a dotted line at the end of each epoch, numbered above the axes in ``named``
+    where there is room: the first hundred mini-batches, where the costs differ, get as much
+    room as the thousands after them. Returns the axis's label."""
+    ends = list(range(per_epoch, last, per_epoch))  # the last mini-batch is the axis's end
+    for ax in axes:
+        ax.set_xscale("symlog", linthresh=linear_until, linscale=0.4)
+        ax.set_xlim(0, last)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+        ax.xaxis.set_minor_locator(
+            SymmetricalLogLocator(base=10, linthresh=linear_until, subs=range(2, 10))
+        )
+        for end in ends:
+            ax.axvline(end, color="grey", lw=0.6, ls=":", zorder=1)
+    for ax in named:
+        shown = 0.0
+        for epoch, end in enumerate(ends, 1):
+            if np.log10(end) - np.log10(shown or 1) < 0.1:  # a label's width, about
+                continue
+            ax.text(  # above the panel, where no curve is
+                end,
+                1.01,
+                f"epoch {epoch}" if not shown else str(epoch),
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                color="grey",
+            )
+            shown = end
+    return f"mini-batches (log scale above {linear_until:,}" + (
+        "; dotted: the end of each epoch)" if ends else ")"
+    )
 
 
 def compare_figure(result: CompareResult) -> Figure:
     """Validation accuracy, training cost, the output layer's saturation and the per-layer
-    gradient norms against mini-batches, one panel each; costs overlaid, seeds as bands."""
+    gradient norms against mini-batches on a log scale (the slowdown happens in the first
+    hundreds of thousands), one panel each; costs overlaid; over several seeds the median as a
+    line and the range as a light band."""
     spec = result.spec
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True)
     (acc, cost), (sat, grad) = axes
@@ -239,6 +297,10 @@ def compare_figure(result: CompareResult) -> Figure:
                 lw=width,
                 label=f"{name}: layer {layer + 1}" + (" (output)" if layer == layers - 1 else ""),
             )
+    probed = sorted({p.batches for run in result.runs for p in run.probes})
+    first = next((b for b in probed if b > 0), 1)  # the first probe after the start
+    per_epoch = result.runs[0].per_epoch
+    x_label = mini_batch_axis(axes.flat, first, per_epoch, probed[-1], named=(acc, cost))
     acc.set_ylabel("validation accuracy (%)")
     acc.set_ylim(0, 100)
     cost.set_ylabel("training cost C / C at the start (probe sample)")
@@ -247,22 +309,33 @@ def compare_figure(result: CompareResult) -> Figure:
     grad.set_ylabel("‖∂C/∂W‖ per layer")
     grad.set_yscale("log")
     for ax in (sat, grad):
-        ax.set_xlabel("mini-batches")
-    for ax in axes.flat:
-        ax.legend(fontsize=7)
+        ax.set_xlabel(x_label)
+    # Where the curves seldom are: accuracy starts low, the relative cost ends low.
+    for ax, where in zip(axes.flat, ("upper left", "upper right", "best", "best"), strict=True):
+        ax.legend(fontsize=7, loc=where)
         ax.grid(alpha=0.3)
     seeds = ("seed " if len(spec.seeds) == 1 else "seeds ") + ", ".join(map(str, spec.seeds))
+    over = (
+        "\nlines: the median over the seeds, bands: their range (the gradient norms: medians)"
+        if len(spec.seeds) > 1
+        else ""
+    )
     fig.suptitle(
         f"{list(result.layer_sizes)} on {spec.dataset}, init {spec.init}, mini-batch "
-        f"{spec.batch_size}, {seeds}: the same start and mini-batches under each cost"
+        f"{spec.batch_size}, {seeds}: the same start and mini-batches under each cost{over}"
     )
     fig.tight_layout()
     return fig
 
 
-def saturation_figure(grid: SaturationMap, starts: Sequence[tuple[float, float]] = ()) -> Figure:
+def saturation_figure(
+    grid: SaturationMap, starts: Sequence[tuple[float, float]] | None = None
+) -> Figure:
     """Epochs until |a − y| < threshold over the grid of starts, one heat map per cost on one
-    shared colour scale; starts that never get there within the epochs run are grey."""
+    shared colour scale; starts that never get there within the epochs run are grey. The
+    starts the map trained exactly (``grid.marked``, or those of them named in ``starts``) are
+    ringed and labelled with their own epochs, never their nearest grid point's."""
+    marked = grid.marked if starts is None else [grid.exact(w, b) for w, b in starts]
     costs = list(grid.epochs)
     fig, axes = plt.subplots(1, len(costs), figsize=(6 * len(costs), 5), sharey=True)
     colours = matplotlib.colormaps[SATURATION_COLOURMAP].with_extremes(under=NEVER_COLOUR)
@@ -280,15 +353,18 @@ def saturation_figure(grid: SaturationMap, starts: Sequence[tuple[float, float]]
             vmax=grid.max_epochs,
             aspect="auto",
         )
-        for w, b in starts:
-            ax.plot(w, b, marker="o", mfc="none", mec="white", ms=9, mew=2)
+        for start in marked:
+            if not (extent[0] <= start.w <= extent[1] and extent[2] <= start.b <= extent[3]):
+                continue  # outside the map: nowhere to mark it
+            ax.plot(start.w, start.b, marker="o", mfc="none", mec="white", ms=9, mew=2)
             ax.annotate(
-                f"({w:g}, {b:g}): {grid.at(name, w, b)}",
-                (w, b),
-                xytext=(6, 6),
+                marked_start_label(start, name, grid.max_epochs),
+                (start.w, start.b),
+                xytext=(8, 6),
                 textcoords="offset points",
                 color="white",
                 fontsize=8,
+                bbox=dict(boxstyle="round,pad=0.25", fc="black", alpha=0.6, lw=0),
             )
         ax.set_title(f"{name}: {grid.slow_fraction(name):.0%} of starts need > 100 epochs")
         ax.set_xlabel("starting weight w")
@@ -301,6 +377,14 @@ def saturation_figure(grid: SaturationMap, starts: Sequence[tuple[float, float]]
         "cost is slow, the neuron starts saturated and wrong"
     )
     return fig
+
+
+def marked_start_label(start: MarkedStart, cost: str, max_epochs: int) -> str:
+    """A marked start's label on the saturation map: its (w, b) and the epochs it needed under
+    ``cost``, or "not within" the epochs run."""
+    epochs = start.epochs[cost]
+    needed = f"{epochs} epochs" if epochs >= 0 else f"not within {max_epochs} epochs"
+    return f"({start.w:g}, {start.b:g}): {needed}"
 
 
 class SaturationCurves(Protocol):
@@ -484,6 +568,74 @@ def sweep_figure(table: SweepTable) -> Figure:
         fontsize=9,
     )
     fig.tight_layout()
+    return fig
+
+
+def book_figure(rows: Sequence[BookRow]) -> Figure:
+    """The book's networks, one line each: the test accuracy after the last epoch of each of
+    xentlab's seed runs (dots), their median (a bar), and the book's figure (a black diamond),
+    each labelled with its value; the settings of xentlab's runs are named, and the book's
+    beside them where they differ."""
+    fig, ax = plt.subplots(figsize=(9, 1.6 + 1.1 * len(rows)))
+    names = []
+    for i, row in enumerate(rows):
+        y = len(rows) - 1 - i  # the first row on top
+        colour = COST_COLOURS.get(row.book.cost, "black")
+        shown = row.points[0].sizes if row.points else row.book.hidden
+        sizes = ("" if row.points else "hidden ") + show_value("sizes", shown)
+        names.append(f"{sizes}\n{row.book.cost}, η = {row.book.eta:g}")
+        finished = [100 * a for a in row.accuracies if a is not None]
+        ax.plot(finished, [y] * len(finished), "o", color=colour, alpha=0.45, ms=6)
+        if row.median is not None:
+            ax.plot(100 * row.median, y, "|", color=colour, ms=22, mew=3)
+            ax.annotate(
+                f"xentlab {row.median:.2%}",
+                (100 * row.median, y),
+                xytext=(0, 13),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                color=colour,
+            )
+        else:
+            ax.annotate(
+                "xentlab: no run finished" if row.points else "xentlab: not in this sweep",
+                (100 * row.book.accuracy, y),
+                xytext=(0, 13),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                color="grey",
+            )
+        ax.plot(100 * row.book.accuracy, y, "D", mfc="none", mec="black", mew=1.5, ms=9)
+        ax.annotate(
+            f"book {row.book.accuracy:.2%} ({row.book.where})",
+            (100 * row.book.accuracy, y),
+            xytext=(0, -13),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=8,
+        )
+    ax.set_yticks(range(len(rows) - 1, -1, -1), names)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.margins(x=0.15)
+    ax.set_xlabel("test accuracy after the last epoch (%)")
+    ax.grid(axis="x", alpha=0.3)
+    legend = [  # drawn apart: the figure's markers are too large for a legend
+        Line2D([], [], ls="", marker="o", color="grey", alpha=0.45, label="xentlab, each seed"),
+        Line2D([], [], ls="", marker="|", color="grey", ms=12, mew=3, label="xentlab, median"),
+        Line2D([], [], ls="", marker="D", mfc="none", mec="black", label="the book (one run)"),
+    ]
+    fig.legend(handles=legend, loc="lower center", ncol=3, fontsize=8, frameon=False)
+    mine = rows_settings(rows)
+    settings = f"xentlab: {mine}" if mine is not None else "xentlab ran none of them"
+    if mine != BOOK_SETTINGS:
+        settings += f"; the book: {BOOK_SETTINGS}"
+    fig.suptitle(f"The book's results beside xentlab's\n{settings}", fontsize=10)
+    fig.tight_layout(rect=(0, 0.35 / fig.get_figheight(), 1, 1))
     return fig
 
 

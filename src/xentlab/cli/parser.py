@@ -292,9 +292,9 @@ def _add_sweep(subcommands: Subcommands) -> None:
         "finished run, at once, in OUT/runs/; the same command run again skips what is done, "
         "so an interrupted sweep resumes. At the end it prints a table (test accuracy, mean ± "
         "sd over seeds, the best setting marked) and writes it as OUT/summary.csv and "
-        "OUT/summary.json, with a figure (test accuracy against η for each cost; OUT/sweep.png "
-        "unless --figure names another place). Needs the sweep extra (pip install "
-        "'xentlab[sweep]').",
+        "OUT/summary.json, with a figure (test accuracy against η for each cost; with --book, "
+        "the book's accuracies beside xentlab's; OUT/sweep.png unless --figure names another "
+        "place). Needs the sweep extra (pip install 'xentlab[sweep]').",
     )
     p.add_argument(
         "file",

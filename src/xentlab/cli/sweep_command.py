@@ -48,7 +48,7 @@ def run_sweep(args: argparse.Namespace, out: Console) -> int:
         raise XentlabError(f"{exc}: add --yes to run it all, or narrow the grid") from None
     folder = args.out or (BOOK_OUT if args.book else DEFAULT_OUT)
     figure = args.figure or os.path.join(folder, FIGURE_NAME)
-    from ..plots import figure_format, save, sweep_figure
+    from ..plots import book_figure, figure_format, save, sweep_figure
 
     figure_format(figure)  # a figure that could not be written is refused now, not at the end
     stop = runs.StopRequest()
@@ -72,13 +72,14 @@ def run_sweep(args: argparse.Namespace, out: Console) -> int:
         return 128 + received[0] if received else EXIT_INTERRUPTED
     table = sweeps.summarise(result.in_order())
     out.print(render.sweep_table(table, spec.dataset))
-    if args.book:
-        out.print(render.book_table(sweeps.book_rows(list(result.points), result.records)))
+    book = sweeps.book_rows(list(result.points), result.records) if args.book else None
+    if book is not None:
+        out.print(render.book_table(book))
     for record in result.in_order():
         for warning in record.warnings:
             text.warning_line(f"run {record.id} ({record.point.describe()}): {warning}")
     csv_path, json_path = sweeps.write_summary(table, folder)
-    save(sweep_figure(table), figure)
+    save(sweep_figure(table) if book is None else book_figure(book), figure)
     written = sweeps.SweepFolder(folder)
     out.print(
         f"the sweep described in {written.index}; {plural(len(result.records), 'result file')} "

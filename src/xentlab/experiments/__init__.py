@@ -13,7 +13,7 @@ from .compare import (
     compare,
     prepare_cost_run,
 )
-from .saturation import SLOW_EPOCHS, SaturationMap, saturation_map
+from .saturation import SLOW_EPOCHS, MarkedStart, SaturationMap, saturation_map
 from .slowdown import (
     ARTICLE_ETAS,
     ARTICLE_STARTS,
@@ -31,6 +31,7 @@ __all__ = [
     "CompareResult",
     "CompareSpec",
     "CostRun",
+    "MarkedStart",
     "SaturationMap",
     "compare",
     "prepare_cost_run",

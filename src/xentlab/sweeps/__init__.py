@@ -10,7 +10,15 @@ imported when a sweep starts).
 ``book``: the book's chapter-3 results as one sweep, and its figures to compare with.
 """
 
-from .book import BOOK_RESULTS, BookResult, BookRow, book_rows, book_spec
+from .book import (
+    BOOK_RESULTS,
+    BOOK_SETTINGS,
+    BookResult,
+    BookRow,
+    book_rows,
+    book_spec,
+    rows_settings,
+)
 from .engine import (
     ALLOWED_FAILURES,
     CONNECT_TIMEOUT,
@@ -41,6 +49,7 @@ __all__ = [
     "ALLOWED_FAILURES",
     "AXES",
     "BOOK_RESULTS",
+    "BOOK_SETTINGS",
     "CONFIRM_ABOVE",
     "CONNECT_TIMEOUT",
     "LABELS",
@@ -63,6 +72,7 @@ __all__ = [
     "local_cluster",
     "read_record",
     "read_sweep_file",
+    "rows_settings",
     "run_sweep",
     "show_value",
     "summarise",

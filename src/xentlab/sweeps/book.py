@@ -10,15 +10,16 @@ initialisation). xentlab reports the test accuracy after the last epoch, as the 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .grid import SweepPoint, SweepSpec
 from .records import RunRecord
 
 BOOK_DATASET = "mnist"
 BOOK_SEEDS = (1, 2, 3)
-BOOK_SHARED = {"epochs": 30, "batch_size": 10, "init": "large"}
+BOOK_SHARED: dict[str, Any] = {"epochs": 30, "batch_size": 10, "init": "large"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,28 @@ class BookRow:
     def median(self) -> float | None:
         finished = [a for a in self.accuracies if a is not None]
         return statistics.median(finished) if finished else None
+
+
+def describe_settings(dataset: str, epochs: int, batch_size: int, init: str) -> str:
+    """The settings the book's figures depend on beyond the network, in a few words."""
+    return (
+        f"{dataset}, {epochs} epoch{'' if epochs == 1 else 's'}, mini-batch {batch_size}, "
+        f"init {init}"
+    )
+
+
+BOOK_SETTINGS = describe_settings(BOOK_DATASET, **BOOK_SHARED)
+
+
+def rows_settings(rows: Sequence[BookRow]) -> str | None:
+    """The settings of xentlab's runs of the book's networks (those of the first run: the book
+    sweep shares them), or None if the sweep ran none of them."""
+    first = next((p for row in rows for p in row.points), None)
+    if first is None:
+        return None
+    return describe_settings(
+        first.dataset, first.config.epochs, first.config.batch_size, first.init
+    )
 
 
 def book_rows(points: list[SweepPoint], records: Mapping[str, RunRecord]) -> list[BookRow]:
