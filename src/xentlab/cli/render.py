@@ -261,9 +261,9 @@ def compare_table(result: CompareResult, accuracies: Sequence[float]) -> FittedT
         legend.append("×N: N times the mini-batches the fastest cost needed for that accuracy")
     every = " by every seed" if seeds > 1 else ""
     legend.append(
-        f"not reached: not{every} within {plural(spec.epochs, 'epoch')} of {per_epoch} "
-        f"mini-batches; test accuracy: after the last epoch{median}"
+        f"not reached: not{every} within {plural(spec.epochs, 'epoch')} of {per_epoch} mini-batches"
     )
+    legend.append(f"test accuracy: after the last epoch{median}")
     table = FittedTable(
         f"{list(result.layer_sizes)} on {spec.dataset}, init {spec.init}, mini-batch "
         f"{spec.batch_size}, {plural(seeds, 'seed')}: mini-batches to reach a validation "
