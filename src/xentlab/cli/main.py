@@ -53,14 +53,9 @@ def _run(argv: Sequence[str] | None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as done:  # --help, --version, or a usage error already printed
         return done.code if isinstance(done.code, int) else EXIT_BAD_INPUT
-    # Piped output is not wrapped at 80 columns: tables stay one row per line.
-    out = QuietOnClosedPipe(
-        highlight=False,
-        markup=False,
-        emoji=False,
-        soft_wrap=True,
-        width=None if sys.stdout.isatty() else 120,
-    )
+    # No line is wrapped or cut: tables lay themselves out within 80 columns (cli/tables.py),
+    # at the terminal's width, COLUMNS if set, else 80, whichever is narrower.
+    out = QuietOnClosedPipe(highlight=False, markup=False, emoji=False, soft_wrap=True)
     try:
         code: int = args.run(args, out)
         return code

@@ -17,7 +17,6 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
-from rich.table import Table
 
 from ..checks import plural
 from ..experiments import (
@@ -39,6 +38,7 @@ from ..sweeps import (
     show_value,
 )
 from ..training import EpochRecord, TrainState, stall_warning
+from .tables import Column, FittedTable
 from .text import warning_line
 
 
@@ -46,16 +46,15 @@ def epoch_or_never(epoch: int | None, epochs: int) -> str:
     return f"not within {epochs}" if epoch is None else str(epoch)
 
 
-def trajectory_table(trajectory: Trajectory, x: float, y: float) -> Table:
+def trajectory_table(trajectory: Trajectory, x: float, y: float) -> FittedTable:
     """About ten rows of one neuron's path: epoch, w, b, a, C."""
     epochs = trajectory.epochs
     step = max(1, epochs // 10)
     shown = sorted(set(range(0, epochs + 1, step)) | {epochs})
-    table = Table(
-        title=f"one neuron, {trajectory.cost_name}, η = {trajectory.eta:g}, x = {x:g}, y = {y:g}"
+    table = FittedTable(
+        f"one neuron, {trajectory.cost_name}, η = {trajectory.eta:g}, x = {x:g}, y = {y:g}",
+        [Column("epoch", key=True), *(Column(name) for name in ("w", "b", "a", "C"))],
     )
-    for column in ("epoch", "w", "b", "a", "C"):
-        table.add_column(column, justify="right")
     a = trajectory.output[:, 0, 0]
     for t in shown:
         w, b, c = trajectory.w[t, 0, 0], trajectory.b[t, 0], trajectory.cost[t, 0]
@@ -63,17 +62,32 @@ def trajectory_table(trajectory: Trajectory, x: float, y: float) -> Table:
     return table
 
 
-def slowdown_tables(runs: Sequence[SlowdownRun], epochs: int) -> list[Table]:
-    """One table per setting (the article's rates, one common rate)."""
+def slowdown_tables(runs: Sequence[SlowdownRun], epochs: int) -> list[FittedTable]:
+    """One table per setting (the article's rates, one common rate); on 80 columns each is
+    two, the output's epochs then the cost's, beside the same cost, η and start. The legend,
+    under the last, says what the cost's columns measure."""
     titles = {"article": "at the article's rates", "common": "at one common rate"}
+    columns = [
+        Column("cost", justify="left", key=True),
+        Column("η", key=True),
+        Column("start (w, b)", key=True),
+        Column("a(0)"),
+        *(Column(f"first a < {th:g}") for th in OUTPUT_THRESHOLDS),
+        Column("ΔC epoch 1"),
+        Column("steepest at"),
+        Column("final C"),
+    ]
+    legend = [
+        "ΔC epoch 1: C(1) − C(0), the change of the cost in the first epoch; steepest at: "
+        "the epoch t where C(t + 1) − C(t) is most negative, where the cost falls fastest"
+    ]
     tables = []
     for setting, title in titles.items():
-        table = Table(title=f"one neuron, x = 1, y = 0, {plural(epochs, 'epoch')}, {title}")
-        headers = ["cost", "η", "start (w, b)", "a(0)"]
-        headers += [f"first a < {th:g}" for th in OUTPUT_THRESHOLDS]
-        headers += ["ΔC epoch 1", "steepest at", "final C"]
-        for header in headers:
-            table.add_column(header, justify="right")
+        table = FittedTable(
+            f"one neuron, x = 1, y = 0, {plural(epochs, 'epoch')}, {title}",
+            columns,
+            legend if setting == "common" else (),
+        )
         for run in (r for r in runs if r.setting == setting):
             table.add_row(
                 run.cost,
@@ -143,12 +157,12 @@ def stopped_message(result: RunResult) -> str:
     return f"{where}; saved to {path}; continue with: xentlab train --resume {path}"
 
 
-def confusion_table(evaluation: Evaluation) -> Table:
+def confusion_table(evaluation: Evaluation) -> FittedTable:
     classes = len(evaluation.confusion)
-    table = Table(title="confusion matrix: rows true class, columns predicted")
-    table.add_column("true", justify="right")
-    for c in range(classes):
-        table.add_column(str(c), justify="right")
+    table = FittedTable(
+        "confusion matrix: rows true class, columns predicted",
+        [Column("true", key=True), *(Column(str(c)) for c in range(classes))],
+    )
     for t in range(classes):
         table.add_row(str(t), *(str(v) for v in evaluation.confusion[t]))
     return table
@@ -219,59 +233,80 @@ def download_progress(out: Console) -> Progress:
     )
 
 
-def compare_table(result: CompareResult, accuracies: Sequence[float]) -> Table:
-    """For each cost: the mini-batches (and epochs) to reach each validation accuracy, median
-    over seeds, and how many times more than the fastest cost needed."""
+def compare_table(result: CompareResult, accuracies: Sequence[float]) -> FittedTable:
+    """A column for each cost: its η, the mini-batches (and epochs) it needed to reach each
+    validation accuracy, median over seeds, and how many times the fastest cost's count that
+    is (a censored median: seeds that fall short count as needing more); then its test
+    accuracy. The legend says what ×N and "> N" mean."""
     spec = result.spec
-    seeds = plural(len(spec.seeds), "seed")
-    table = Table(
-        title=f"{list(result.layer_sizes)} on {spec.dataset}, init {spec.init}, "
-        f"mini-batch {spec.batch_size}, {seeds}: mini-batches to reach a validation accuracy"
-    )
-    table.add_column("cost", justify="left")
-    table.add_column("η", justify="right")
-    for accuracy in accuracies:
-        table.add_column(f"{accuracy:.0%}", justify="right")
-    table.add_column("test accuracy", justify="right")
+    seeds = len(spec.seeds)
+    median = ", median over the seeds" if seeds > 1 else ""
     per_epoch = result.runs[0].per_epoch
     budget = spec.epochs * per_epoch
-    table.caption = (
-        f"median over seeds; a seed that does not reach an accuracy within its {budget:,} "
-        f"mini-batches counts as needing more; > N: the median is known only to exceed N"
-    )
-    for cost in spec.costs:
-        cells = [cost, f"{spec.eta_of(cost):g}"]
-        for accuracy in accuracies:
-            needed = result.batches_to_reach(cost, accuracy)
-            medians = [result.batches_to_reach(c, accuracy) for c in spec.costs]
-            if needed.exceeds:
-                cells.append(f"{needed} (> {needed.value / per_epoch:.2f} epochs)")
+    cells: dict[str, list[str]] = {cost: [f"{spec.eta_of(cost):g}"] for cost in spec.costs}
+    ratios = censored = False
+    for accuracy in accuracies:
+        needed = {cost: result.batches_to_reach(cost, accuracy) for cost in spec.costs}
+        # ×N only where the fastest cost's median is known exactly and no other is below it
+        exact = [m.value for m in needed.values() if not m.exceeds]
+        known = bool(exact) and all(m.value >= min(exact) for m in needed.values())
+        for cost, batches in needed.items():
+            if batches.exceeds:
+                censored = True
+                cells[cost].append(f"{batches} (> {batches.value / per_epoch:.2f} epochs)")
                 continue
-            # ×k: k times the fastest cost's mini-batches, where the fastest is known
-            exact = [m.value for m in medians if not m.exceeds]
-            known = all(m.value >= min(exact) for m in medians)
             ratio = ""
             if len(exact) > 1 and min(exact) and known:
-                ratio = f", ×{needed.value / min(exact):.1f}"
-            cells.append(f"{needed} ({needed.value / per_epoch:.2f} epochs{ratio})")
-        tests = [run.test_accuracy for run in result.of(cost)]
-        cells.append(f"{np.median(tests):.2%}")
-        table.add_row(*cells)
+                ratio, ratios = f", ×{batches.value / min(exact):.1f}", True
+            cells[cost].append(f"{batches} ({batches.value / per_epoch:.2f} epochs{ratio})")
+    for cost in spec.costs:
+        cells[cost].append(f"{np.median([run.test_accuracy for run in result.of(cost)]):.2%}")
+    legend = []
+    if ratios:
+        legend.append("×N: N times the mini-batches the fastest cost needed for that accuracy")
+    if seeds > 1:
+        legend.append(
+            f"a seed that does not reach an accuracy within its {budget:,} mini-batches counts "
+            "as needing more"
+        )
+    if censored:
+        legend.append(
+            "> N: the median is known only to exceed N"
+            if seeds > 1
+            else "> N: not reached within N mini-batches"
+        )
+    legend.append(f"test accuracy: after the last epoch{median}")
+    table = FittedTable(
+        f"{list(result.layer_sizes)} on {spec.dataset}, init {spec.init}, mini-batch "
+        f"{spec.batch_size}, {plural(seeds, 'seed')}: mini-batches to reach a validation "
+        f"accuracy{median}",
+        [
+            Column("", justify="left", key=True, breaks=" "),
+            *(Column(cost, breaks=" (") for cost in spec.costs),  # the count above its epochs
+        ],
+        legend,
+    )
+    labels = ["η", *(f"{accuracy:.0%}" for accuracy in accuracies), "test accuracy"]
+    for i, label in enumerate(labels):
+        table.add_row(label, *(cells[cost][i] for cost in spec.costs))
     return table
 
 
-def saturation_summary(grid: SaturationMap) -> Table:
+def saturation_summary(grid: SaturationMap) -> FittedTable:
     """The fraction of the grid each cost needs more than SLOW_EPOCHS epochs for."""
     points = len(grid.w_values)
-    table = Table(
-        title=f"one neuron, x = {grid.x:g}, y = {grid.y:g}, {points} x {points} starts (w, b) in "
+    table = FittedTable(
+        f"one neuron, x = {grid.x:g}, y = {grid.y:g}, {points} x {points} starts (w, b) in "
         f"[{grid.w_values[0]:g}, {grid.w_values[-1]:g}]², η = {grid.eta:g}: epochs until "
-        f"|a − y| < {grid.threshold:g}"
-    )
-    for column in ("cost", f"> {SLOW_EPOCHS} epochs", "never (within max)", "median epochs"):
-        table.add_column(column, justify="right")
-    table.caption = (
-        f"median: a start that never arrives counts as more than {grid.max_epochs} epochs"
+        f"|a − y| < {grid.threshold:g}",
+        [
+            Column("cost", justify="left", key=True),
+            *(
+                Column(h)
+                for h in (f"> {SLOW_EPOCHS} epochs", "never (within max)", "median epochs")
+            ),
+        ],
+        [f"median: a start that never arrives counts as more than {grid.max_epochs} epochs"],
     )
     for cost, epochs in grid.epochs.items():
         table.add_row(
@@ -382,20 +417,27 @@ def _accuracy(value: float | None) -> str:
     return "-" if value is None else f"{value:.2%}"
 
 
-def sweep_table(table: SweepTable, dataset: str) -> Table:
-    """Each setting's test accuracy over its seeds, mean ± sd; the best marked."""
+def sweep_table(table: SweepTable, dataset: str) -> FittedTable:
+    """Each setting's test accuracy over its seeds, mean ± sd; the best marked. The settings
+    that vary are the keys, repeated in each part if the table is split to fit; the results
+    come first, the seeds (when settings differ in them) and the time last."""
     seeds = max((len(row.seeds) for row in table.rows), default=0)
-    result = Table(
-        title=f"test accuracy after the last epoch, mean ± sd over {plural(seeds, 'seed')}: "
-        f"{describe_fixed(table)}"
-    )
-    for key in table.varying:
-        result.add_column(LABELS.get(key, key), justify="right")
-    for column in ("seeds", "test accuracy", "min - max", "s per run", ""):
-        result.add_column(column, justify="right")
     any_diverged = any(row.diverged for row in table.rows)
-    if any_diverged:
-        result.add_column("diverged", justify="right")
+    uneven_seeds = len({len(row.seeds) for row in table.rows}) > 1  # else the title says it
+    words = {k for k in table.varying if table.rows and isinstance(table.rows[0].setting[k], str)}
+    columns = [
+        Column(LABELS.get(key, key), "left" if key in words else "right", key=True)
+        for key in table.varying
+    ]
+    columns += [Column("test accuracy"), Column(""), Column("min - max", breaks="- ")]
+    columns += [Column("diverged")] if any_diverged else []
+    columns += [Column("seeds")] if uneven_seeds else []
+    columns.append(Column("s per run"))
+    result = FittedTable(
+        f"test accuracy after the last epoch, mean ± sd over {plural(seeds, 'seed')}: "
+        f"{describe_fixed(table)}",
+        columns,
+    )
     for row in table.rows:
         mean = _accuracy(row.mean)
         sd = f" ± {row.sd:.2%}" if row.sd is not None else ""
@@ -403,15 +445,17 @@ def sweep_table(table: SweepTable, dataset: str) -> Table:
         spread = f"{min(finished):.2%} - {max(finished):.2%}" if finished else "-"
         seconds = sum(row.seconds) / len(row.seconds) if row.seconds else 0.0
         cells = [show_value(key, row.setting[key]) for key in table.varying]
-        cells += [str(len(row.seeds)), mean + sd, spread, f"{seconds:.2g}"]
-        cells.append("◀ best" if row.best else "")
+        cells += [mean + sd, "◀ best" if row.best else "", spread]
         if any_diverged:
             cells.append(f"{row.diverged} of {len(row.seeds)}" if row.diverged else "")
+        if uneven_seeds:
+            cells.append(str(len(row.seeds)))
+        cells.append(f"{seconds:.2g}")
         result.add_row(*cells)
     return result
 
 
-def book_table(rows: Sequence[BookRow]) -> Table:
+def book_table(rows: Sequence[BookRow]) -> FittedTable:
     """The book's figures beside xentlab's: the median over seeds, and each seed's."""
     first = next((p for row in rows for p in row.points), None)
     where = (
@@ -420,14 +464,20 @@ def book_table(rows: Sequence[BookRow]) -> Table:
         if first is not None
         else "no runs"
     )
-    table = Table(
-        title=f"the book's results and xentlab's ({where}): test accuracy after the last epoch"
+    table = FittedTable(
+        f"the book's results and xentlab's ({where}): test accuracy after the last epoch",
+        [
+            Column("network", key=True),
+            Column("cost", justify="left", key=True),
+            Column("η", key=True),
+            Column("xentlab (median)"),
+            Column("seeds", justify="left"),
+            Column("book", breaks=" ("),
+        ],
     )
-    for column in ("network", "cost", "η", "xentlab (median of seeds)", "seeds", "book"):
-        table.add_column(column, justify="right")
     for row in rows:
         sizes = row.points[0].sizes if row.points else ()
-        seeds = ", ".join(
+        seeds = "\n".join(  # one seed a line
             f"{p.seed}: {_accuracy(a)}" for p, a in zip(row.points, row.accuracies, strict=True)
         )
         table.add_row(

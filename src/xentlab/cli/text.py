@@ -55,6 +55,12 @@ def fall_back_to_ascii(*streams: TextIO) -> None:
                 reconfigure(errors=ERROR_HANDLER)
 
 
+def to_ascii(text: str) -> str:
+    """The text as a terminal without Unicode shows it (η as eta): for measuring it before it
+    is laid out."""
+    return text.encode("ascii", ERROR_HANDLER).decode("ascii")
+
+
 def one_line(message: str) -> str:
     """The message on one line: newlines and other control characters (in a path, say) are
     shown escaped."""
