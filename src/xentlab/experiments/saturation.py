@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from .. import checks
 from ..errors import XentlabError
-from ..neuron import NEURON_COSTS, epochs_until
+from ..neuron import NEURON_COSTS, PassProgress, epochs_until, pass_progress
 from .slowdown import COMMON_ETA
 
 MAX_GRID_POINTS = 1_000_000
@@ -57,9 +57,11 @@ def saturation_map(
     x: float = 1.0,
     y: float = 0.0,
     threshold: float = 0.2,
+    progress: PassProgress | None = None,
 ) -> SaturationMap:
     """Both costs over a ``points`` × ``points`` grid of (w, b) in [−limit, limit]², one
-    vectorised pass per cost."""
+    vectorised pass per cost; ``progress(cost, epochs done, epochs)`` is told how far each
+    pass is."""
     points = checks.int_at_least("points", points, 2)
     if points * points > MAX_GRID_POINTS:
         raise XentlabError(
@@ -78,6 +80,7 @@ def saturation_map(
             eta=eta,
             epochs=epochs,
             threshold=threshold,
+            progress=pass_progress(progress, cost),
         ).reshape(points, points)
         for cost in NEURON_COSTS
     }
