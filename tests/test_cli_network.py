@@ -68,11 +68,3 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path, monkeypatch, capsys, args,
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and needle in err[0], err
     assert list(tmp_path.iterdir()) == []
-
-
-def test_fetch_command_reports_where(tmp_path, capsys, monkeypatch):
-    from xentlab import data
-
-    monkeypatch.setattr(data, "fetch", lambda name, dest, progress: progress(3, 3) or tmp_path)
-    assert main(["data", "fetch", "mnist", "--dest", str(tmp_path)]) == 0
-    assert "checksums verified" in capsys.readouterr().out

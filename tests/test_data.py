@@ -186,14 +186,19 @@ def server(monkeypatch):
 
 
 def test_fetch_downloads_and_verifies(tmp_path, server):
-    seen = []
+    seen, urls = [], []
     where = data.fetch(
-        "mnist", tmp_path, mirrors=[server], progress=lambda d, t: seen.append((d, t))
+        "mnist",
+        tmp_path,
+        mirrors=[server],
+        progress=lambda d, t: seen.append((d, t)),
+        on_download=urls.append,
     )
     assert sorted(p.name for p in where.iterdir()) == sorted(
         f"{s}.gz" for s in data.IDX_FILES.values()
     )
     assert seen and seen[-1][0] == seen[-1][1]
+    assert urls == [f"{server}{s}.gz" for s in data.CHECKSUMS["mnist"]]
     first = list(Files.requests)
     data.fetch("mnist", tmp_path, mirrors=[server])
     assert Files.requests == first  # verified files are not downloaded again

@@ -14,6 +14,7 @@ Many neurons (many starting points (w, b)) are trained at once: ``w`` may have s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,12 @@ from .functions import Cost, get_cost, sigmoid
 
 NEURON_COSTS = checks.OneOf(("quadratic", "cross-entropy"))
 MAX_TRAJECTORY_BYTES = 2**30
+PROGRESS_CALLS = 1000  # a pass tells its progress this many times at most, whatever its length
+
+# Told (epochs done, epochs) as a pass goes on; the front end renders it (the library never prints).
+EpochsProgress = Callable[[int, int], None]
+# Told (which pass, epochs done, epochs), for work made of several passes (one per cost, say).
+PassProgress = Callable[[str, int, int], None]
 
 F64 = NDArray[np.float64]
 
@@ -187,11 +194,13 @@ def train(
     cost: str | Cost = "cross-entropy",
     eta: float = 0.15,
     epochs: int = 300,
+    progress: EpochsProgress | None = None,
 ) -> Trajectory:
     """Gradient descent from each start (w, b): w ← w − η ∂C/∂w, b ← b − η ∂C/∂b, once an epoch.
 
     Each epoch is one full-batch step over the n examples (the article's experiment has one
     example, x = 1, y = 0). All starts move together in one array operation per epoch.
+    ``progress(epochs done, epochs)`` is told how far training is, up to PROGRESS_CALLS times.
     """
     p = _check(w, b, x, y, cost)
     eta = checks.positive_number("eta", eta)
@@ -220,6 +229,8 @@ def train(
                 f"training diverged at epoch {t + 1}: the weights became infinite; "
                 f"try a smaller eta than {eta:g}"
             )
+        if progress is not None and _progress_due(t + 1, epochs):
+            progress(t + 1, epochs)
     return Trajectory(p.cost.name, eta, p.x, p.y, ws, bs, cs)
 
 
@@ -233,6 +244,7 @@ def epochs_until(
     eta: float = 0.15,
     epochs: int = 300,
     threshold: float = 0.2,
+    progress: EpochsProgress | None = None,
 ) -> NDArray[np.int64]:
     """For each start (w, b), the first epoch t at which |a − y| < ``threshold`` for every
     example, training as :func:`train` does; −1 where that never happens within ``epochs``.
@@ -240,7 +252,8 @@ def epochs_until(
     Only the current w and b of the starts still training are kept, not the path: a grid of
     201 × 201 starts costs a few arrays of at most 40,401 numbers per epoch. The update is
     :func:`train`'s, with δ = a − y, times σ'(z) = a (1 − a) under the quadratic cost (tested
-    equal to it).
+    equal to it). ``progress(epochs done, epochs)`` is told how far it is, up to PROGRESS_CALLS
+    times (the last time before ``epochs`` if every start arrives sooner).
     """
     p = _check(w, b, x, y, cost)
     eta = checks.positive_number("eta", eta)
@@ -265,4 +278,20 @@ def epochs_until(
             delta *= a * (1 - a)
         w_now -= (eta / n) * (delta @ p.x)
         b_now -= (eta / n) * delta.sum(axis=1)
+        if progress is not None and _progress_due(t + 1, epochs):
+            progress(t + 1, epochs)
     return first
+
+
+def pass_progress(progress: PassProgress | None, name: str) -> EpochsProgress | None:
+    """One pass's progress, told to ``progress`` under the pass's ``name``."""
+    if progress is None:
+        return None
+    return lambda done, epochs: progress(name, done, epochs)
+
+
+def _progress_due(done: int, epochs: int) -> bool:
+    """Whether epoch ``done`` of ``epochs`` is one to tell: at most PROGRESS_CALLS evenly
+    spaced epochs, and the last."""
+    every = -(-epochs // PROGRESS_CALLS)  # the ceiling of epochs / PROGRESS_CALLS
+    return done == epochs or done % every == 0

@@ -145,13 +145,10 @@ def run_export(args: argparse.Namespace, out: Console) -> int:
 
 
 def run_fetch(args: argparse.Namespace, out: Console) -> int:
-    with render.download_progress(out) as progress:
-        task = progress.add_task(f"fetching {args.name}", total=None)
-
-        def report(done: int, total: int | None) -> None:
-            progress.update(task, completed=done, total=total)
-
-        where = data.fetch(args.name, args.dest, progress=report)
+    with render.FetchProgress(out, args.name) as progress:
+        where = data.fetch(
+            args.name, args.dest, progress=progress.on_bytes, on_download=progress.on_download
+        )
     out.print(f"{args.name} is in {where} (checksums verified)")
     return EXIT_OK
 

@@ -30,9 +30,21 @@ def run_neuron(args: argparse.Namespace, out: Console) -> int:
         from ..plots import check_figure_target
 
         check_figure_target(args.plot)
-    trajectory = neuron.train(
-        args.w, args.b, args.x, args.y, cost=args.cost, eta=args.eta, epochs=args.epochs
+    # JSON on stdout is data: its progress, if any, goes to stderr
+    shown_on = (
+        Console(stderr=True, highlight=False, markup=False, soft_wrap=True) if args.json else out
     )
+    with render.PassesProgress(shown_on, "neuron") as progress:
+        trajectory = neuron.train(
+            args.w,
+            args.b,
+            args.x,
+            args.y,
+            cost=args.cost,
+            eta=args.eta,
+            epochs=args.epochs,
+            progress=neuron.pass_progress(progress, f"{args.cost}, η = {args.eta:g}"),
+        )
     if args.plot is not None:
         from ..plots import save, trajectory_figure
 
@@ -52,7 +64,10 @@ def run_slowdown(args: argparse.Namespace, out: Console) -> int:
     from ..plots import check_figure_target, save, slowdown_figure
 
     check_figure_target(args.out)
-    results = slowdown_experiment(epochs=args.epochs, common_eta=args.common_eta)
+    with render.PassesProgress(out, "slowdown") as progress:
+        results = slowdown_experiment(
+            epochs=args.epochs, common_eta=args.common_eta, progress=progress
+        )
     save(slowdown_figure(results), args.out)
     for table in render.slowdown_tables(results, args.epochs):
         out.print(table)
@@ -64,9 +79,17 @@ def run_saturation(args: argparse.Namespace, out: Console) -> int:
     from ..plots import check_figure_target, saturation_figure, save
 
     check_figure_target(args.out)
-    grid = saturation_map(
-        args.points, args.limit, args.eta, args.epochs, args.x, args.y, args.threshold
-    )
+    with render.PassesProgress(out, "saturation") as progress:
+        grid = saturation_map(
+            args.points,
+            args.limit,
+            args.eta,
+            args.epochs,
+            args.x,
+            args.y,
+            args.threshold,
+            progress=progress,
+        )
     save(saturation_figure(grid, ARTICLE_STARTS), args.out)
     out.print(render.saturation_summary(grid))
     out.print(f"figure written to {args.out}")
@@ -98,7 +121,8 @@ def run_compare(args: argparse.Namespace, out: Console) -> int:
     check_output_target(json_path, "data")
     check_output_target(csv_path, "data")
     check_distinct_targets([(args.out, "figure"), (json_path, "data"), (csv_path, "data")])
-    with render.RunsProgress(out, len(spec.costs) * len(spec.seeds), spec.epochs) as progress:
+    runs = len(spec.costs) * len(spec.seeds)
+    with render.RunsProgress(out, runs, spec.epochs, "compare") as progress:
         result = compare(spec, observers_for=progress.observers_for)
     out.print(render.compare_table(result, TARGET_ACCURACIES))
     save(compare_figure(result), args.out)
@@ -139,11 +163,16 @@ def run_report(args: argparse.Namespace, out: Console) -> int:
     )
     spec.check()
     out.print(f"running the slowdown, the saturation map and a comparison on {dataset} ...")
-    with render.RunsProgress(out, len(spec.costs) * len(spec.seeds), spec.epochs) as progress:
+    runs = len(spec.costs) * len(spec.seeds)
+    with render.RunsProgress(out, runs, spec.epochs, "report: the comparison") as progress:
         comparison = compare(spec, observers_for=progress.observers_for)
+    with render.PassesProgress(out, "report: the slowdown") as progress:
+        slowdown = slowdown_experiment(progress=progress)
+    with render.PassesProgress(out, "report: the saturation map") as progress:
+        saturation = saturation_map(progress=progress)
     inputs = ReportInputs(
-        slowdown=slowdown_experiment(),
-        saturation=saturation_map(),
+        slowdown=slowdown,
+        saturation=saturation,
         comparison=comparison,
         settings={
             "slowdown": "xentlab slowdown (300 epochs, common η 0.15)",

@@ -1,4 +1,6 @@
-"""How results look in a terminal: tables, progress bars and one-line summaries (rich)."""
+"""How results look in a terminal: tables, one-line summaries (rich) and the progress of long
+work, which every renderer here shows through ``progress.display``: bars on a terminal, plain
+lines elsewhere."""
 
 from __future__ import annotations
 
@@ -7,16 +9,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
 from ..checks import plural
 from ..experiments import (
@@ -38,6 +30,7 @@ from ..sweeps import (
     show_value,
 )
 from ..training import EpochRecord, TrainState, stall_warning
+from . import progress
 from .tables import Column, FittedTable
 from .text import warning_line
 
@@ -174,36 +167,35 @@ def label_counts(labels: np.ndarray) -> str:
 
 
 class EpochProgress:
-    """Renders training progress: a bar within each epoch, then one line per epoch."""
+    """Renders training progress: how far each epoch is (a bar, or a line every so often where
+    the output is not a terminal), then one line per epoch."""
 
-    def __init__(self, out: Console, epochs: int) -> None:
+    def __init__(self, out: Console, epochs: int, label: str = "train") -> None:
         self.out, self.epochs = out, epochs
-        self.progress = Progress(
-            "epoch {task.fields[epoch]}/" + str(epochs),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=out,
-            transient=True,
-        )
-        self.task: TaskID | None = None
+        self.display = progress.display(out, label)
+        self.task: progress.Task | None = None
         self.warned = False  # a stall is said once
 
     def __enter__(self) -> EpochProgress:
-        self.progress.start()
+        self.display.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
+        self.display.stop()
 
     def on_batches(self, state: TrainState, done: int, total: int) -> None:
-        if self.task is None:
-            self.task = self.progress.add_task("", total=total, epoch=state.epoch + 1)
-        self.progress.update(self.task, completed=done, total=total, epoch=state.epoch + 1)
+        if self.task is None:  # the epoch's line says when it ends: no line of its own
+            self.task = self.display.add(
+                f"epoch {state.epoch + 1} of {self.epochs}",
+                total,
+                progress.MINI_BATCHES,
+                announced=False,
+            )
+        self.task.update(done, total)
 
     def on_epoch(self, state: TrainState, record: EpochRecord) -> None:
         if self.task is not None:
-            self.progress.remove_task(self.task)
+            self.task.finish()
             self.task = None
         validation = (
             f"validation accuracy {record.evaluation_accuracy:.2%}"
@@ -227,10 +219,41 @@ class EpochProgress:
             self.warned = True
 
 
-def download_progress(out: Console) -> Progress:
-    return Progress(
-        "{task.description}", DownloadColumn(), TransferSpeedColumn(), console=out, transient=True
-    )
+class FetchProgress:
+    """A data set's download: each file's bytes as they arrive. A file is done when the next
+    file begins or the fetch returns; one tried again from another mirror, or the last one
+    when the fetch fails, is not."""
+
+    def __init__(self, out: Console, name: str) -> None:
+        self.display = progress.display(out, f"data fetch {name}")
+        self.file: str | None = None
+        self.task: progress.Task | None = None
+
+    def __enter__(self) -> FetchProgress:
+        self.display.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        self._end(succeeded=exc_type is None)
+        self.display.stop()
+
+    def on_download(self, url: str) -> None:
+        file = url.rsplit("/", 1)[-1]
+        self._end(succeeded=file != self.file)
+        self.file = file
+        self.task = self.display.add(file, None, progress.BYTES)
+
+    def on_bytes(self, done: int, total: int | None) -> None:
+        if self.task is not None:
+            self.task.update(done, total)
+
+    def _end(self, succeeded: bool) -> None:
+        if self.task is not None:
+            if succeeded:
+                self.task.finish()
+            else:
+                self.task.abandon()
+            self.task = None
 
 
 def compare_table(result: CompareResult, accuracies: Sequence[float]) -> FittedTable:
@@ -319,81 +342,108 @@ def saturation_summary(grid: SaturationMap) -> FittedTable:
 
 
 class RunsProgress:
-    """A progress bar for each run of an experiment of several runs (one cost and seed each)."""
+    """The progress of each run of an experiment of several runs (one cost and seed each): the
+    mini-batches done of all its epochs; where the output is not a terminal, a line as each run
+    starts and finishes and every so often between."""
 
-    def __init__(self, out: Console, runs: int, epochs: int) -> None:
-        self.epochs = epochs
-        self.progress = Progress(
-            "{task.description}",
-            BarColumn(),
-            "mini-batch",
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=out,
-            transient=True,
-        )
+    def __init__(self, out: Console, runs: int, epochs: int, label: str = "compare") -> None:
+        self.runs, self.epochs = runs, epochs
+        self.display = progress.display(out, label)
+        self.started = 0
 
     def __enter__(self) -> RunsProgress:
-        self.progress.start()
+        self.display.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
+        self.display.stop()
 
     def observers_for(self, cost: str, seed: int) -> list[_RunBar]:
-        return [_RunBar(self.progress, f"{cost}, seed {seed}", self.epochs)]
+        self.started += 1
+        what = f"run {self.started} of {self.runs} ({cost}, seed {seed})"
+        return [_RunBar(self.display, what, self.epochs)]
 
 
 class _RunBar:
-    """One run's bar: mini-batches done of all its epochs."""
+    """One run: mini-batches done of all its epochs."""
 
-    def __init__(self, progress: Progress, description: str, epochs: int) -> None:
-        self.progress, self.description, self.epochs = progress, description, epochs
-        self.task: TaskID | None = None
+    def __init__(self, display: progress.Display, description: str, epochs: int) -> None:
+        self.display, self.description, self.epochs = display, description, epochs
+        self.task: progress.Task | None = None
 
     def on_batches(self, state: TrainState, done: int, total: int) -> None:
         if self.task is None:
-            self.task = self.progress.add_task(self.description, total=self.epochs * total)
-        self.progress.update(self.task, completed=state.epoch * total + done)
+            self.task = self.display.add(
+                self.description, self.epochs * total, progress.MINI_BATCHES
+            )
+        self.task.update(state.epoch * total + done)
 
     def on_epoch(self, state: TrainState, record: EpochRecord) -> None:
         if self.task is not None and state.finished:
-            self.progress.update(self.task, visible=False)
+            self.task.finish()
+            self.task = None
+
+
+class PassesProgress:
+    """Work in passes of epochs (a neuron trained under each cost), told as
+    ``(pass, epochs done, epochs)``: one task per pass. Nothing is announced: these passes
+    mostly take a moment, and a line comes only for one that lasts."""
+
+    def __init__(self, out: Console, label: str) -> None:
+        self.display = progress.display(out, label)
+        self.name: str | None = None
+        self.task: progress.Task | None = None
+
+    def __enter__(self) -> PassesProgress:
+        self.display.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._finish()
+        self.display.stop()
+
+    def __call__(self, name: str, done: int, epochs: int) -> None:
+        if self.task is None or name != self.name:
+            self._finish()
+            self.name = name
+            self.task = self.display.add(name, epochs, progress.EPOCHS, announced=False)
+        self.task.update(done)
+
+    def _finish(self) -> None:
+        if self.task is not None:
+            self.task.finish()
+            self.task = None
 
 
 class SweepProgress:
-    """A sweep's progress: one bar over its runs, and a line as each run finishes."""
+    """A sweep's progress: a line as it starts and as each run finishes, and between them the
+    runs finished of all (a bar, or a line every so often where the output is not a
+    terminal)."""
 
     def __init__(self, out: Console, folder: str, varying: Sequence[str]) -> None:
         self.out, self.folder, self.varying = out, folder, list(varying)
-        self.progress = Progress(
-            "runs",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=out,
-            transient=True,
-        )
-        self.task: TaskID | None = None
+        self.display = progress.display(out, "sweep")
+        self.task: progress.Task | None = None
+        self.finished = 0
 
     def __enter__(self) -> SweepProgress:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.task is not None:
-            self.progress.stop()
+        self.display.stop()
 
     def on_start(self, total: int, done: int, cluster: str) -> None:
         already = f", {done} already done in {self.folder}" if done else ""
         rest = f"; {total - done} to run on {cluster}" if done < total else ": nothing to run"
         self.out.print(f"sweep of {plural(total, 'run')}{already}{rest}")
-        self.progress.start()  # only now: a sweep refused before it starts shows no bar
-        self.task = self.progress.add_task("", total=total, completed=done)
+        self.display.start()  # only now: a sweep refused before it starts shows no bar
+        self.finished = done
+        self.task = self.display.add("", total, progress.RUNS, completed=done, announced=False)
 
     def on_run(self, record: RunRecord) -> None:
+        self.finished += 1
         if self.task is not None:
-            self.progress.advance(self.task)
+            self.task.update(self.finished)
         outcome = (
             f"test accuracy {record.test_accuracy:.2%}"
             if record.test_accuracy is not None

@@ -31,19 +31,22 @@ def fetch(
     mirrors: Sequence[str] | None = None,
     progress: Callable[[int, int | None], None] | None = None,
     timeout: float = 30.0,
+    on_download: Callable[[str], None] | None = None,
 ) -> Path:
     """Download the four gzipped IDX files of ``name`` into ``dest`` (default: the cache),
     trying each mirror in turn, and verify the SHA-256 of their content. A file is written under
     a temporary name and renamed only once verified: nothing half-downloaded is ever left. If a
     file cannot be fetched, the folders this call created are removed again when empty, and the
-    error says where files fetched by hand belong."""
+    error says where files fetched by hand belong. ``on_download(url)`` is told as each download
+    begins (a file already there and verified is not downloaded), then ``progress(bytes done,
+    bytes in all or None)`` as its bytes arrive."""
     FETCHABLE.check("name", name)
     target = Path(dest) if dest is not None else cache_dir() / name
     created = [d for d in (target, *target.parents) if not d.exists()]
     target.mkdir(parents=True, exist_ok=True)
     try:
         for stem, digest in CHECKSUMS[name].items():
-            _fetch_file(name, stem, digest, target, mirrors, progress, timeout)
+            _fetch_file(name, stem, digest, target, mirrors, progress, timeout, on_download)
     except BaseException:
         for directory in created:  # innermost first; a folder that is not empty stays
             try:
@@ -62,6 +65,7 @@ def _fetch_file(
     mirrors: Sequence[str] | None,
     progress: Callable[[int, int | None], None] | None,
     timeout: float,
+    on_download: Callable[[str], None] | None,
 ) -> None:
     """``target/stem.gz``, kept if it is already verified, else downloaded from a mirror."""
     final = target / f"{stem}.gz"
@@ -71,6 +75,8 @@ def _fetch_file(
     for mirror in mirrors or MIRRORS[name]:
         try:
             url = mirror.rstrip("/") + f"/{stem}.gz"
+            if on_download is not None:
+                on_download(url)
             _download(url, final, digest, progress, timeout)
             return
         except (OSError, http.client.HTTPException, FormatError) as exc:

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from .. import checks
 from ..censored import CensoredMedian, censored_median
 from ..errors import XentlabError
-from ..neuron import NEURON_COSTS, epochs_until
+from ..neuron import NEURON_COSTS, PassProgress, epochs_until, pass_progress
 from .slowdown import ARTICLE_STARTS, COMMON_ETA
 
 MAX_GRID_POINTS = 1_000_000
@@ -95,9 +95,11 @@ def saturation_map(
     y: float = 0.0,
     threshold: float = 0.2,
     starts: Sequence[tuple[float, float]] = ARTICLE_STARTS,
+    progress: PassProgress | None = None,
 ) -> SaturationMap:
     """Both costs over a ``points`` × ``points`` grid of (w, b) in [−limit, limit]², and from
-    each of ``starts`` exactly, one vectorised pass per cost."""
+    each of ``starts`` exactly, one vectorised pass per cost; ``progress(cost, epochs done,
+    epochs)`` is told how far each pass is."""
     points = checks.int_at_least("points", points, 2)
     if points * points > MAX_GRID_POINTS:
         raise XentlabError(
@@ -124,6 +126,7 @@ def saturation_map(
             eta=eta,
             epochs=epochs,
             threshold=threshold,
+            progress=pass_progress(progress, cost),
         )
         maps[cost] = first[: points * points].reshape(points, points)
         marked[cost] = first[points * points :]

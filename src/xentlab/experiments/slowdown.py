@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import checks
-from ..neuron import NEURON_COSTS, Trajectory, train
+from ..neuron import NEURON_COSTS, PassProgress, Trajectory, pass_progress, train
 
 ARTICLE_STARTS: tuple[tuple[float, float], ...] = ((0.6, 0.9), (2.0, 2.0))
 ARTICLE_ETAS: dict[str, float] = {"quadratic": 0.15, "cross-entropy": 0.005}
@@ -84,8 +84,11 @@ def slowdown(
     epochs: int = 300,
     common_eta: float = COMMON_ETA,
     starts: tuple[tuple[float, float], ...] = ARTICLE_STARTS,
+    progress: PassProgress | None = None,
 ) -> list[SlowdownRun]:
-    """Both costs from both starts at the article's rates, then at one common rate (8 runs)."""
+    """Both costs from both starts at the article's rates, then at one common rate (8 runs, in
+    4 passes of both starts); ``progress(pass, epochs done, epochs)`` is told how far each
+    pass is ("quadratic at the article's η = 0.15")."""
     epochs = checks.int_at_least("epochs", epochs, 1)
     common_eta = checks.positive_number("common_eta", common_eta)
     w0 = np.array([w for w, _ in starts], dtype=float)
@@ -94,6 +97,8 @@ def slowdown(
     for setting in ("article", "common"):
         for cost in NEURON_COSTS:
             eta = ARTICLE_ETAS[cost] if setting == "article" else common_eta
-            trajectory = train(w0, b0, 1.0, 0.0, cost=cost, eta=eta, epochs=epochs)
+            rate = "the article's" if setting == "article" else "the common"
+            told = pass_progress(progress, f"{cost} at {rate} η = {eta:g}")
+            trajectory = train(w0, b0, 1.0, 0.0, cost=cost, eta=eta, epochs=epochs, progress=told)
             runs.extend(slowdown_runs(trajectory, setting))
     return runs
