@@ -339,4 +339,5 @@ def test_a_real_80_column_terminal_gets_the_same_tables(tmp_path):
     os.close(leader)
     assert process.wait(timeout=60) == 0
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", output.decode()).replace("\r\n", "\n")
-    assert text == run_at_80("slowdown", cwd=tmp_path)
+    # what the transient progress bars drew before the tables is erased on a real terminal
+    assert text[text.index("one neuron, x = 1") :] == run_at_80("slowdown", cwd=tmp_path)
