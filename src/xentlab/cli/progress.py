@@ -36,6 +36,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.progress import Task as RichTask
+from rich.table import Column
 from rich.text import Text
 
 from ..checks import size_text
@@ -174,7 +175,8 @@ class Bars(Display):
         self.progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
-            _PositionColumn(),
+            # how far stays on one line; on a narrow terminal the description wraps instead
+            _PositionColumn(table_column=Column(no_wrap=True)),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
             console=out,
