@@ -29,17 +29,25 @@ def run_neuron(args: argparse.Namespace, out: Console) -> int:
         from ..plots import check_figure_target
 
         check_figure_target(args.plot)
-    trajectory = neuron.train(
-        args.w, args.b, args.x, args.y, cost=args.cost, eta=args.eta, epochs=args.epochs
-    )
+    trajectories = [
+        neuron.train(args.w, args.b, args.x, args.y, cost=cost, eta=args.eta, epochs=args.epochs)
+        for cost in neuron.costs_of(args.cost)
+    ]
     if args.plot is not None:
-        from ..plots import save, trajectory_figure
+        from ..plots import neuron_figure, save
 
-        save(trajectory_figure(trajectory), args.plot)
+        save(neuron_figure(trajectories), args.plot)
     if args.json:
-        print(json.dumps(trajectory.to_dict()))
+        documents = [trajectory.to_dict() for trajectory in trajectories]
+        if len(documents) > 1:  # the page's shape: the start, then one run per cost
+            start = {"w": args.w, "b": args.b, "x": args.x, "y": args.y}
+            shared = {"eta": args.eta, "epochs": args.epochs}
+            print(json.dumps({**start, **shared, "runs": documents}))
+        else:
+            print(json.dumps(documents[0]))
         return EXIT_OK
-    out.print(render.trajectory_table(trajectory, args.x, args.y))
+    for trajectory in trajectories:
+        out.print(render.trajectory_table(trajectory, args.x, args.y))
     if args.plot is not None:
         out.print(f"figure written to {args.plot}")
     return EXIT_OK
