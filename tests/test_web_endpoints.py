@@ -202,7 +202,7 @@ def test_mnist_is_refused_when_the_server_has_not_found_it(tmp_path):
     with TestClient(create_app(data_dir=tmp_path), base_url=BASE_URL) as client:
         why = client.get("/api/setup").json()["datasets"]["mnist"]
         answer = client.post("/api/races", json={"dataset": "mnist"})
-    assert why.startswith("data file not found: ") and str(tmp_path) in why
+    assert why.startswith(f"no mnist data in {tmp_path} (--data-dir): expected a subfolder mnist/")
     assert answer.status_code == 400
     assert answer.json()["error"] == f"dataset mnist is not available here: {why}"
 
