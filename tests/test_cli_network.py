@@ -44,7 +44,7 @@ def test_early_stop_and_schedule_flags(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["train", "--sizes", "60,30,10"], "sizes must start with 64 inputs"),
+        (["train", "--sizes", "60,30,10"], "--sizes must start with 64: digits has 64 inputs"),
         (["train", "--sizes", "64,x,10"], "comma-separated integers"),
         (["train", "--batch-size", "0"], "--batch-size must be an integer >= 1"),
         (["train", "--batch-size", "100000"], "--batch-size must be at most"),

@@ -8,7 +8,9 @@ import sys
 
 import pytest
 
+from xentlab import neuron
 from xentlab.cli import main
+from xentlab.plots import neuron_figure
 
 
 def run_cli(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
@@ -38,9 +40,48 @@ def test_neuron_table_plot_and_json(tmp_path, capsys):
     assert data["trajectory"]["C"][0] == pytest.approx(4.0181499279)
 
 
+def test_neuron_both_trains_each_cost_from_the_same_start(tmp_path, capsys, monkeypatch):
+    start = ["--w", "2", "--b", "2", "--eta", "0.15", "--epochs", "40"]
+    expected = {
+        cost: neuron.train(2.0, 2.0, 1.0, 0.0, cost=cost, eta=0.15, epochs=40)
+        for cost in neuron.NEURON_COSTS
+    }
+    assert main(["neuron", "--cost", "both", *start, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["w"], data["b"], data["eta"], data["epochs"]) == (2.0, 2.0, 0.15, 40)
+    assert [run["cost"] for run in data["runs"]] == list(neuron.NEURON_COSTS)
+    for run in data["runs"]:
+        assert run["trajectory"]["C"] == expected[run["cost"]].cost[:, 0].tolist()
+    drawn = []
+    monkeypatch.setattr(
+        "xentlab.plots.neuron_figure",
+        lambda trajectories: drawn.append(trajectories) or neuron_figure(trajectories),
+    )
+    png = tmp_path / "both.png"
+    assert main(["neuron", "--cost", "both", *start, "--plot", str(png)]) == 0
+    text = capsys.readouterr().out
+    for cost, trajectory in expected.items():  # a table per cost, each ending at epoch 40
+        assert f"one neuron, {cost}, η = 0.15" in text
+        assert f"{trajectory.output[40, 0, 0]:.4f}" in text
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    ((quadratic, entropy),) = drawn  # one figure of both
+    assert (quadratic.cost_name, entropy.cost_name) == tuple(neuron.NEURON_COSTS)
+
+
+def test_the_neuron_figure_has_a_panel_per_cost():
+    trajectories = [neuron.train(2.0, 2.0, cost=c, epochs=5) for c in neuron.NEURON_COSTS]
+    figure = neuron_figure(trajectories)
+    titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
+    assert titles == list(neuron.NEURON_COSTS)
+    assert "(w, b) = (2, 2)" in figure._suptitle.get_text()
+    one = neuron_figure(trajectories[:1])
+    assert [ax.get_title() for ax in one.axes][0].startswith("quadratic, η = 0.15")
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
+        (["neuron", "--cost", "Both"], "--cost must be one of quadratic, cross-entropy, both"),
         (["neuron", "--eta", "0"], "eta"),
         (["neuron", "--eta", "-1"], "eta"),
         (["neuron", "--eta", "abc"], "--eta"),

@@ -19,7 +19,9 @@ httpx = pytest.importorskip("httpx", reason="httpx is not installed (the test ex
 SRC = str(Path(__file__).parent.parent / "src")
 
 
-def xentlab(*args: str) -> subprocess.Popen[str]:
+def xentlab(*args: str, ignore_sigint: bool = False) -> subprocess.Popen[str]:
+    """``xentlab *args`` in a child process; ``ignore_sigint``: started as a script's background
+    job is (``xentlab serve &`` in a non-interactive shell), with SIGINT ignored."""
     env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
     return subprocess.Popen(
         [sys.executable, "-m", "xentlab", *args],
@@ -27,6 +29,9 @@ def xentlab(*args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        if ignore_sigint
+        else None,
     )
 
 
@@ -50,6 +55,49 @@ def test_serve_prints_the_address_serves_the_page_and_stops_on_ctrl_c():
             server.communicate()
     assert server.returncode == 0, err
     assert out == "the server has stopped\n" and err == ""
+
+
+@pytest.mark.parametrize(
+    ("signum", "ignore_sigint"),
+    [
+        (signal.SIGTERM, False),  # how service managers and `kill` stop a server
+        (signal.SIGINT, True),  # `xentlab serve &` in a script, then `kill -INT`
+        (signal.SIGTERM, True),
+    ],
+)
+def test_serve_stops_cleanly_on_sigint_and_sigterm_however_it_was_started(signum, ignore_sigint):
+    server = xentlab("serve", "--port", "0", ignore_sigint=ignore_sigint)
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        assert line.startswith("the page is at http://127.0.0.1:"), line
+        server.send_signal(signum)
+        out, err = server.communicate(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.communicate()
+    assert server.returncode == 0, err
+    assert out == "the server has stopped\n" and err == ""
+
+
+def test_a_background_serve_started_by_a_shell_script_stops_on_sigint(tmp_path):
+    # Every wait is bounded, and a server still running at the end is killed (exit 99): a
+    # failing test leaves no server behind.
+    script = f"""
+        {sys.executable} -m xentlab serve --port 0 > out.txt 2> err.txt &
+        server=$!
+        for i in $(seq 600); do grep -q 'the page is at' out.txt && break; sleep 0.1; done
+        kill -INT $server
+        for i in $(seq 300); do kill -0 $server 2> /dev/null || break; sleep 0.1; done
+        kill -KILL $server 2> /dev/null && exit 99
+        wait $server
+    """
+    env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, timeout=120)
+    assert done.returncode == 0, (tmp_path / "err.txt").read_text()  # the server's exit code
+    assert (tmp_path / "out.txt").read_text().endswith("\nthe server has stopped\n")
+    assert (tmp_path / "err.txt").read_text() == ""
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from xentlab.cli import main
 from xentlab.formats import load_checkpoint
 
 XENTLAB = [sys.executable, "-m", "xentlab"]
@@ -42,6 +43,25 @@ def test_sigterm_stops_training_like_ctrl_c(tmp_path):
     state, _ = load_checkpoint(tmp_path / "run.ckpt")
     assert 0 < state.epoch < 40
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.ckpt"]  # no stray temporary
+
+
+def test_sigterm_outside_training_and_serving_still_ends_a_command_as_terminated(
+    tmp_path, monkeypatch, capsys
+):
+    """Only a server takes SIGTERM as its normal stop; the saturation map is cut short."""
+
+    def terminated_while_computing(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(60)  # never reached to the end: the handler raises at once
+
+    monkeypatch.setattr(
+        "xentlab.cli.experiment_commands.saturation_map", terminated_while_computing
+    )
+    before = signal.getsignal(signal.SIGTERM)
+    assert main(["saturation", "--out", str(tmp_path / "map.png")]) == 143
+    assert capsys.readouterr().err == "xentlab: error: terminated\n"
+    assert list(tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) == before  # given back as it was
 
 
 @pytest.mark.parametrize(

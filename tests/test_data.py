@@ -124,6 +124,7 @@ def test_data_dir_precedence(tmp_path, monkeypatch):
     explicit, env, cache = tmp_path / "explicit", tmp_path / "env", tmp_path / "cache"
     for d in (explicit, env / "mnist", cache / "xentlab" / "mnist"):
         d.mkdir(parents=True)
+    (explicit / "train-images-idx3-ubyte.gz").write_bytes(b"")
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     monkeypatch.setenv("XENTLAB_DATA", str(env))
     assert data.resolve_data_dir("mnist", explicit) == explicit  # files directly in it

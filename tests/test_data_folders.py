@@ -16,6 +16,7 @@ import pytest
 from idx_tools import idx_bytes, write_idx, write_mnist_dir
 
 from xentlab import data, files, runs
+from xentlab.cli import main
 from xentlab.errors import FormatError, XentlabError
 from xentlab.formats import save_network
 from xentlab.model import Network
@@ -86,7 +87,107 @@ def test_a_folder_without_data_says_where_data_belongs(tmp_path, env):
         f"no fashion-mnist data in {tmp_path} (XENTLAB_DATA): expected a subfolder "
         "fashion-mnist/ holding train-images-idx3-ubyte, train-labels-idx1-ubyte, "
         "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (gzipped or not); run 'xentlab data "
-        "fetch fashion-mnist' or pass --data-dir"
+        f"fetch fashion-mnist --dest {tmp_path / 'fashion-mnist'}', or point XENTLAB_DATA (or "
+        "--data-dir) at a folder that holds fashion-mnist/"
+    )
+
+
+# --- every message where data is not found fits how its folder was chosen -----------------
+
+ORIGINS = ("--data-dir", "XENTLAB_DATA", "the cache")
+FETCH = re.compile(r"'xentlab data fetch ([a-z-]+)(?: --dest ([^']+))?'")
+PUT = re.compile(r"put the book's mnist\.pkl\.gz in (\S+?)(?:,|$)")
+
+
+def not_found_message(name: str, origin: str, folder: Path, env) -> tuple[str, object]:
+    """The message of data.check_available for data set ``name`` looked for in ``folder``,
+    chosen by ``origin``; and the data_dir argument that chose it."""
+    data_dir = folder if origin == "--data-dir" else None
+    if origin == "XENTLAB_DATA":
+        env(folder)
+    with pytest.raises(XentlabError) as caught:
+        data.check_available(name, data_dir) if folder.is_dir() else data.resolve_data_dir(
+            name, data_dir
+        )
+    return str(caught.value), data_dir
+
+
+def follow_the_fix(message: str, name: str, folder: Path) -> None:
+    """Do what the message says: fetch with its command, or put the pickle where it says
+    ("there": in ``folder``, where xentlab looked)."""
+    fetch, put = FETCH.search(message), PUT.search(message)
+    if fetch:
+        assert fetch.group(1) == name, message
+        write_mnist_dir(Path(fetch.group(2)) if fetch.group(2) else data.cache_dir() / name)
+        return
+    assert put or "; put it there, or " in message, message
+    target = Path(put.group(1)) if put else folder
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "mnist.pkl.gz").write_bytes(b"")
+
+
+@pytest.mark.parametrize(
+    ("name", "origin", "situation"),
+    [
+        (name, origin, situation)
+        for name in ("mnist", "fashion-mnist", "mnist-pkl")
+        for origin in ORIGINS
+        for situation in ("no folder", "empty folder", "the other data set")
+        if not (name == "mnist-pkl" and situation == "the other data set")  # named by its file
+    ],
+)
+def test_a_data_not_found_message_fits_how_the_folder_was_chosen_and_its_fix_works(
+    tmp_path, env, monkeypatch, name, origin, situation
+):
+    folder = data.cache_dir() if origin == "the cache" else tmp_path / "data"
+    if situation == "empty folder":
+        folder.mkdir(parents=True)
+    elif situation == "the other data set":
+        other = "fashion-mnist" if name == "mnist" else "mnist"
+        write_mnist_dir(folder)  # lying directly in the folder, with the other set's checksum
+        monkeypatch.setitem(data.CHECKSUMS[other], LABELS, content_sha256(folder / f"{LABELS}.gz"))
+    message, data_dir = not_found_message(name, origin, folder, env)
+    assert f"{folder} ({origin})" in message, message  # where xentlab looked, and why there
+    assert message.startswith(f"no {name} data in ") or " holds " in message, message
+    if origin == "--data-dir":  # never "pass --data-dir" to someone who did: what is missing
+        assert "--data-dir)" not in message.replace(f"({origin})", ""), message
+        assert "pass --data-dir" not in message and "XENTLAB_DATA" not in message, message
+    else:
+        assert "point XENTLAB_DATA (or --data-dir) at" in message, message
+    if origin != "the cache":  # fetch's default is the cache: elsewhere, --dest says where
+        assert not re.search(r"data fetch [a-z-]+'", message), message
+    if name == "mnist-pkl" and origin == "--data-dir" and situation == "empty folder":
+        assert message.endswith("the book's mnist.pkl.gz (gzipped or not) is not there")
+        return  # what is missing there is all it needs to say
+    follow_the_fix(message, name, folder)
+    data.check_available(name, data_dir)  # found now
+
+
+def test_a_partial_folder_names_the_missing_file_and_how_to_complete_it(tmp_path, env):
+    directory = write_mnist_dir(tmp_path / "data" / "mnist")
+    (directory / "train-images-idx3-ubyte.gz").unlink()
+    for data_dir in (tmp_path / "data", None):
+        env(tmp_path / "data")
+        with pytest.raises(XentlabError) as caught:
+            data.load_dataset("mnist", data_dir)
+        assert str(caught.value) == (
+            f"data file not found: {directory / 'train-images-idx3-ubyte'}[.gz]; run 'xentlab "
+            f"data fetch mnist --dest {directory}' to fetch what is missing"
+        )
+
+
+def test_the_fashion_hint_given_data_dir_does_not_suggest_data_dir(
+    tmp_path, env, monkeypatch, capsys
+):
+    """The report: `train --dataset fashion-mnist --data-dir DIR` where DIR holds MNIST."""
+    mnist = write_mnist_dir(tmp_path / "mnist")
+    env(tmp_path / "elsewhere")
+    monkeypatch.setitem(data.CHECKSUMS["mnist"], LABELS, content_sha256(mnist / f"{LABELS}.gz"))
+    assert main(["train", "--dataset", "fashion-mnist", "--data-dir", str(mnist)]) == 2
+    assert capsys.readouterr().err == (
+        f"xentlab: error: {mnist} (--data-dir) holds mnist, not fashion-mnist (by the checksum "
+        f"of {mnist / LABELS}.gz); run 'xentlab data fetch fashion-mnist --dest "
+        f"{mnist / 'fashion-mnist'}'\n"
     )
 
 
@@ -212,7 +313,7 @@ def test_check_available_finds_a_data_set_without_reading_it(tmp_path):
     from xentlab.data import check_available
 
     check_available("digits", tmp_path)  # embedded: always there
-    with pytest.raises(XentlabError, match=r"^data file not found: .*train-images-idx3-ubyte"):
+    with pytest.raises(XentlabError, match=r"^no mnist data in .* \(--data-dir\): expected a"):
         check_available("mnist", tmp_path)
     for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte"):
         (tmp_path / stem).write_bytes(b"")

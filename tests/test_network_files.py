@@ -153,10 +153,10 @@ def test_a_run_starts_from_a_torch_module(tmp_path, capsys):
         ({"sizes": (64, 8, 10)}, "sizes must be those of the network started from: {path} holds"),
         (
             {"dataset": "digits", "start": (784, 5, 10)},
-            "{path} holds a network with sizes 784,5,10, but sizes must start with 64 inputs and "
-            "end with 10 outputs for digits (784 inputs fit mnist, fashion-mnist",
+            "{path} holds a network with sizes 784,5,10, whose 784 inputs do not fit digits "
+            "(64 inputs); it fits mnist, fashion-mnist or mnist-pkl",
         ),
-        ({"start": (64, 5, 3)}, "but sizes must start with 64 inputs and end with 10 outputs"),
+        ({"start": (64, 5, 3)}, "whose 3 outputs do not fit digits (10 classes); digits needs"),
         ({"cost": "hinge"}, "cost must be one of"),
         ({"dtype": "float16"}, "dtype must be one of float32, float64"),
     ],

@@ -91,8 +91,8 @@ def test_a_stopped_run_without_a_checkpoint_goes_to_the_stop_checkpoint(tmp_path
     [
         ({"checkpoint_every": 5}, "checkpoint_every needs a checkpoint path"),
         ({"save": "/nonexistent-folder/net.json"}, "directory /nonexistent-folder does not exist"),
-        ({"sizes": (64, 20, 3)}, "end with 10 outputs"),
-        ({"sizes": (784, 30, 10)}, "784 inputs fit mnist, fashion-mnist, mnist-pkl"),
+        ({"sizes": (64, 20, 3)}, "end with 10: digits has 10 classes"),
+        ({"sizes": (784, 30, 10)}, "784,30,10 fits mnist, fashion-mnist or mnist-pkl"),
         ({"data_dir": "/no/such/folder"}, "data directory /no/such/folder does not exist"),
         ({"cost": "hinge"}, "cost must be one of"),
         ({"init": "huge"}, "init must be one of"),

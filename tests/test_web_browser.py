@@ -100,6 +100,17 @@ def check_neuron_at(page, epoch: int, paths: dict[str, neuron.Trajectory]) -> No
             assert float(text) == pytest.approx(value, rel=1e-4, abs=1e-9)  # and as read
 
 
+def test_the_cost_choices_are_the_library_s(page, url):
+    open_view(page, url, "neuron")
+    radios = page.locator('#n-cost input[name="cost"]')
+    offered = [radios.nth(i).get_attribute("value") for i in range(radios.count())]
+    assert offered == list(neuron.NEURON_COST_CHOICES)  # what `xentlab neuron --cost` takes
+    assert page.inner_text("#n-cost").split() == ["cost", *neuron.NEURON_COST_CHOICES]
+    assert page.is_checked('#n-cost input[value="both"]')  # the page's default
+    page.click('#n-cost label:has-text("quadratic")')
+    assert page.is_checked('#n-cost input[value="quadratic"]')
+
+
 def test_the_saturated_preset_shows_the_library_s_trajectory(page, url):
     epochs = 60
     open_view(page, url, "neuron")

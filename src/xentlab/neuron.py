@@ -26,6 +26,8 @@ from .errors import XentlabError
 from .functions import Cost, get_cost, sigmoid
 
 NEURON_COSTS = checks.OneOf(("quadratic", "cross-entropy"))
+BOTH = "both"  # the third choice of every front end (command line, page): each cost, one start
+NEURON_COST_CHOICES = checks.OneOf((*NEURON_COSTS, BOTH))
 MAX_TRAJECTORY_BYTES = 2**30
 PROGRESS_CALLS = 1000  # a pass tells its progress this many times at most, whatever its length
 
@@ -106,6 +108,13 @@ def _cost_and_gradient(p: NeuronProblem, w: F64, b: F64) -> tuple[F64, F64, F64]
     delta = p.cost.delta(z, y)[..., 0]
     cost = p.cost.per_example(z, y).mean(axis=-1)
     return cost, delta @ p.x / n, delta.mean(axis=-1)
+
+
+def costs_of(choice: str) -> tuple[str, ...]:
+    """The costs a front end's ``cost`` choice names: that one cost, or each of NEURON_COSTS
+    for "both" (trained from the same start, to be shown side by side)."""
+    choice = NEURON_COST_CHOICES.check("cost", choice)
+    return NEURON_COSTS.values if choice == BOTH else (choice,)
 
 
 def output(w: ArrayLike, b: ArrayLike, x: ArrayLike) -> NDArray[np.floating]:

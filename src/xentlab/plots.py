@@ -87,6 +87,40 @@ def png_bytes(fig: Figure) -> bytes:
 def trajectory_figure(trajectory: Trajectory, start: int = 0) -> Figure:
     """Cost against epoch for one neuron, with its output a on a second axis."""
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    _draw_trajectory(ax, trajectory, start)
+    w0, b0 = trajectory.w[0, start, 0], trajectory.b[0, start]
+    ax.set_title(f"{trajectory.cost_name}, η = {trajectory.eta:g}, start (w, b) = ({w0:g}, {b0:g})")
+    fig.legend(loc="upper right", bbox_to_anchor=(0.88, 0.88))
+    return fig
+
+
+def neuron_figure(trajectories: Sequence[Trajectory]) -> Figure:
+    """One neuron under each cost (the trajectories share their start, x, y and η): one cost's
+    figure alone, or one panel per cost side by side, each with its own cost axis (the costs
+    are in different units) and the same output axis, so that the outputs a can be compared."""
+    if len(trajectories) == 1:
+        return trajectory_figure(trajectories[0])
+    fig, axes = plt.subplots(
+        1, len(trajectories), figsize=(5.2 * len(trajectories), 4.0), sharex=True
+    )
+    for ax, trajectory in zip(axes, trajectories, strict=True):
+        _draw_trajectory(ax, trajectory)
+        ax.set_title(trajectory.cost_name, color=COST_COLOURS.get(trajectory.cost_name, "black"))
+    first = trajectories[0]
+    w0, b0 = first.w[0, 0, 0], first.b[0, 0]
+    x, y = first.x[0, 0], first.y[0]
+    fig.suptitle(
+        f"one neuron from (w, b) = ({w0:g}, {b0:g}), x = {x:g}, y = {y:g}, η = {first.eta:g}: "
+        "cost C (solid, left axis) and output a (dotted, right axis)",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def _draw_trajectory(ax: Any, trajectory: Trajectory, start: int = 0) -> None:
+    """The cost C against epoch on ``ax``, in its cost's colour, and the output a (grey, dotted)
+    on a second axis from 0 to 1."""
     colour = COST_COLOURS.get(trajectory.cost_name, "black")
     epochs = range(trajectory.epochs + 1)
     ax.plot(epochs, trajectory.cost[:, start], color=colour, label="cost C")
@@ -96,10 +130,6 @@ def trajectory_figure(trajectory: Trajectory, start: int = 0) -> Figure:
     out.plot(epochs, trajectory.output[:, start, 0], color="grey", ls=":", label="output a")
     out.set_ylabel("output a", color="grey")
     out.set_ylim(0, 1)
-    w0, b0 = trajectory.w[0, start, 0], trajectory.b[0, start]
-    ax.set_title(f"{trajectory.cost_name}, η = {trajectory.eta:g}, start (w, b) = ({w0:g}, {b0:g})")
-    fig.legend(loc="upper right", bbox_to_anchor=(0.88, 0.88))
-    return fig
 
 
 def slowdown_figure(runs: Sequence[SlowdownRun]) -> Figure:

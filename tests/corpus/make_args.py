@@ -51,7 +51,11 @@ CASES: list[tuple[str, list[str], str]] = [
         ["train", "--data-dir", "{files}/good.ckpt"],
         "is not a directory",
     ),
-    ("args-sizes-of-mnist-on-digits", ["train", "--sizes", "784,30,10"], "784 inputs fit mnist"),
+    (
+        "args-sizes-of-mnist-on-digits",
+        ["train", "--sizes", "784,30,10"],
+        "--sizes must start with 64: digits has 64 inputs; got 784,30,10 (64,30,10 would fit",
+    ),
     # empty strings are errors, not defaults
     ("args-empty-sizes", ["train", "--sizes", ""], "argument --sizes"),
     ("args-empty-save", ["train", "--save", ""], "argument --save: must not be empty"),

@@ -315,7 +315,7 @@ def main() -> None:
     )
     net_case(
         "net-784-inputs-on-digits.json",
-        "must have shape (n, 784)",
+        "whose 784 inputs do not fit digits (64 inputs)",
         lambda d: d.update(network_document(Network.create([784, 5, 10]))),
     )
 

@@ -219,7 +219,7 @@ def main() -> None:
         (
             "safetensors-start-from-784-on-digits",
             ["train", "--start-from", "{files}/safetensors-mnist-shape.safetensors"],
-            "holds a network with sizes 784,5,10, but sizes must start with 64 inputs",
+            "holds a network with sizes 784,5,10, whose 784 inputs do not fit digits",
             {},
         ),
         (

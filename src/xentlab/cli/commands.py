@@ -8,7 +8,7 @@ import argparse
 import dataclasses
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -62,16 +62,21 @@ def stop_checkpoint(args: argparse.Namespace) -> str:
 
 
 @contextmanager
-def signals_request_stop(stop: runs.StopRequest) -> Iterator[list[int]]:
-    """While training, Ctrl-C (SIGINT) and SIGTERM ask the run to stop at the next mini-batch
-    boundary, where its state is whole; yields the signals received."""
+def signals_request_stop(request: Callable[[], None]) -> Iterator[list[int]]:
+    """While the block runs, Ctrl-C (SIGINT) and SIGTERM call ``request`` (ask a run to stop at
+    its next mini-batch boundary, where its state is whole; ask a server to stop) instead of
+    ending the process; yields the signals received.
+
+    Both handlers are installed whatever the signals were set to before: a job a script starts
+    in the background (``xentlab serve &``) begins with SIGINT ignored, and must still stop on
+    it."""
     received: list[int] = []
 
-    def request(signum: int, frame: object) -> None:
+    def on_signal(signum: int, frame: object) -> None:
         received.append(signum)
-        stop.request()
+        request()
 
-    previous = {s: signal.signal(s, request) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield received
     finally:
@@ -91,7 +96,7 @@ def run_train(args: argparse.Namespace, out: Console) -> int:
     epoch_before = run.state.epoch
     stop = runs.StopRequest()
     with (
-        signals_request_stop(stop) as received,
+        signals_request_stop(stop.request) as received,
         render.EpochProgress(out, run.state.config.epochs) as bar,
     ):
         result = run.train(observers=[bar], stop=stop)

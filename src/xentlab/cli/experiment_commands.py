@@ -35,26 +35,36 @@ def run_neuron(args: argparse.Namespace, out: Console) -> int:
         Console(stderr=True, highlight=False, markup=False, soft_wrap=True) if args.json else out
     )
     with render.PassesProgress(shown_on, "neuron") as progress:
-        trajectory = neuron.train(
-            args.w,
-            args.b,
-            args.x,
-            args.y,
-            cost=args.cost,
-            eta=args.eta,
-            epochs=args.epochs,
-            progress=neuron.pass_progress(progress, f"{args.cost}, η = {args.eta:g}"),
-        )
+        trajectories = [
+            neuron.train(
+                args.w,
+                args.b,
+                args.x,
+                args.y,
+                cost=cost,
+                eta=args.eta,
+                epochs=args.epochs,
+                progress=neuron.pass_progress(progress, f"{cost}, η = {args.eta:g}"),
+            )
+            for cost in neuron.costs_of(args.cost)
+        ]
     if args.plot is not None:
-        from ..plots import save, trajectory_figure
+        from ..plots import neuron_figure, save
 
-        save(trajectory_figure(trajectory), args.plot)
+        save(neuron_figure(trajectories), args.plot)
     if args.json:
-        print(json.dumps(trajectory.to_dict()))
+        documents = [trajectory.to_dict() for trajectory in trajectories]
+        if len(documents) > 1:  # the page's shape: the start, then one run per cost
+            start = {"w": args.w, "b": args.b, "x": args.x, "y": args.y}
+            shared = {"eta": args.eta, "epochs": args.epochs}
+            print(json.dumps({**start, **shared, "runs": documents}))
+        else:
+            print(json.dumps(documents[0]))
         if args.plot is not None:  # stdout is the JSON alone
             print(f"figure written to {args.plot}", file=sys.stderr)
         return EXIT_OK
-    out.print(render.trajectory_table(trajectory, args.x, args.y))
+    for trajectory in trajectories:
+        out.print(render.trajectory_table(trajectory, args.x, args.y))
     if args.plot is not None:
         out.print(f"figure written to {args.plot}")
     return EXIT_OK

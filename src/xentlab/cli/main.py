@@ -31,7 +31,8 @@ class QuietOnClosedPipe(Console):
 
 
 class Terminated(BaseException):
-    """SIGTERM outside training: unwinds like Ctrl-C (a file being written is discarded)."""
+    """SIGTERM outside training and serving: unwinds like Ctrl-C (a file being written is
+    discarded)."""
 
 
 def _terminate(signum: int, frame: object) -> None:

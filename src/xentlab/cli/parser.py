@@ -16,7 +16,7 @@ from ..data import DATASETS, FETCHABLE
 from ..functions import COST_NAMES
 from ..kernel import KERNELS
 from ..model import DTYPES, INIT_MEANINGS, INITS, REGULARIZATIONS
-from ..neuron import NEURON_COSTS
+from ..neuron import BOTH, NEURON_COSTS
 from ..report.texts import LANGUAGES, REPORT_FORMATS
 from ..runs import (
     DEFAULT_COST,
@@ -121,15 +121,28 @@ def _add_neuron(subcommands: Subcommands) -> None:
         help="train one sigmoid neuron by gradient descent and show its path",
         description="Train one sigmoid neuron a = σ(wx + b) on one example by gradient descent.",
     )
-    p.add_argument("--cost", default="cross-entropy", help=" or ".join(NEURON_COSTS))
+    p.add_argument(
+        "--cost",
+        default="cross-entropy",
+        help=f"{', '.join(NEURON_COSTS)} or {BOTH} (each cost from the same start)",
+    )
     p.add_argument("--w", type=float, default=2.0, help="starting weight")
     p.add_argument("--b", type=float, default=2.0, help="starting bias")
     p.add_argument("--x", type=float, default=1.0, help="the input")
     p.add_argument("--y", type=float, default=0.0, help="the target, in [0, 1]")
     p.add_argument("--eta", type=float, default=0.005, help="learning rate η > 0")
     p.add_argument("--epochs", type=int, default=300, help="epochs ≥ 1")
-    p.add_argument("--plot", type=path, metavar="FIGURE", help="the cost figure: .png/.svg/.pdf")
-    p.add_argument("--json", action="store_true", help="print the whole trajectory as JSON")
+    p.add_argument(
+        "--plot",
+        type=path,
+        metavar="FIGURE",
+        help="the cost figure (a panel per cost): .png/.svg/.pdf",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help=f"print the whole trajectory as JSON ({BOTH}: the start and one run per cost)",
+    )
     p.set_defaults(run=experiment_commands.run_neuron, command_parser=p)
 
 

@@ -53,7 +53,7 @@ def run_sweep(args: argparse.Namespace, out: Console) -> int:
     figure_format(figure)  # a figure that could not be written is refused now, not at the end
     stop = runs.StopRequest()
     with (
-        signals_request_stop(stop) as received,
+        signals_request_stop(stop.request) as received,
         render.SweepProgress(out, folder, sweeps.varying(points)) as progress,
     ):
         result = sweeps.run_sweep(

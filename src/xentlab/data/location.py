@@ -17,7 +17,12 @@ from pathlib import Path
 
 from ..errors import XentlabError
 from .idx import IDX_FILES
+from .mnist_pkl import PKL_NAME
 from .sources import IDENTIFYING_FILE, MIRRORS, identify
+
+# How the folder xentlab reads was chosen, as the messages name it.
+DATA_DIR, XENTLAB_DATA, CACHE = "--data-dir", "XENTLAB_DATA", "the cache"
+PKL_STEM = PKL_NAME.removesuffix(".gz")  # the book's pickle, gzipped or not
 
 
 def cache_dir() -> Path:
@@ -39,43 +44,77 @@ def resolve_data_dir(name: str, data_dir: str | os.PathLike[str] | None = None) 
     cache. A subdirectory named ``name`` is taken when it exists. Files lying directly in the
     directory are taken when their test labels are ``name``'s published ones, when the directory
     is named ``name``, or when it was given as ``data_dir`` (for the pickle, whose file name
-    says what it is, always); never when their test labels are another data set's."""
+    says what it is, always); never when their test labels are another data set's.
+
+    When the data is not there, the message says where xentlab looked and why (--data-dir,
+    XENTLAB_DATA or the cache), what is missing there, and a fix that fits how the folder was
+    chosen (see :func:`_how_to_get`)."""
     if data_dir is not None:
-        base, origin, explicit = Path(data_dir), "--data-dir", True
+        base, origin = Path(data_dir), DATA_DIR
     elif os.environ.get("XENTLAB_DATA"):
-        base, origin, explicit = Path(os.environ["XENTLAB_DATA"]), "XENTLAB_DATA", False
+        base, origin = Path(os.environ["XENTLAB_DATA"]), XENTLAB_DATA
     else:
-        base, origin, explicit = cache_dir(), "the cache", False
+        base, origin = cache_dir(), CACHE
+    explicit = origin == DATA_DIR
     where = f"{base} ({origin})"
     if (base / name).is_dir():
         return base / name
-    fetch = f"run 'xentlab data fetch {name}' or " if name in MIRRORS else ""
-    hint = f"{fetch}pass --data-dir"
     if not base.is_dir():
         missing = "not a folder" if os.path.lexists(base) else "no such folder"
-        raise XentlabError(f"no {name} data in {where}: {missing}; {hint}")
+        raise XentlabError(
+            f"no {name} data in {where}: {missing}; {_how_to_get(name, base, origin)}"
+        )
     if name == "mnist-pkl":
+        if _direct_file(base, PKL_STEM) is None:
+            fix = "" if explicit else f"; put it there, or {_look_elsewhere(name)}"
+            raise XentlabError(
+                f"no {name} data in {where}: the book's {PKL_NAME} (gzipped or not) is not "
+                f"there{fix}"
+            )
         return base
     labels = _direct_file(base, IDX_FILES["test_labels"])
     held = identify(labels) if labels is not None else None
     if held is not None and held != name:
         raise XentlabError(
-            f"{where} holds {held}, not {name} (by the checksum of {labels}); put the {name} "
-            f"files in {base / name} or pass --data-dir"
+            f"{where} holds {held}, not {name} (by the checksum of {labels}); "
+            f"{_how_to_get(name, base, origin)}"
         )
-    if held == name or explicit or base.name == name:
+    if held == name or base.name == name:
         return base
-    if not any(_direct_file(base, stem) for stem in IDX_FILES.values()):
+    lying = [stem for stem in IDX_FILES.values() if _direct_file(base, stem)]
+    if explicit and lying:  # the user says these are the data set's files
+        return base
+    if not lying:
+        themselves = ", or those files themselves" if explicit else ""
         raise XentlabError(
             f"no {name} data in {where}: expected a subfolder {name}/ holding "
-            f"{', '.join(IDX_FILES.values())} (gzipped or not); {hint}"
+            f"{', '.join(IDX_FILES.values())} (gzipped or not){themselves}; "
+            f"{_how_to_get(name, base, origin)}"
         )
     raise XentlabError(
         f"no {name} data in {where}: the IDX files lying there are not the published {name} "
         f"(by the checksum of {IDENTIFYING_FILE}), and since MNIST and Fashion-MNIST share file "
         f"names, such files are read as {name} only from a folder named '{name}': move them to "
-        f"{base / name} or pass --data-dir"
+        f"{base / name}, or pass --data-dir {base} to read them as {name}"
     )
+
+
+def _how_to_get(name: str, base: Path, origin: str) -> str:
+    """What to do when data set ``name`` is not in ``base``, chosen by ``origin``: get it there
+    (fetched into the subfolder xentlab looks in first, or for the pickle, which cannot be
+    fetched, put there by hand), or look elsewhere, in the words of how the folder was chosen.
+    A folder given as --data-dir is not answered with "pass --data-dir"."""
+    if name in MIRRORS:
+        dest = "" if origin == CACHE else f" --dest {base / name}"  # fetch's default: the cache
+        get = f"run 'xentlab data fetch {name}{dest}'"
+    else:
+        get = f"put the book's {PKL_NAME} in {base}"
+    return get if origin == DATA_DIR else f"{get}, or {_look_elsewhere(name)}"
+
+
+def _look_elsewhere(name: str) -> str:
+    holds = f"a folder that holds {name}/" if name in MIRRORS else "the folder that holds it"
+    return f"point XENTLAB_DATA (or --data-dir) at {holds}"
 
 
 def _direct_file(directory: Path, stem: str) -> Path | None:
@@ -86,9 +125,16 @@ def _direct_file(directory: Path, stem: str) -> Path | None:
     return None
 
 
-def find_file(directory: Path, stem: str) -> Path:
-    """``directory/stem``, or else ``directory/stem.gz``: the first that exists."""
+def find_file(directory: Path, stem: str, dataset: str | None = None) -> Path:
+    """``directory/stem``, or else ``directory/stem.gz``: the first that exists. A file missing
+    from a folder of ``dataset`` (one xentlab can fetch) is fetched there by the command the
+    message gives, whichever way the folder was chosen."""
     found = _direct_file(directory, stem)
     if found is None:
-        raise XentlabError(f"data file not found: {directory / stem}[.gz]")
+        fetch = (
+            f"; run 'xentlab data fetch {dataset} --dest {directory}' to fetch what is missing"
+            if dataset in MIRRORS
+            else ""
+        )
+        raise XentlabError(f"data file not found: {directory / stem}[.gz]{fetch}")
     return found

@@ -56,7 +56,7 @@ def check_available(name: str, data_dir: str | os.PathLike[str] | None = None) -
     directory = resolve_data_dir(name, data_dir)
     stems = [PKL_NAME.removesuffix(".gz")] if name == "mnist-pkl" else IDX_FILES.values()
     for stem in stems:
-        find_file(directory, stem)
+        find_file(directory, stem, name)
 
 
 def load_split(
@@ -77,9 +77,9 @@ def load_split(
         loaded = getattr(read_mnist_pkl(find_file(directory, PKL_NAME.removesuffix(".gz"))), split)
         return loaded
     if split == "test":
-        (test,) = _read_parts(directory, ("test",))
+        (test,) = _read_parts(name, directory, ("test",))
         return _as_labelled(*test)
-    ((images, labels),) = _read_parts(directory, ("train",))
+    ((images, labels),) = _read_parts(name, directory, ("train",))
     cut = len(images) - VALIDATION_SIZE
     rows = slice(None, cut) if split == "train" else slice(cut, None)
     return _as_labelled(images[rows], labels[rows])
@@ -88,7 +88,7 @@ def load_split(
 def load_idx_dataset(name: str, directory: Path) -> Dataset:
     """MNIST-style data in ``directory``: the training file's last 10,000 images become the
     validation set, the rest the training set; t10k is the test set."""
-    train, test = _read_parts(directory, ("train", "test"))
+    train, test = _read_parts(name, directory, ("train", "test"))
     cut = len(train[0]) - VALIDATION_SIZE
     return Dataset(
         name,
@@ -105,16 +105,17 @@ def load_idx_dataset(name: str, directory: Path) -> Dataset:
 _Part = tuple[NDArray[np.uint8], NDArray[np.uint8]]
 
 
-def _read_parts(directory: Path, parts: tuple[str, ...]) -> list[_Part]:
-    """(images, labels) of each part ("train", "test") of the IDX data in ``directory``.
+def _read_parts(name: str, directory: Path, parts: tuple[str, ...]) -> list[_Part]:
+    """(images, labels) of each part ("train", "test") of the IDX data of ``name`` in
+    ``directory``.
 
     Every header is read and checked first (dimensions, counts, the memory the load will take),
     so that nothing is read that will not be used, and nothing is converted that does not fit.
     """
     paths = [
         (
-            find_file(directory, IDX_FILES[f"{part}_images"]),
-            find_file(directory, IDX_FILES[f"{part}_labels"]),
+            find_file(directory, IDX_FILES[f"{part}_images"], name),
+            find_file(directory, IDX_FILES[f"{part}_labels"], name),
         )
         for part in parts
     ]

@@ -5,6 +5,7 @@
 ``evaluation``: a saved network's accuracy and confusion matrix on a split.
 ``file_kinds``: which reader a user's file needs.
 ``network_files``: a saved network, JSON or safetensors: load, save, export.
+``sizes_fit``: whether layer sizes fit a data set, and the fix when they do not.
 """
 
 from .evaluation import SPLITS, Evaluation, confusion_matrix, evaluate_saved

@@ -14,6 +14,7 @@ from ..data import LabelledData, load_split
 from ..errors import XentlabError
 from ..model import Network
 from .network_files import load_saved_network
+from .sizes_fit import check_saved_sizes
 from .training_run import DEFAULT_DATASET
 
 
@@ -70,10 +71,6 @@ def evaluate_saved(
     if seed is None:
         seed = config.get("seed", 0) if isinstance(config, dict) else 0
     data = load_split(name, split, data_dir, seed=seed)
-    network.check_inputs(data.X, f"{split} X")
-    if data.labels.max() >= network.sizes[-1]:
-        raise XentlabError(
-            f"{path} has {network.sizes[-1]} outputs but the {name} {split} labels run up to "
-            f"{data.labels.max()}"
-        )
+    classes = int(data.labels.max()) + 1 if len(data.labels) else 0
+    check_saved_sizes(path, network.sizes, name, data.X.shape[1], classes, more_outputs=True)
     return network, Evaluation(name, split, confusion_matrix(network, data, split))

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..data import INPUTS, Dataset, LabelledData, load_dataset
+from ..data import Dataset, LabelledData, load_dataset
 from ..errors import XentlabError
 from ..files import check_distinct_targets, check_output_target
 from ..formats import history_document, load_checkpoint, save_checkpoint
@@ -37,6 +37,7 @@ from ..training import (
     fit,
 )
 from .network_files import load_saved_network, save_network_file
+from .sizes_fit import check_new_sizes, check_saved_sizes
 from .stopping import RunStopped, StopRequest
 
 DEFAULT_DATASET = "digits"  # embedded in scikit-learn: a run needs no download
@@ -259,27 +260,18 @@ def _checkpoint_path(spec: RunSpec) -> str | os.PathLike[str] | None:
 def _new(spec: RunSpec, load: DatasetLoader) -> tuple[TrainState, Dataset, dict[str, Any]]:
     name = spec.dataset or DEFAULT_DATASET
     config = train_config(spec.settings)
-    started = _started_network(spec, spec.start_from) if spec.start_from is not None else None
+    start_from = spec.start_from
+    started = _started_network(spec, start_from) if start_from is not None else None
     dataset = load(name, spec.data_dir, config.seed)
     features = dataset.train.X.shape[1]
-    if started is not None:
+    if start_from is not None and started is not None:
         sizes = started.sizes
+        check_saved_sizes(start_from, sizes, name, features, dataset.n_classes)
     elif spec.sizes is not None:
         sizes = check_sizes(spec.sizes)
+        check_new_sizes(sizes, name, features, dataset.n_classes)
     else:
         sizes = (features, DEFAULT_HIDDEN, dataset.n_classes)
-    if sizes[0] != features or sizes[-1] != dataset.n_classes:
-        fitting = [other for other, inputs in INPUTS.items() if inputs == sizes[0]]
-        hint = f" ({sizes[0]} inputs fit {', '.join(fitting)}: is that the data set?)"
-        shown = ",".join(map(str, sizes))
-        needed = f"{features} inputs and end with {dataset.n_classes} outputs for {name}"
-        problem = (
-            f"{spec.start_from} holds a network with sizes {shown}, but sizes must start with "
-            f"{needed}"
-            if started
-            else f"sizes must start with {needed}; got {shown}"
-        )
-        raise XentlabError(problem + (hint if fitting else ""))
     network = started or Network.create(
         sizes,
         spec.cost or DEFAULT_COST,

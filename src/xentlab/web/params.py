@@ -17,11 +17,10 @@ from typing import Any
 from .. import checks
 from ..errors import XentlabError
 from ..experiments import ARTICLE_STARTS, COMMON_ETA
-from ..neuron import NEURON_COSTS
+from ..neuron import BOTH, NEURON_COST_CHOICES
 from .limits import Limits
 
 MAX_VALUE_LENGTH = 100  # characters of one value: more is not a number anyone typed
-BOTH = "both"  # the neuron view's third choice of cost: each of NEURON_COSTS, side by side
 RACE_DATASETS = checks.OneOf(("digits", "mnist"))
 RACE_INITS = checks.OneOf(("default", "saturated"))
 MAX_SEED = 2**32 - 1
@@ -119,7 +118,7 @@ def neuron_parameters(limits: Limits) -> tuple[Parameter, ...]:
             "eta", number, checks.Interval(0.0, limits.neuron_eta, open_low=True), COMMON_ETA
         ),
         Parameter("epochs", integer, checks.Integer(1, limits.neuron_epochs), 300),
-        Parameter("cost", name, checks.OneOf((*NEURON_COSTS, BOTH)), BOTH),
+        Parameter("cost", name, NEURON_COST_CHOICES, BOTH),
     )
 
 

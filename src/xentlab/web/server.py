@@ -23,6 +23,7 @@ from ..errors import XentlabError
 PORTS = checks.Integer(0, 65535)  # 0: any free port
 BACKLOG = 128
 SHUTDOWN_SECONDS = 2  # open event streams get this long to end before they are cut
+WAKE_SECONDS = 0.25  # how often serve() looks whether it has been asked to stop
 
 
 def is_loopback(host: str) -> bool:
@@ -90,19 +91,21 @@ def make_server(app: ASGIApp, log_level: str = "warning") -> uvicorn.Server:
     return uvicorn.Server(config)
 
 
-def serve(server: uvicorn.Server, sock: socket.socket) -> None:
-    """Serve on ``sock`` until the server stops or the calling thread is interrupted (Ctrl-C,
-    or an exception raised by a signal handler), which stops the server first and then goes on.
+def serve(server: uvicorn.Server, sock: socket.socket, stop: threading.Event) -> None:
+    """Serve on ``sock`` until the server stops or ``stop`` is set (from a signal handler or
+    another thread), which stops the server: open event streams get SHUTDOWN_SECONDS to end.
 
     The server runs in a thread of its own, so that uvicorn leaves the signals to the caller:
-    the command line keeps one way of handling them for every command."""
+    the command line decides what each signal does, for every command alike."""
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="xentlab-serve", daemon=True
     )
     thread.start()
     try:
-        while thread.is_alive():
-            thread.join(0.25)
+        # Polled, not waited on: a signal handler that sets ``stop`` must never find its lock
+        # held by the thread it interrupted.
+        while thread.is_alive() and not stop.is_set():
+            thread.join(WAKE_SECONDS)
     finally:
         server.should_exit = True
         thread.join()

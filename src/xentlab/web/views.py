@@ -18,8 +18,6 @@ from ..experiments import (
     slowdown_runs,
 )
 from ..functions import sigmoid, sigmoid_prime
-from ..neuron import NEURON_COSTS
-from .params import BOTH
 
 SIGMOID_SAMPLES = 161  # the curve σ(z) drawn beside the neuron, z from −8 to 8
 
@@ -27,10 +25,10 @@ SIGMOID_SAMPLES = 161  # the curve σ(z) drawn beside the neuron, z from −8 to
 def neuron_view(
     w: float, b: float, x: float, y: float, eta: float, epochs: int, cost: str
 ) -> dict[str, Any]:
-    """One neuron trained from (w, b) on (x, y) under ``cost`` (or each cost, for "both"):
+    """One neuron trained from (w, b) on (x, y) under each cost ``cost`` names (one, or both):
     every epoch's w, b, z, a, C, σ'(z) and gradient, and the slowdown table's numbers."""
     runs = []
-    for name in NEURON_COSTS if cost == BOTH else (cost,):
+    for name in neuron.costs_of(cost):
         trajectory = neuron.train(w, b, x, y, cost=name, eta=eta, epochs=epochs)
         (numbers,) = slowdown_runs(trajectory)
         z = trajectory.z[:, 0, 0]

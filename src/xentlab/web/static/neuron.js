@@ -33,6 +33,7 @@ export class NeuronView {
     this.panels = [];
 
     fillDefaults(this.form, setup.parameters.neuron, "n");
+    this.buildCostChoices(setup.parameters.neuron.cost.choices);
     this.setCost(setup.parameters.neuron.cost.default);
     this.speed.value = DEFAULT_SPEED;
     this.showSpeed();
@@ -49,6 +50,17 @@ export class NeuronView {
       this.t = Number(this.scrub.value);
       this.render();
     });
+  }
+
+  // The same choices as the command line's --cost: the server's one declaration of them.
+  buildCostChoices(choices) {
+    const box = document.getElementById("n-cost");
+    for (const name of choices) {
+      box.append(html("label", {}, [
+        html("input", { type: "radio", name: "cost", value: name }),
+        html("span", { text: name }),
+      ]));
+    }
   }
 
   buildPresets() {
