@@ -45,6 +45,7 @@ def run_spec(args: argparse.Namespace) -> runs.RunSpec:
         save=args.save,
         stop_checkpoint=INTERRUPT_CHECKPOINT,
         start_from=args.start_from,
+        force=args.force,
     )
 
 
@@ -70,7 +71,7 @@ def run_train(args: argparse.Namespace, out: Console) -> int:
     if args.plot is not None:
         from ..plots import check_figure_target
 
-        check_figure_target(args.plot)
+        check_figure_target(args.plot, force=args.force)
     run = runs.prepare(run_spec(args))
     if run.resumed and run.state.finished:
         out.print(f"{args.resume} holds a finished run: nothing left to train")
@@ -99,6 +100,7 @@ def run_train(args: argparse.Namespace, out: Console) -> int:
                 start=result.start,
             ),
             args.plot,
+            force=args.force,
         )
         out.print(f"learning curves written to {args.plot}")
     if result.saved:
@@ -119,7 +121,7 @@ def run_evaluate(args: argparse.Namespace, out: Console) -> int:
 
 
 def run_export(args: argparse.Namespace, out: Console) -> int:
-    saved = runs.export_network(args.network, args.target, args.cost)
+    saved = runs.export_network(args.network, args.target, args.cost, force=args.force)
     network = saved.network
     out.print(
         f"{args.network} ({list(network.sizes)}, {network.cost.name}, {network.dtype.name}) "

@@ -51,6 +51,15 @@ KERNEL_HELP = (
 )
 DATA_DIR_HELP = "where the data files are (default: $XENTLAB_DATA, then the cache)"
 TRAIN_DEFAULTS = TrainConfig()
+FORCE_HELP = (
+    "replace a file in the way even when it is not one xentlab wrote of the same kind "
+    "(without it, such a file is refused before any work)"
+)
+
+
+def _add_force(p: argparse.ArgumentParser) -> None:
+    """--force, for a command that writes files."""
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -129,6 +138,7 @@ def _add_neuron(subcommands: Subcommands) -> None:
     p.add_argument("--epochs", type=int, default=300, help="epochs ≥ 1")
     p.add_argument("--plot", type=path, metavar="FIGURE", help="the cost figure: .png/.svg/.pdf")
     p.add_argument("--json", action="store_true", help="print the whole trajectory as JSON")
+    _add_force(p)
     p.set_defaults(run=experiment_commands.run_neuron, command_parser=p)
 
 
@@ -143,6 +153,7 @@ def _add_slowdown(subcommands: Subcommands) -> None:
     p.add_argument("--epochs", type=int, default=300, help="epochs ≥ 1")
     p.add_argument("--common-eta", type=float, default=0.15, help="the rate used for both costs")
     p.add_argument("--out", type=path, default="slowdown.png", help="figure: .png/.svg/.pdf")
+    _add_force(p)
     p.set_defaults(run=experiment_commands.run_slowdown, command_parser=p)
 
 
@@ -162,6 +173,7 @@ def _add_saturation(subcommands: Subcommands) -> None:
     p.add_argument("--y", type=float, default=0.0, help="the target, in [0, 1]")
     p.add_argument("--threshold", type=float, default=0.2, help="learnt: |a − y| below this")
     p.add_argument("--out", type=path, default="saturation.png", help="figure: .png/.svg/.pdf")
+    _add_force(p)
     p.set_defaults(run=experiment_commands.run_saturation, command_parser=p)
 
 
@@ -215,6 +227,7 @@ def _add_compare(subcommands: Subcommands) -> None:
     p.add_argument("--out", type=path, default="compare.png", help="figure: .png/.svg/.pdf")
     p.add_argument("--json", type=path, default="compare.json", help="the data, as JSON")
     p.add_argument("--csv", type=path, default="compare.csv", help="the probes, one row each")
+    _add_force(p)
     p.set_defaults(run=experiment_commands.run_compare, command_parser=p)
 
 
@@ -234,6 +247,7 @@ def _add_report(subcommands: Subcommands) -> None:
     p.add_argument("--data-dir", type=path, help=DATA_DIR_HELP)
     p.add_argument("--epochs", type=int, default=3, help="epochs of each network run")
     p.add_argument("--seeds", type=seeds, default=(1,), help="one run per cost and seed")
+    _add_force(p)
     p.set_defaults(run=experiment_commands.run_report, command_parser=p)
 
 
@@ -395,6 +409,7 @@ def _add_sweep(subcommands: Subcommands) -> None:
         action="store_true",
         help=f"run a sweep of more than {CONFIRM_ABOVE} runs (without it, such a sweep is refused)",
     )
+    _add_force(p)
     p.set_defaults(run=sweep_command.run_sweep, command_parser=p)
 
 
@@ -471,6 +486,7 @@ def _add_train(subcommands: Subcommands) -> None:
         help="begin a new run from this saved network (JSON or .safetensors): its sizes, and "
         "its cost and dtype unless --cost or --dtype say otherwise",
     )
+    _add_force(p)
     p.set_defaults(run=commands.run_train, command_parser=p)
 
 
@@ -518,6 +534,7 @@ def _add_export(subcommands: Subcommands) -> None:
         choices=COST_NAMES,
         help="the cost of a safetensors file that records none (default: cross-entropy)",
     )
+    _add_force(p)
     p.set_defaults(run=commands.run_export, command_parser=p)
 
 

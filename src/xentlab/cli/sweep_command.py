@@ -11,6 +11,7 @@ from rich.console import Console
 
 from .. import runs, sweeps
 from ..errors import XentlabError
+from ..files import check_output_target
 from . import render, text
 from .commands import EXIT_INTERRUPTED, EXIT_OK, signals_request_stop
 
@@ -50,6 +51,7 @@ def run_sweep(args: argparse.Namespace, out: Console) -> int:
     from ..plots import figure_format, save, sweep_figure
 
     figure_format(figure)  # a figure that could not be written is refused now, not at the end
+    check_outputs(folder, figure, args.force)
     stop = runs.StopRequest()
     with (
         signals_request_stop(stop) as received,
@@ -76,10 +78,19 @@ def run_sweep(args: argparse.Namespace, out: Console) -> int:
     for record in result.in_order():
         for warning in record.warnings:
             text.warning_line(f"run {record.id} ({record.point.describe()}): {warning}")
-    csv_path, json_path = sweeps.write_summary(table, folder)
-    save(sweep_figure(table), figure)
+    csv_path, json_path = sweeps.write_summary(table, folder, force=args.force)
+    save(sweep_figure(table), figure, force=args.force)
     out.print(
         f"{len(result.records)} result files in {os.path.join(folder, 'runs')}; the table in "
         f"{csv_path} and {json_path}; the figure in {figure}"
     )
     return EXIT_OK
+
+
+def check_outputs(folder: str, figure: str, force: bool) -> None:
+    """Refuse now, not after the sweep, a file of the user's where the summary or the figure
+    would go. Those inside a sweep folder not made yet are checked with the folder (the sweep
+    makes it, and it may hold nothing but the sweep's)."""
+    for path, kind in (*((p, "data") for p in sweeps.summary_paths(folder)), (figure, "figure")):
+        if os.path.isdir(os.path.dirname(path) or "."):
+            check_output_target(path, kind, force=force)

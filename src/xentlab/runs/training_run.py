@@ -73,7 +73,9 @@ class RunSpec:
     ``checkpoint`` (default: the ``resume`` path) is rewritten after every epoch and every
     ``checkpoint_every`` mini-batches; ``save`` receives the trained network (a safetensors
     file if its name ends in .safetensors, else JSON); a run stopped on request is saved to
-    ``checkpoint``, or failing that to ``stop_checkpoint``.
+    ``checkpoint``, or failing that to ``stop_checkpoint``. A file already at one of these
+    paths must be one xentlab wrote of that kind (a network, a checkpoint), unless ``force``:
+    only then is a file of the user's replaced.
     """
 
     dataset: str | None = None
@@ -89,6 +91,7 @@ class RunSpec:
     save: str | os.PathLike[str] | None = None
     stop_checkpoint: str | os.PathLike[str] | None = None
     start_from: str | os.PathLike[str] | None = None
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -164,8 +167,8 @@ class Run:
         except RunStopped:
             path = path if path is not None else self.spec.stop_checkpoint
             if path is not None:
-                check_output_target(path, "checkpoint")
-                save_checkpoint(state, path, self.data_info)
+                check_output_target(path, "checkpoint", force=self.spec.force)
+                save_checkpoint(state, path, self.data_info, force=self.spec.force)
             name = self.data_info["dataset"]
             return RunResult(state, name, True, None, path, None, start=start)
         except TrainingDiverged as exc:
@@ -183,7 +186,7 @@ class Run:
             }
             if self.spec.start_from is not None:
                 meta["started_from"] = os.fspath(self.spec.start_from)
-            save_network_file(state.network, self.spec.save, meta)
+            save_network_file(state.network, self.spec.save, meta, force=self.spec.force)
         name = self.data_info["dataset"]
         dead = dead_network_warning(state.network, self.validation, state.eta)
         warnings = (dead,) if dead else ()
@@ -204,7 +207,7 @@ class Run:
         path = self.checkpoint_path
         if path is None:
             raise XentlabError("this run has no checkpoint path")
-        save_checkpoint(state, path, self.data_info)
+        save_checkpoint(state, path, self.data_info, force=self.spec.force)
 
 
 def prepare(spec: RunSpec, load: DatasetLoader | None = None) -> Run:
@@ -216,10 +219,13 @@ def prepare(spec: RunSpec, load: DatasetLoader | None = None) -> Run:
     _check_start_from(spec)
     saved = load_checkpoint(spec.resume) if spec.resume else None
     outputs = ((spec.save, "network"), (_checkpoint_path(spec), "checkpoint"))
+    check_distinct_targets(outputs)  # first: one file named twice is the clearer message
     for path, kind in outputs:
         if path is not None:
-            check_output_target(path, kind)
-    check_distinct_targets(outputs)
+            check_output_target(path, kind, force=spec.force)
+    stop = spec.stop_checkpoint
+    if _checkpoint_path(spec) is None and stop is not None and os.path.lexists(stop):
+        check_output_target(stop, "checkpoint", force=spec.force)  # a file of the user's there
     state, dataset, info = _resumed(spec, load, *saved) if saved else _new(spec, load)
     network, config = state.network, state.config
     resolve_kernel(config.kernel)  # "compiled" without numba fails now, saying how to fix it

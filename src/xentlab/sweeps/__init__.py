@@ -34,7 +34,14 @@ from .grid import (
     varying,
 )
 from .records import RunRecord, SweepFolder, read_record, write_record
-from .summary import SettingRow, SweepTable, describe_fixed, summarise, write_summary
+from .summary import (
+    SettingRow,
+    SweepTable,
+    describe_fixed,
+    summarise,
+    summary_paths,
+    write_summary,
+)
 from .worker import train_point
 
 __all__ = [
@@ -70,5 +77,6 @@ __all__ = [
     "usable_cores",
     "varying",
     "write_record",
+    "summary_paths",
     "write_summary",
 ]

@@ -13,17 +13,31 @@ import dataclasses
 import io
 import json
 import os
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..files import atomic_write
+from ..files import atomic_write, register_output_kind
 from .grid import LABELS, SweepPoint, show_value, varying
 from .records import RunRecord
 
 SUMMARY_CSV = "summary.csv"
 SUMMARY_JSON = "summary.json"
+# How a summary is recognised (files.register_output_kind): the JSON begins with "varying", the
+# CSV's header names the figures that follow every setting.
+SUMMARY_JSON_START = re.compile(rb'\s*\{\s*"varying"\s*:\s*\[')
+SUMMARY_CSV_FIGURES = b",seeds,test_accuracies,test_accuracy_mean,test_accuracy_sd,"
+
+
+def written_as_summary(head: bytes, tail: bytes) -> bool:
+    """Whether a file beginning with ``head`` is a sweep's summary, as CSV or JSON."""
+    first_line = head.split(b"\n", 1)[0]
+    return SUMMARY_JSON_START.match(head) is not None or SUMMARY_CSV_FIGURES in first_line
+
+
+register_output_kind("data", written_as_summary)
 
 
 @dataclass(frozen=True)
@@ -146,13 +160,21 @@ def describe_fixed(table: SweepTable) -> str:
     return ", ".join(f"{LABELS.get(k, k)} {show_value(k, v)}" for k, v in fixed.items())
 
 
-def write_summary(table: SweepTable, folder: str | os.PathLike[str]) -> tuple[str, str]:
+def summary_paths(folder: str | os.PathLike[str]) -> tuple[str, str]:
+    """Where :func:`write_summary` writes the table in ``folder``: its CSV and its JSON."""
+    return os.path.join(folder, SUMMARY_CSV), os.path.join(folder, SUMMARY_JSON)
+
+
+def write_summary(
+    table: SweepTable, folder: str | os.PathLike[str], *, force: bool = False
+) -> tuple[str, str]:
     """Write the table as summary.csv and summary.json in ``folder`` (atomically); their
-    paths."""
-    csv_path = os.path.join(folder, SUMMARY_CSV)
-    json_path = os.path.join(folder, SUMMARY_JSON)
-    with atomic_write(csv_path, "w", kind="data", encoding="utf-8", newline="") as handle:
+    paths. Files there of those names must be summaries xentlab wrote, unless ``force``."""
+    csv_path, json_path = summary_paths(folder)
+    with atomic_write(
+        csv_path, "w", kind="data", force=force, encoding="utf-8", newline=""
+    ) as handle:
         handle.write(table.csv_text())
-    with atomic_write(json_path, "w", kind="data", encoding="utf-8") as handle:
+    with atomic_write(json_path, "w", kind="data", force=force, encoding="utf-8") as handle:
         json.dump(table.document(), handle, indent=1, allow_nan=False)
     return csv_path, json_path
