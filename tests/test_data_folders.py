@@ -85,8 +85,8 @@ def test_a_folder_without_data_says_where_data_belongs(tmp_path, env):
     assert str(caught.value) == (
         f"no fashion-mnist data in {tmp_path} (XENTLAB_DATA): expected a subfolder "
         "fashion-mnist/ holding train-images-idx3-ubyte, train-labels-idx1-ubyte, "
-        "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (gzipped or not); run 'xentlab data "
-        "fetch fashion-mnist' or pass --data-dir"
+        "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (gzipped or not); pass --data-dir, or "
+        f"fetch it: xentlab data fetch fashion-mnist --dest {tmp_path / 'fashion-mnist'}"
     )
 
 

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from .. import data, formats, runs
 from ..checks import plural
+from ..hints import command_line
 from ..training import TrainConfig
 from . import render, text
 
@@ -25,6 +26,12 @@ INTERRUPT_CHECKPOINT = "interrupted.ckpt"  # where Ctrl-C saves a run that has n
 
 
 SETTINGS = tuple(f.name for f in dataclasses.fields(TrainConfig))  # each is also an option
+# The options of train that a checkpoint does not record, which the command resuming a run must
+# give again: where the data is, the settings that may change on resuming, and what to write.
+NOT_IN_CHECKPOINT = (
+    *("data_dir", *runs.RESUMABLE_SETTINGS),
+    *("save", "plot", "checkpoint_every", "force"),
+)
 
 
 def run_spec(args: argparse.Namespace) -> runs.RunSpec:
@@ -47,6 +54,13 @@ def run_spec(args: argparse.Namespace) -> runs.RunSpec:
         start_from=args.start_from,
         force=args.force,
     )
+
+
+def resume_command(args: argparse.Namespace, checkpoint: object) -> str:
+    """The command that continues, from ``checkpoint``, the run ``args`` started: --resume and
+    every option given that the checkpoint does not record."""
+    kept = text.given_arguments(args, args.command_parser, NOT_IN_CHECKPOINT)
+    return command_line(args.command_parser.prog.split(), [("--resume", checkpoint), *kept])
 
 
 @contextmanager
@@ -83,7 +97,8 @@ def run_train(args: argparse.Namespace, out: Console) -> int:
     ):
         result = run.train(observers=[bar], stop=stop)
     if result.stopped:
-        print(text.one_line(render.stopped_message(result)), file=sys.stderr)
+        resume = resume_command(args, result.checkpoint) if result.checkpoint else ""
+        print(text.one_line(render.stopped_message(result, resume)), file=sys.stderr)
         return 128 + received[0] if received else EXIT_INTERRUPTED
     out.print(render.run_summary(result))
     for warning in result.warnings:

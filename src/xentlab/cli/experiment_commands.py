@@ -20,6 +20,7 @@ from ..experiments import (
 )
 from ..experiments import slowdown as slowdown_experiment
 from ..files import atomic_write, check_distinct_targets, check_output_target
+from ..hints import command_line
 from . import render
 from .commands import EXIT_OK
 
@@ -147,8 +148,11 @@ def run_report(args: argparse.Namespace, out: Console) -> int:
         settings={
             "slowdown": "xentlab slowdown (300 epochs, common η 0.15)",
             "saturation": "xentlab saturation (201 x 201, η 0.15, 300 epochs)",
-            "compare": f"xentlab compare --dataset {dataset} --init saturated --eta 0.5 "
-            f"--epochs {spec.epochs} --seeds {','.join(map(str, spec.seeds))}",
+            "compare": command_line(
+                ("xentlab", "compare"),
+                [("--dataset", dataset), ("--init", spec.init), ("--eta", spec.eta)]
+                + [("--epochs", spec.epochs), ("--seeds", spec.seeds)],
+            ),
         },
     )
     if args.format == "html":

@@ -12,6 +12,7 @@ from rich.console import Console
 from .. import runs, sweeps
 from ..errors import XentlabError
 from ..files import check_output_target
+from ..hints import command_line
 from . import render, text
 from .commands import EXIT_INTERRUPTED, EXIT_OK, signals_request_stop
 
@@ -69,7 +70,10 @@ def run_sweep(args: argparse.Namespace, out: Console) -> int:
             stop=stop,
         )
     if result.stopped:
-        print(text.one_line(render.sweep_stopped_message(result)), file=sys.stderr)
+        same = command_line(
+            args.command_parser.prog.split(), text.given_arguments(args, args.command_parser)
+        )
+        print(text.one_line(render.sweep_stopped_message(result, same)), file=sys.stderr)
         return 128 + received[0] if received else EXIT_INTERRUPTED
     table = sweeps.summarise(result.in_order())
     out.print(render.sweep_table(table, spec.dataset))

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from ..errors import XentlabError
+from ..hints import command_line
 from .idx import IDX_FILES
 from .sources import IDENTIFYING_FILE, MIRRORS, identify
 
@@ -49,8 +50,9 @@ def resolve_data_dir(name: str, data_dir: str | os.PathLike[str] | None = None) 
     where = f"{base} ({origin})"
     if (base / name).is_dir():
         return base / name
-    fetch = f"run 'xentlab data fetch {name}' or " if name in MIRRORS else ""
-    hint = f"{fetch}pass --data-dir"
+    dest = [] if origin == "the cache" else [("--dest", base / name)]  # fetch's default: the cache
+    fetch = command_line(("xentlab", "data", "fetch", name), dest)
+    hint = f"pass --data-dir, or fetch it: {fetch}" if name in MIRRORS else "pass --data-dir"
     if not base.is_dir():
         missing = "not a folder" if os.path.lexists(base) else "no such folder"
         raise XentlabError(f"no {name} data in {where}: {missing}; {hint}")
