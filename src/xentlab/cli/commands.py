@@ -90,6 +90,8 @@ def run_train(args: argparse.Namespace, out: Console) -> int:
     if run.resumed and run.state.finished:
         out.print(f"{args.resume} holds a finished run: nothing left to train")
     out.print(render.run_header(run))
+    for warning in run.warnings:
+        text.warning_line(warning)
     stop = runs.StopRequest()
     with (
         signals_request_stop(stop) as received,
@@ -131,6 +133,8 @@ def run_evaluate(args: argparse.Namespace, out: Console) -> int:
         f"{args.network} ({list(network.sizes)}, {network.cost.name}) on {evaluation.dataset} "
         f"{evaluation.split} ({evaluation.n} images): accuracy {evaluation.accuracy:.2%}"
     )
+    for warning in evaluation.warnings:
+        text.warning_line(warning)
     out.print(render.confusion_table(evaluation))
     return EXIT_OK
 

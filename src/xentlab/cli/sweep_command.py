@@ -82,6 +82,8 @@ def run_sweep(args: argparse.Namespace, out: Console) -> int:
     for record in result.in_order():
         for warning in record.warnings:
             text.warning_line(f"run {record.id} ({record.point.describe()}): {warning}")
+    for warning in sweeps.data_disagreements(result.in_order()):
+        text.warning_line(warning)
     csv_path, json_path = sweeps.write_summary(table, folder, force=args.force)
     save(sweep_figure(table), figure, force=args.force)
     out.print(

@@ -14,17 +14,20 @@ from ..data import LabelledData, load_split
 from ..errors import XentlabError
 from ..model import Network
 from .network_files import load_saved_network
+from .recorded import data_mismatches
 from .training_run import DEFAULT_DATASET
 
 
 @dataclass(frozen=True)
 class Evaluation:
     """How a network did on ``n`` images: ``confusion[t, p]`` counts the images of class t
-    predicted as p, so the accuracy is its trace over n."""
+    predicted as p, so the accuracy is its trace over n. ``warnings``: where the data differ
+    from what the network's file says it was trained on."""
 
     dataset: str
     split: str
     confusion: NDArray[np.int64]
+    warnings: tuple[str, ...] = ()
 
     @property
     def n(self) -> int:
@@ -61,7 +64,8 @@ def evaluate_saved(
     ``split`` of ``dataset`` (default: the data set it was trained on; for the digits, the split
     of its training seed). Only the files of that split are read: the test split of MNIST needs
     only its two t10k files. The cost does not matter here: the most active output is the same
-    under sigmoid and softmax."""
+    under sigmoid and softmax. A data set or a split other than the file records is evaluated,
+    and said in the evaluation's warnings."""
     SPLITS.check("split", split)
     saved = load_saved_network(path)
     network, meta = saved.network, saved.meta
@@ -69,6 +73,7 @@ def evaluate_saved(
     config = meta.get("config")
     if seed is None:
         seed = config.get("seed", 0) if isinstance(config, dict) else 0
+    warnings = tuple(data_mismatches(path, meta, name, seed, "evaluated on"))
     data = load_split(name, split, data_dir, seed=seed)
     network.check_inputs(data.X, f"{split} X")
     if data.labels.max() >= network.sizes[-1]:
@@ -76,4 +81,4 @@ def evaluate_saved(
             f"{path} has {network.sizes[-1]} outputs but the {name} {split} labels run up to "
             f"{data.labels.max()}"
         )
-    return network, Evaluation(name, split, confusion_matrix(network, data, split))
+    return network, Evaluation(name, split, confusion_matrix(network, data, split), warnings)

@@ -37,6 +37,7 @@ from .records import RunRecord, SweepFolder, read_record, write_record
 from .summary import (
     SettingRow,
     SweepTable,
+    data_disagreements,
     describe_fixed,
     summarise,
     summary_paths,
@@ -66,6 +67,7 @@ __all__ = [
     "book_rows",
     "book_spec",
     "check_size",
+    "data_disagreements",
     "describe_fixed",
     "local_cluster",
     "read_record",

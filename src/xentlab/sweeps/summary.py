@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..data import SEEDED_SPLITS
 from ..files import atomic_write, register_output_kind
 from .grid import LABELS, SweepPoint, show_value, varying
 from .records import RunRecord
@@ -149,6 +150,27 @@ def summarise(records: Sequence[RunRecord]) -> SweepTable:
     changing = tuple(varying(points))
     fixed = {k: v for k, v in rows[0].setting.items() if k not in changing} if rows else {}
     return SweepTable(tuple(rows), changing, fixed)
+
+
+def data_disagreements(records: Sequence[RunRecord]) -> list[str]:
+    """Where runs that should have seen the same data did not, one line per data set: runs on
+    one data set (and one split seed, for the SEEDED_SPLITS) whose result files record
+    training data of different fingerprints, as a sweep continued with another data folder
+    makes them. Such a table sets results of other data side by side."""
+    fingerprints: dict[tuple[str, int | None], set[str]] = {}
+    for record in records:
+        fingerprint = record.data.get("fingerprint")
+        if isinstance(fingerprint, str):
+            name = record.point.dataset
+            split = record.point.seed if name in SEEDED_SPLITS else None
+            fingerprints.setdefault((name, split), set()).add(fingerprint)
+    mixed = sorted({name for (name, _), found in fingerprints.items() if len(found) > 1})
+    return [
+        f"the runs of this sweep on {name} were trained on different {name} files (their "
+        "result files record other fingerprints of the training data): runs kept from before "
+        "saw other data than runs made since; keep one data folder for a sweep's folder"
+        for name in mixed
+    ]
 
 
 def describe_fixed(table: SweepTable) -> str:
