@@ -140,7 +140,7 @@ def check_output_target(path: str | os.PathLike[str], kind: str, *, force: bool 
     that names a directory; a path or a file name too long for the file system (the name with
     room for the temporary file beside it); a parent that is missing, not a directory or not
     writable, or in which no file can be created (tried: a file is made there and removed, so
-    that /proc, a read-only mount or a full quota is found now, not after hours of training);
+    that /proc or a read-only mount is found now, not after hours of training);
     an existing directory, device, FIFO or socket (or a link to one), which xentlab never
     replaces with a regular file; an existing file that is read-only; and, unless ``force``,
     an existing file that is not empty and is not a ``kind`` file xentlab wrote (see
