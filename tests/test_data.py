@@ -9,6 +9,8 @@ import http.server
 import io
 import os
 import pickle
+import re
+import shlex
 import threading
 import tracemalloc
 from pathlib import Path
@@ -203,6 +205,32 @@ def test_fetch_downloads_and_verifies(tmp_path, server):
     first = list(Files.requests)
     data.fetch("mnist", tmp_path, mirrors=[server])
     assert Files.requests == first  # verified files are not downloaded again
+
+
+@pytest.mark.parametrize("origin", ["the cache", "XENTLAB_DATA", "--data-dir"])
+def test_the_fetch_a_missing_data_set_suggests_puts_it_where_it_is_looked_for(
+    tmp_path, server, monkeypatch, origin
+):
+    """The command, copied from the message as a shell reads it and run, fetches the data into
+    the folder the failed command looks in: --dest is named whenever that is not the cache."""
+    from xentlab.cli import main
+
+    monkeypatch.setitem(data.MIRRORS, "mnist", [server])
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("XENTLAB_DATA", raising=False)
+    explicit = None
+    if origin == "XENTLAB_DATA":
+        monkeypatch.setenv("XENTLAB_DATA", str(tmp_path / "shared data"))
+    elif origin == "--data-dir":
+        explicit = tmp_path / "it's mine"  # not made yet
+    with pytest.raises(XentlabError, match=f"\\({re.escape(origin)}\\)") as caught:
+        data.resolve_data_dir("mnist", explicit)
+    hint = str(caught.value).split("fetch it: ", 1)[1]
+    assert ("--dest" in hint) == (origin != "the cache")
+    program, *argv = shlex.split(hint)
+    assert program == "xentlab" and main(argv) == 0
+    assert data.resolve_data_dir("mnist", explicit).name == "mnist"
+    data.check_available("mnist", explicit)  # every file where a run reads it
 
 
 @pytest.mark.parametrize("damage", ["corrupt", "truncated", "missing", "wrong"])

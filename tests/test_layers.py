@@ -15,14 +15,14 @@ import pytest
 PACKAGE = Path(__file__).parent.parent / "src" / "xentlab"
 
 # Lowest first: the error types; the package's face (its version, its errors), file helpers,
-# checks and the censored median; the math, and the PyTorch module a network's layers make
-# (torch imported only when called); the model, the neuron and the data; the epoch loop; the
-# run state; xentlab's own files; the run layer; the experiments, which train through it;
-# figures; the front ends: the report, the scikit-learn estimators, the PyTorch tools and the
-# page, then the command line.
+# checks, the censored median and the commands messages suggest; the math, and the PyTorch
+# module a network's layers make (torch imported only when called); the model, the neuron and
+# the data; the epoch loop; the run state; xentlab's own files; the run layer; the
+# experiments, which train through it; figures; the front ends: the report, the scikit-learn
+# estimators, the PyTorch tools and the page, then the command line.
 LAYERS: list[set[str]] = [
     {"errors"},
-    {"__init__", "files", "checks", "censored"},
+    {"__init__", "files", "checks", "censored", "hints"},
     {"functions", "sequential"},
     {"neuron", "model", "data"},
     {"kernel"},

@@ -75,3 +75,21 @@ def test_the_report_command_refuses_bad_requests_before_any_work(tmp_path, monke
     assert main(["report", "--lang", "fr"]) == 2
     assert main(["report", "--out", "/dev/null"]) == 2
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_report_replaces_a_report_but_never_a_file_of_the_users(tmp_path, inputs):
+    from xentlab.errors import XentlabError
+    from xentlab.files import written_by_xentlab
+
+    for lang in ("en", "zh", "en"):  # a report in either language replaces the other
+        write_html(tmp_path / "r.html", inputs, lang)
+        write_markdown(tmp_path / "r.md", inputs, lang)
+    assert written_by_xentlab(tmp_path / "r.html", "report")
+    assert written_by_xentlab(tmp_path / "r.md", "report")
+    mine = tmp_path / "mine.html"
+    mine.write_text("<!DOCTYPE html><html><title>my page</title></html>\n")
+    with pytest.raises(XentlabError, match="mine.html: it exists and is not a report file"):
+        write_html(mine, inputs, "en")
+    assert mine.read_text() == "<!DOCTYPE html><html><title>my page</title></html>\n"
+    write_html(mine, inputs, "en", force=True)
+    assert written_by_xentlab(mine, "report")

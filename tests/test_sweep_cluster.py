@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -20,6 +21,7 @@ import pytest
 
 from xentlab import runs, sweeps
 from xentlab.cli import main
+from xentlab.cli.parser import build_parser
 from xentlab.sweeps import SweepSpec
 
 distributed = pytest.importorskip("distributed")
@@ -323,7 +325,7 @@ def test_the_book_sweep_prints_the_book_beside_xentlab(tmp_path, capsys):
 def test_ctrl_c_at_the_terminal_stops_the_sweep_cleanly_and_it_resumes(tmp_path):
     """Ctrl-C goes to every process of the terminal's job, the workers too: the sweep stops
     with exit code 130 and one line, no worker prints a traceback, and the runs finished are
-    kept; the same command then does only the rest."""
+    kept; the same command, which the message names, then does only the rest."""
     out = tmp_path / "out"
     argv = ["sweep", "--eta", "0.5,1,3", "--epochs", "60", "--workers", "2", "--out", str(out)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
@@ -352,5 +354,9 @@ def test_ctrl_c_at_the_terminal_stops_the_sweep_cleanly_and_it_resumes(tmp_path)
         assert stderr.count("\n") == 1 and "interrupted: " in stderr, stderr
         assert f"{kept} of 18 runs finished and kept in {out}" in stderr
         assert "Traceback" not in stderr and 2 <= kept < 18
-        assert main(argv) == 0
+        # The command the message ends with, read as a shell reads it, is the same command.
+        program, *again = shlex.split(stderr.split("run the same command again to continue: ")[1])
+        parse = build_parser().parse_args
+        assert program == "xentlab" and vars(parse(again)) == vars(parse(argv))
+        assert main(again) == 0
     assert len(list((out / "runs").iterdir())) == 18

@@ -301,6 +301,22 @@ def test_a_run_trained_as_a_worker_trains_it_is_the_run_of_the_run_layer(tmp_pat
     assert evaluation.accuracy == record.test_accuracy
 
 
+def test_runs_of_one_sweep_trained_on_other_data_files_are_said(tmp_path):
+    """A sweep continued with another data folder keeps the runs made before: their result
+    files record the fingerprint of the data they saw, and a difference is said."""
+    from idx_tools import write_mnist_dir
+
+    point = SweepSpec.from_axes({"epochs": 1, "hidden": [(5,)]}, "mnist").points()[0]
+    folders = [write_mnist_dir(tmp_path / f"mnist-{s}", 10_010, 5, seed=s) for s in (0, 1, 0)]
+    first, other, same = (sweeps.train_point(point, folder) for folder in folders)
+    assert sweeps.data_disagreements([first, same]) == []
+    (warning,) = sweeps.data_disagreements([first, other, same])
+    assert warning.startswith("the runs of this sweep on mnist were trained on different mnist")
+    # The digits split by another seed are other training data, and rightly so: nothing said.
+    digits = SweepSpec.from_axes({"epochs": 1, "seed": [1, 2]}).points()
+    assert sweeps.data_disagreements([sweeps.train_point(p) for p in digits]) == []
+
+
 def test_a_run_that_diverges_is_a_result_that_says_where(tmp_path):
     point = SweepSpec.from_axes({"eta": 1e6, "epochs": 1}).points()[0]
     record = sweeps.train_point(point)

@@ -351,7 +351,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
     path = tmp_path / "run.ckpt"
     save_checkpoint(small_state(0), path, {"n": 10})
     before = path.read_bytes()
-    with pytest.raises(FormatError), atomic_write(path) as handle:
+    with pytest.raises(FormatError), atomic_write(path, kind="checkpoint") as handle:
         handle.write("half")
         raise FormatError("interrupted")
     assert path.read_bytes() == before and listing(tmp_path) == ["run.ckpt"]

@@ -27,7 +27,7 @@ from .experiments import (  # noqa: E402
     SaturationMap,
     SlowdownRun,
 )
-from .files import atomic_write, check_output_target  # noqa: E402
+from .files import atomic_write, check_output_target, register_output_kind  # noqa: E402
 from .neuron import Trajectory  # noqa: E402
 from .sweeps import (  # noqa: E402
     BOOK_SETTINGS,
@@ -50,6 +50,24 @@ SATURATION_COLOURMAP = "viridis"
 NEVER_COLOUR = "lightgrey"
 
 
+# How a figure xentlab drew is recognised (files.register_output_kind): an image in one of the
+# FIGURE_FORMATS that names Matplotlib, which drew it, where each format says who made it (a
+# PNG's and an SVG's first bytes, a PDF's last).
+MAGIC = {b"\x89PNG\r\n\x1a\n": "head", b"<?xml": "head", b"%PDF-": "tail"}
+DRAWN_BY = b"Matplotlib"
+
+
+def drawn_by_xentlab(head: bytes, tail: bytes) -> bool:
+    """Whether a file is a figure in a format xentlab writes, drawn by Matplotlib."""
+    for magic, where in MAGIC.items():
+        if head.startswith(magic):
+            return DRAWN_BY in (head if where == "head" else tail)
+    return False
+
+
+register_output_kind("figure", drawn_by_xentlab)
+
+
 def figure_format(path: str | os.PathLike[str]) -> str:
     """The format of the figure file ``path``, from its extension (case ignored): one of
     FIGURE_FORMATS, or an XentlabError naming the file and the formats allowed."""
@@ -57,18 +75,20 @@ def figure_format(path: str | os.PathLike[str]) -> str:
     return FIGURE_FORMATS.check(f"figure file {os.fspath(path)}: the extension", extension)
 
 
-def check_figure_target(path: str | os.PathLike[str]) -> str:
+def check_figure_target(path: str | os.PathLike[str], *, force: bool = False) -> str:
     """Fail before computing a figure that could not be written to ``path``: the target (see
-    files.check_output_target), then its extension. Returns the format."""
-    check_output_target(path, "figure")
+    files.check_output_target; ``force`` replaces a file that is not a figure xentlab drew),
+    then its extension. Returns the format."""
+    check_output_target(path, "figure", force=force)
     return figure_format(path)
 
 
-def save(fig: Figure, path: str | os.PathLike[str]) -> None:
-    """Write ``fig`` to ``path`` atomically, in the format its extension names, and release it."""
+def save(fig: Figure, path: str | os.PathLike[str], *, force: bool = False) -> None:
+    """Write ``fig`` to ``path`` atomically, in the format its extension names, and release it.
+    A file there must be a figure xentlab drew, unless ``force``."""
     try:
         fmt = figure_format(path)
-        with atomic_write(path, "wb", kind="figure") as handle:
+        with atomic_write(path, "wb", kind="figure", force=force) as handle:
             fig.savefig(handle, format=fmt, dpi=120, bbox_inches="tight")
     finally:
         plt.close(fig)

@@ -6,7 +6,9 @@ previous ones):
 - output targets that must be refused before any work: devices, a FIFO (the runner's stdout),
   directories, missing or non-directory parents, names and paths too long for the file system,
   symbolic links to a device, a directory or a missing directory, two outputs naming one file,
-  and figure names whose extension is not png, svg or pdf (empty paths: see make_args.py);
+  a folder where no file can be made (/proc), figure names whose extension is not png, svg or
+  pdf (empty paths: see make_args.py), and files that are not xentlab's of the output's kind
+  (a user's notes, an image, a checkpoint where a network would go) as every command's outputs;
 - network and checkpoint files with one byte changed (refused as corrupt: the checksum), with
   the checksum missing, malformed or where version 1 has none;
 - checkpoints whose generator state has a field of the wrong type or out of range, and numbers
@@ -122,6 +124,39 @@ def main() -> None:
         ("slowdown-out-dot", ["slowdown", "--out", "."], "that names a directory"),
     ]:
         case(f"writes-{name}", args, needle)
+
+    # --- files of the user's where an output would go: never replaced without --force ------
+    foreign = "file xentlab wrote; give another name, or add --force to replace it"
+    notes, photo = "writes-foreign-notes", "writes-foreign-photo.png"
+    (FILES / f"{notes}.json").write_bytes(b'{"my": "notes"}\n')
+    (FILES / f"{notes}.csv").write_bytes(b"a,b\n1,2\n")
+    (FILES / f"{notes}.html").write_bytes(b"<!DOCTYPE html><title>mine</title>\n")
+    (FILES / photo).write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))  # an image, not xentlab's
+    for name, args, kind in [
+        ("train-save", [*TRAIN, "--save", f"{{files}}/{notes}.json"], "network"),
+        ("train-checkpoint", [*TRAIN, "--checkpoint", f"{{files}}/{notes}.json"], "checkpoint"),
+        ("train-plot", [*TRAIN, "--plot", f"{{files}}/{photo}"], "figure"),
+        (
+            "export-to",
+            ["export", "{files}/good.ckpt", "--to", f"{{files}}/{notes}.json"],
+            "network",
+        ),
+        ("neuron-plot", ["neuron", "--plot", f"{{files}}/{photo}"], "figure"),
+        ("slowdown-out", ["slowdown", "--out", f"{{files}}/{photo}"], "figure"),
+        ("saturation-out", ["saturation", "--out", f"{{files}}/{photo}"], "figure"),
+        ("compare-out", ["compare", "--out", f"{{files}}/{photo}"], "figure"),
+        ("compare-json", ["compare", "--json", f"{{files}}/{notes}.json"], "data"),
+        ("compare-csv", ["compare", "--csv", f"{{files}}/{notes}.csv"], "data"),
+        ("report-out", ["report", "--out", f"{{files}}/{notes}.html"], "report"),
+        ("sweep-figure", ["sweep", "--figure", f"{{files}}/{photo}"], "figure"),
+    ]:
+        case(f"writes-foreign-{name}", args, f"it exists and is not a {kind} {foreign}")
+    case(
+        "writes-foreign-checkpoint-as-network",
+        [*TRAIN, "--save", "{files}/good.ckpt"],
+        f"good.ckpt: it exists and is not a network {foreign}",
+    )
+    case("writes-save-in-proc", [*TRAIN, "--save", "/proc/net.json"], "file /proc/net.json: ")
 
     # --- integrity: a byte changed, the checksum missing or malformed ----------------------
     network, checkpoint = network_and_checkpoint()

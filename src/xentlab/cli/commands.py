@@ -16,6 +16,7 @@ from rich.console import Console
 from .. import data, formats, runs
 from ..checks import plural
 from ..files import beside
+from ..hints import command_line
 from ..training import TrainConfig
 from . import render, text
 
@@ -29,6 +30,12 @@ INTERRUPT_CHECKPOINT = "interrupted.ckpt"
 
 
 SETTINGS = tuple(f.name for f in dataclasses.fields(TrainConfig))  # each is also an option
+# The options of train that a checkpoint does not record, which the command resuming a run must
+# give again: where the data is, the settings that may change on resuming, and what to write.
+NOT_IN_CHECKPOINT = (
+    *("data_dir", *runs.RESUMABLE_SETTINGS),
+    *("save", "plot", "checkpoint_every", "force"),
+)
 
 
 def run_spec(args: argparse.Namespace) -> runs.RunSpec:
@@ -49,6 +56,7 @@ def run_spec(args: argparse.Namespace) -> runs.RunSpec:
         save=args.save,
         stop_checkpoint=stop_checkpoint(args),
         start_from=args.start_from,
+        force=args.force,
     )
 
 
@@ -59,6 +67,13 @@ def stop_checkpoint(args: argparse.Namespace) -> str:
         if named is not None:
             return beside(named, INTERRUPT_SUFFIX)
     return INTERRUPT_CHECKPOINT
+
+
+def resume_command(args: argparse.Namespace, checkpoint: object) -> str:
+    """The command that continues, from ``checkpoint``, the run ``args`` started: --resume and
+    every option given that the checkpoint does not record."""
+    kept = text.given_arguments(args, args.command_parser, NOT_IN_CHECKPOINT)
+    return command_line(args.command_parser.prog.split(), [("--resume", checkpoint), *kept])
 
 
 @contextmanager
@@ -88,12 +103,14 @@ def run_train(args: argparse.Namespace, out: Console) -> int:
     if args.plot is not None:
         from ..plots import check_figure_target
 
-        check_figure_target(args.plot)
+        check_figure_target(args.plot, force=args.force)
     run = runs.prepare(run_spec(args))
     if run.resumed and run.state.finished:
         out.print(f"{args.resume} holds a finished run: nothing left to train")
     out.print(render.run_header(run))
     epoch_before = run.state.epoch
+    for warning in run.warnings:
+        text.warning_line(warning)
     stop = runs.StopRequest()
     with (
         signals_request_stop(stop.request) as received,
@@ -101,7 +118,8 @@ def run_train(args: argparse.Namespace, out: Console) -> int:
     ):
         result = run.train(observers=[bar], stop=stop)
     if result.stopped:
-        print(text.one_line(render.stopped_message(result)), file=sys.stderr)
+        resume = resume_command(args, result.checkpoint) if result.checkpoint else ""
+        print(text.one_line(render.stopped_message(result, resume)), file=sys.stderr)
         return 128 + received[0] if received else EXIT_INTERRUPTED
     out.print(render.run_summary(result))
     for warning in result.warnings:
@@ -118,6 +136,7 @@ def run_train(args: argparse.Namespace, out: Console) -> int:
                 start=result.start,
             ),
             args.plot,
+            force=args.force,
         )
         out.print(f"learning curves written to {args.plot}")
     if result.saved:
@@ -135,12 +154,14 @@ def run_evaluate(args: argparse.Namespace, out: Console) -> int:
         f"{args.network} ({list(network.sizes)}, {network.cost.name}) on {evaluation.dataset} "
         f"{evaluation.split} ({evaluation.n} images): accuracy {evaluation.accuracy:.2%}"
     )
+    for warning in evaluation.warnings:
+        text.warning_line(warning)
     out.print(render.confusion_table(evaluation))
     return EXIT_OK
 
 
 def run_export(args: argparse.Namespace, out: Console) -> int:
-    saved = runs.export_network(args.network, args.target, args.cost)
+    saved = runs.export_network(args.network, args.target, args.cost, force=args.force)
     network = saved.network
     out.print(
         f"{args.network} ({list(network.sizes)}, {network.cost.name}, {network.dtype.name}) "

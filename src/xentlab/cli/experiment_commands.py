@@ -21,6 +21,7 @@ from ..experiments import (
 )
 from ..experiments import slowdown as slowdown_experiment
 from ..files import atomic_write, beside, check_distinct_targets, check_output_target
+from ..hints import command_line
 from . import render
 from .commands import EXIT_OK
 
@@ -29,7 +30,7 @@ def run_neuron(args: argparse.Namespace, out: Console) -> int:
     if args.plot is not None:
         from ..plots import check_figure_target
 
-        check_figure_target(args.plot)
+        check_figure_target(args.plot, force=args.force)
     # JSON on stdout is data: its progress, if any, goes to stderr
     shown_on = (
         Console(stderr=True, highlight=False, markup=False, soft_wrap=True) if args.json else out
@@ -51,7 +52,7 @@ def run_neuron(args: argparse.Namespace, out: Console) -> int:
     if args.plot is not None:
         from ..plots import neuron_figure, save
 
-        save(neuron_figure(trajectories), args.plot)
+        save(neuron_figure(trajectories), args.plot, force=args.force)
     if args.json:
         documents = [trajectory.to_dict() for trajectory in trajectories]
         if len(documents) > 1:  # the page's shape: the start, then one run per cost
@@ -73,12 +74,12 @@ def run_neuron(args: argparse.Namespace, out: Console) -> int:
 def run_slowdown(args: argparse.Namespace, out: Console) -> int:
     from ..plots import check_figure_target, save, slowdown_figure
 
-    check_figure_target(args.out)
+    check_figure_target(args.out, force=args.force)
     with render.PassesProgress(out, "slowdown") as progress:
         results = slowdown_experiment(
             epochs=args.epochs, common_eta=args.common_eta, progress=progress
         )
-    save(slowdown_figure(results), args.out)
+    save(slowdown_figure(results), args.out, force=args.force)
     for table in render.slowdown_tables(results, args.epochs):
         out.print(table)
     out.print(f"figure written to {args.out}")
@@ -88,7 +89,7 @@ def run_slowdown(args: argparse.Namespace, out: Console) -> int:
 def run_saturation(args: argparse.Namespace, out: Console) -> int:
     from ..plots import check_figure_target, saturation_figure, save
 
-    check_figure_target(args.out)
+    check_figure_target(args.out, force=args.force)
     with render.PassesProgress(out, "saturation") as progress:
         grid = saturation_map(
             args.points,
@@ -100,7 +101,7 @@ def run_saturation(args: argparse.Namespace, out: Console) -> int:
             args.threshold,
             progress=progress,
         )
-    save(saturation_figure(grid, ARTICLE_STARTS), args.out)
+    save(saturation_figure(grid, ARTICLE_STARTS), args.out, force=args.force)
     out.print(render.saturation_summary(grid))
     out.print(f"figure written to {args.out}")
     return EXIT_OK
@@ -127,23 +128,25 @@ def run_compare(args: argparse.Namespace, out: Console) -> int:
     # The data go beside the figure, named after it, unless given a place of their own.
     json_path = args.json if args.json is not None else beside(args.out, ".json")
     csv_path = args.csv if args.csv is not None else beside(args.out, ".csv")
-    check_figure_target(args.out)
-    check_output_target(json_path, "data")
-    check_output_target(csv_path, "data")
+    check_figure_target(args.out, force=args.force)
+    check_output_target(json_path, "data", force=args.force)
+    check_output_target(csv_path, "data", force=args.force)
     check_distinct_targets([(args.out, "figure"), (json_path, "data"), (csv_path, "data")])
     runs = len(spec.costs) * len(spec.seeds)
     with render.RunsProgress(out, runs, spec.epochs, "compare") as progress:
         result = compare(spec, observers_for=progress.observers_for)
     out.print(render.compare_table(result, TARGET_ACCURACIES))
-    save(compare_figure(result), args.out)
-    with atomic_write(json_path, "w", kind="data", encoding="utf-8") as handle:
+    save(compare_figure(result), args.out, force=args.force)
+    with atomic_write(json_path, "w", kind="data", force=args.force, encoding="utf-8") as handle:
         json.dump(result.to_dict(), handle, indent=1)
     rows = result.rows()
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=list(rows[0]))
     writer.writeheader()
     writer.writerows(rows)
-    with atomic_write(csv_path, "w", kind="data", encoding="utf-8", newline="") as handle:
+    with atomic_write(
+        csv_path, "w", kind="data", force=args.force, encoding="utf-8", newline=""
+    ) as handle:
         handle.write(text.getvalue())
     out.print(f"figure written to {args.out}; data to {json_path} and {csv_path}")
     return EXIT_OK
@@ -152,10 +155,13 @@ def run_compare(args: argparse.Namespace, out: Console) -> int:
 def run_report(args: argparse.Namespace, out: Console) -> int:
     from ..data import resolve_data_dir
     from ..errors import XentlabError
-    from ..report.build import ReportInputs, write_html, write_markdown
+    from ..report.build import ReportInputs, report_files, write_html, write_markdown
 
     target = args.out or f"report.{args.format}"
-    check_output_target(target, "report")
+    written = report_files(target, args.format)
+    for path, kind in written:
+        check_output_target(path, kind, force=args.force)
+    check_distinct_targets(written)
     dataset = args.dataset
     if dataset is None:  # MNIST when it is found, else the embedded digits
         try:
@@ -187,15 +193,18 @@ def run_report(args: argparse.Namespace, out: Console) -> int:
         settings={
             "slowdown": "xentlab slowdown (300 epochs, common η 0.15)",
             "saturation": "xentlab saturation (201 x 201, η 0.15, 300 epochs)",
-            "compare": f"xentlab compare --dataset {dataset} --init saturated --eta 0.5 "
-            f"--epochs {spec.epochs} --seeds {','.join(map(str, spec.seeds))}",
+            "compare": command_line(
+                ("xentlab", "compare"),
+                [("--dataset", dataset), ("--init", spec.init), ("--eta", spec.eta)]
+                + [("--epochs", spec.epochs), ("--seeds", spec.seeds)],
+            ),
         },
     )
     figures = []
     if args.format == "html":
-        write_html(target, inputs, args.lang)
+        write_html(target, inputs, args.lang, force=args.force)
     else:
-        figures = write_markdown(target, inputs, args.lang)
+        figures = write_markdown(target, inputs, args.lang, force=args.force)
     out.print(f"report written to {target}")
     if figures:
         out.print(f"its figures beside it: {', '.join(str(f) for f in figures)}")

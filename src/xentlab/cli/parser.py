@@ -52,6 +52,15 @@ KERNEL_HELP = (
 INIT_HELP = "; ".join(f"{name}: {meaning}" for name, meaning in INIT_MEANINGS.items())
 DATA_DIR_HELP = "where the data files are (default: $XENTLAB_DATA, then the cache)"
 TRAIN_DEFAULTS = TrainConfig()
+FORCE_HELP = (
+    "replace a file in the way even when it is not one xentlab wrote of the same kind "
+    "(without it, such a file is refused before any work)"
+)
+
+
+def _add_force(p: argparse.ArgumentParser) -> None:
+    """--force, for a command that writes files."""
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -143,6 +152,7 @@ def _add_neuron(subcommands: Subcommands) -> None:
         action="store_true",
         help=f"print the whole trajectory as JSON ({BOTH}: the start and one run per cost)",
     )
+    _add_force(p)
     p.set_defaults(run=experiment_commands.run_neuron, command_parser=p)
 
 
@@ -157,6 +167,7 @@ def _add_slowdown(subcommands: Subcommands) -> None:
     p.add_argument("--epochs", type=int, default=300, help="epochs ≥ 1")
     p.add_argument("--common-eta", type=float, default=0.15, help="the rate used for both costs")
     p.add_argument("--out", type=path, default="slowdown.png", help="figure: .png/.svg/.pdf")
+    _add_force(p)
     p.set_defaults(run=experiment_commands.run_slowdown, command_parser=p)
 
 
@@ -176,6 +187,7 @@ def _add_saturation(subcommands: Subcommands) -> None:
     p.add_argument("--y", type=float, default=0.0, help="the target, in [0, 1]")
     p.add_argument("--threshold", type=float, default=0.2, help="learnt: |a − y| below this")
     p.add_argument("--out", type=path, default="saturation.png", help="figure: .png/.svg/.pdf")
+    _add_force(p)
     p.set_defaults(run=experiment_commands.run_saturation, command_parser=p)
 
 
@@ -242,6 +254,7 @@ def _add_compare(subcommands: Subcommands) -> None:
         type=path,
         help="the probes, one row each (default: beside the figure, cmp/c.csv for cmp/c.png)",
     )
+    _add_force(p)
     p.set_defaults(run=experiment_commands.run_compare, command_parser=p)
 
 
@@ -266,6 +279,7 @@ def _add_report(subcommands: Subcommands) -> None:
     p.add_argument("--data-dir", type=path, help=DATA_DIR_HELP)
     p.add_argument("--epochs", type=int, default=3, help="epochs of each network run")
     p.add_argument("--seeds", type=seeds, default=(1,), help="one run per cost and seed")
+    _add_force(p)
     p.set_defaults(run=experiment_commands.run_report, command_parser=p)
 
 
@@ -429,6 +443,7 @@ def _add_sweep(subcommands: Subcommands) -> None:
         action="store_true",
         help=f"run a sweep of more than {CONFIRM_ABOVE} runs (without it, such a sweep is refused)",
     )
+    _add_force(p)
     p.set_defaults(run=sweep_command.run_sweep, command_parser=p)
 
 
@@ -508,6 +523,7 @@ def _add_train(subcommands: Subcommands) -> None:
         help="begin a new run from this saved network (JSON or .safetensors): its sizes, and "
         "its cost and dtype unless --cost or --dtype say otherwise",
     )
+    _add_force(p)
     p.set_defaults(run=commands.run_train, command_parser=p)
 
 
@@ -555,6 +571,7 @@ def _add_export(subcommands: Subcommands) -> None:
         choices=COST_NAMES,
         help="the cost of a safetensors file that records none (default: cross-entropy)",
     )
+    _add_force(p)
     p.set_defaults(run=commands.run_export, command_parser=p)
 
 

@@ -141,13 +141,13 @@ def run_summary(result: RunResult) -> str:
     )
 
 
-def stopped_message(result: RunResult) -> str:
-    """Where a stopped run stands, and how to continue it."""
+def stopped_message(result: RunResult, resume_command: str) -> str:
+    """Where a stopped run stands, and how to continue it: ``resume_command``, last on the line
+    so that it can be copied whole."""
     where = f"interrupted at epoch {result.state.epoch + 1}, mini-batch {result.state.batch}"
     if result.checkpoint is None:
         return f"{where}; not saved"
-    path = result.checkpoint
-    return f"{where}; saved to {path}; continue with: xentlab train --resume {path}"
+    return f"{where}; saved to {result.checkpoint}; continue with: {resume_command}"
 
 
 def confusion_table(evaluation: Evaluation) -> FittedTable:
@@ -455,11 +455,13 @@ class SweepProgress:
         )
 
 
-def sweep_stopped_message(result: SweepResult) -> str:
-    """Where a stopped sweep stands, and how to continue it."""
+def sweep_stopped_message(result: SweepResult, same_command: str) -> str:
+    """Where a stopped sweep stands, and how to continue it: ``same_command``, last on the line
+    so that it can be copied whole."""
     return (
         f"interrupted: {len(result.records)} of {plural(len(result.points), 'run')} finished "
-        f"and kept in {result.folder.path}; run the same command again to continue"
+        f"and kept in {result.folder.path}; run the same command again to continue: "
+        f"{same_command}"
     )
 
 

@@ -12,6 +12,8 @@ from rich.console import Console
 from .. import runs, sweeps
 from ..checks import plural
 from ..errors import XentlabError
+from ..files import check_output_target
+from ..hints import command_line
 from . import render, text
 from .commands import EXIT_INTERRUPTED, EXIT_OK, signals_request_stop
 
@@ -51,6 +53,7 @@ def run_sweep(args: argparse.Namespace, out: Console) -> int:
     from ..plots import book_figure, figure_format, save, sweep_figure
 
     figure_format(figure)  # a figure that could not be written is refused now, not at the end
+    check_outputs(folder, figure, args.force)
     stop = runs.StopRequest()
     with (
         signals_request_stop(stop.request) as received,
@@ -68,7 +71,10 @@ def run_sweep(args: argparse.Namespace, out: Console) -> int:
             stop=stop,
         )
     if result.stopped:
-        print(text.one_line(render.sweep_stopped_message(result)), file=sys.stderr)
+        same = command_line(
+            args.command_parser.prog.split(), text.given_arguments(args, args.command_parser)
+        )
+        print(text.one_line(render.sweep_stopped_message(result, same)), file=sys.stderr)
         return 128 + received[0] if received else EXIT_INTERRUPTED
     table = sweeps.summarise(result.in_order())
     out.print(render.sweep_table(table, spec.dataset))
@@ -78,11 +84,22 @@ def run_sweep(args: argparse.Namespace, out: Console) -> int:
     for record in result.in_order():
         for warning in record.warnings:
             text.warning_line(f"run {record.id} ({record.point.describe()}): {warning}")
-    csv_path, json_path = sweeps.write_summary(table, folder)
-    save(sweep_figure(table) if book is None else book_figure(book), figure)
+    for warning in sweeps.data_disagreements(result.in_order()):
+        text.warning_line(warning)
+    csv_path, json_path = sweeps.write_summary(table, folder, force=args.force)
+    save(sweep_figure(table) if book is None else book_figure(book), figure, force=args.force)
     written = sweeps.SweepFolder(folder)
     out.print(
         f"the sweep described in {written.index}; {plural(len(result.records), 'result file')} "
         f"in {written.runs}; the table in {csv_path} and {json_path}; the figure in {figure}"
     )
     return EXIT_OK
+
+
+def check_outputs(folder: str, figure: str, force: bool) -> None:
+    """Refuse now, not after the sweep, a file of the user's where the summary or the figure
+    would go. Those inside a sweep folder not made yet are checked with the folder (the sweep
+    makes it, and it may hold nothing but the sweep's)."""
+    for path, kind in (*((p, "data") for p in sweeps.summary_paths(folder)), (figure, "figure")):
+        if os.path.isdir(os.path.dirname(path) or "."):
+            check_output_target(path, kind, force=force)

@@ -1,11 +1,14 @@
-"""Text for a terminal: error lines, the user's option names, and an ASCII fallback."""
+"""Text for a terminal: error lines, the user's option names (and the options they gave, for
+the commands hints suggest), and an ASCII fallback."""
 
 from __future__ import annotations
 
+import argparse
 import codecs
 import re
 import sys
-from typing import TextIO
+from collections.abc import Sequence
+from typing import Any, TextIO
 
 # What a terminal without Unicode shows instead (anything else becomes '?').
 ASCII_FALLBACKS = {
@@ -86,3 +89,23 @@ def in_user_words(message: str, options: dict[str, str]) -> str:
     if match and match.group() in options:
         return options[match.group()] + message[match.end() :]
     return message
+
+
+def given_arguments(
+    args: argparse.Namespace, parser: argparse.ArgumentParser, dests: Sequence[str] | None = None
+) -> list[tuple[str, Any]]:
+    """The arguments of ``parser`` that ``args`` holds other than their defaults (what the user
+    typed), as (option, value) pairs in the parser's order, for hints.command_line: a
+    positional argument has the option ""; ``dests``, if given, keeps only those arguments, in
+    that order."""
+    actions = {
+        action.dest: action
+        for action in parser._actions
+        if action.dest not in ("help", "version") and hasattr(args, action.dest)
+    }
+    chosen = [actions[d] for d in dests if d in actions] if dests is not None else actions.values()
+    return [
+        (action.option_strings[-1] if action.option_strings else "", getattr(args, action.dest))
+        for action in chosen
+        if getattr(args, action.dest) != action.default
+    ]

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from ..errors import XentlabError
+from ..hints import command_line
 from .idx import IDX_FILES
 from .mnist_pkl import PKL_NAME
 from .sources import IDENTIFYING_FILE, MIRRORS, identify
@@ -100,16 +101,17 @@ def resolve_data_dir(name: str, data_dir: str | os.PathLike[str] | None = None) 
 
 
 def _how_to_get(name: str, base: Path, origin: str) -> str:
-    """What to do when data set ``name`` is not in ``base``, chosen by ``origin``: get it there
-    (fetched into the subfolder xentlab looks in first, or for the pickle, which cannot be
-    fetched, put there by hand), or look elsewhere, in the words of how the folder was chosen.
-    A folder given as --data-dir is not answered with "pass --data-dir"."""
+    """What to do when data set ``name`` is not in ``base``, chosen by ``origin``: look
+    elsewhere, in the words of how the folder was chosen, or get it there (fetched into the
+    subfolder xentlab looks in first, or for the pickle, which cannot be fetched, put there by
+    hand). A folder given as --data-dir is not answered with "pass --data-dir"; a command comes
+    last on the line, quoted for the shell, so that it works when copied."""
     if name in MIRRORS:
-        dest = "" if origin == CACHE else f" --dest {base / name}"  # fetch's default: the cache
-        get = f"run 'xentlab data fetch {name}{dest}'"
+        dest = [] if origin == CACHE else [("--dest", base / name)]  # fetch's default: the cache
+        get = f"fetch it: {command_line(('xentlab', 'data', 'fetch', name), dest)}"
     else:
         get = f"put the book's {PKL_NAME} in {base}"
-    return get if origin == DATA_DIR else f"{get}, or {_look_elsewhere(name)}"
+    return get if origin == DATA_DIR else f"{_look_elsewhere(name)}, or {get}"
 
 
 def _look_elsewhere(name: str) -> str:
@@ -132,8 +134,9 @@ def find_file(directory: Path, stem: str, dataset: str | None = None) -> Path:
     found = _direct_file(directory, stem)
     if found is None:
         fetch = (
-            f"; run 'xentlab data fetch {dataset} --dest {directory}' to fetch what is missing"
-            if dataset in MIRRORS
+            "; fetch what is missing: "
+            + command_line(("xentlab", "data", "fetch", dataset), [("--dest", directory)])
+            if dataset is not None and dataset in MIRRORS
             else ""
         )
         raise XentlabError(f"data file not found: {directory / stem}[.gz]{fetch}")

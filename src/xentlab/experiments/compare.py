@@ -14,6 +14,7 @@ in ten of them wrong): the network's version of the article's neuron started at 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from .. import checks
 from ..censored import CensoredMedian, censored_median
 from ..errors import XentlabError
+from ..files import register_output_kind
 from ..functions import COST_NAMES
 from ..kernel import KERNELS
 from ..model import INITS
@@ -29,6 +31,18 @@ from ..training import History, Observer, Probe, ProbeRecord, batches_per_epoch
 
 TARGET_ACCURACIES = (0.5, 0.8, 0.9)
 MAX_RUNS = 100
+# How a comparison's data is recognised (files.register_output_kind): the JSON of
+# CompareResult.to_dict begins with its spec's costs, the CSV of its rows with these columns.
+COMPARE_JSON_START = re.compile(rb'\s*\{\s*"spec"\s*:\s*\{\s*"costs"\s*:')
+COMPARE_CSV_START = b"cost,seed,eta,batches,epochs,"
+
+
+def written_as_comparison(head: bytes, tail: bytes) -> bool:
+    """Whether a file beginning with ``head`` is a comparison's data, as JSON or CSV."""
+    return COMPARE_JSON_START.match(head) is not None or head.startswith(COMPARE_CSV_START)
+
+
+register_output_kind("data", written_as_comparison)
 
 
 @dataclass(frozen=True)

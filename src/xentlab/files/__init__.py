@@ -1,6 +1,6 @@
-"""Files, both ways. ``writing``: output targets checked before any work, atomic writes,
-temporary files that are each writer's own. ``reading``: only regular files, bounded reads,
-gzip read through its content."""
+"""Files, both ways. ``writing``: output targets checked before any work (a user's file of
+another kind is never replaced unasked), atomic writes, temporary files that are each writer's
+own. ``reading``: only regular files, bounded reads, gzip read through its content."""
 
 from .reading import (
     GZIP_MAGIC,
@@ -15,14 +15,18 @@ from .reading import (
 from .writing import (
     HOST_TAG,
     IN_FLIGHT,
+    SAMPLE_BYTES,
     TEMP_EXTRA,
     TEMP_TAG,
+    Recogniser,
     atomic_write,
     beside,
     check_distinct_targets,
     check_output_target,
+    register_output_kind,
     temporary_name,
     temporary_owner,
+    written_by_xentlab,
 )
 
 __all__ = [
@@ -30,8 +34,10 @@ __all__ = [
     "HOST_TAG",
     "IN_FLIGHT",
     "PIECE",
+    "SAMPLE_BYTES",
     "TEMP_EXTRA",
     "TEMP_TAG",
+    "Recogniser",
     "Stream",
     "atomic_write",
     "beside",
@@ -42,6 +48,8 @@ __all__ = [
     "read_bytes_capped",
     "read_capped",
     "read_content_capped",
+    "register_output_kind",
     "temporary_name",
     "temporary_owner",
+    "written_by_xentlab",
 ]

@@ -1,7 +1,9 @@
 """Writing files: every output target is checked before any work (:func:`check_output_target`);
 a crash never leaves a file half-written (temporary file, fsync, rename); a device, FIFO, socket
-or directory is never replaced; each writer has its own temporary file and removes no file but
-its own and those of writers that are gone."""
+or directory is never replaced, nor a file that is not one xentlab wrote of the same kind (unless
+the user forces it: see :func:`register_output_kind`); each writer has its own temporary file
+and removes no file but its own and those of writers that are gone. No message ever names a
+temporary file: a failure names the file the user asked for."""
 
 from __future__ import annotations
 
@@ -10,32 +12,42 @@ import glob
 import os
 import stat
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from ..errors import XentlabError
+from .reading import open_input
 
 
 @contextlib.contextmanager
 def atomic_write(
-    path: str | os.PathLike[str], mode: str = "w", *, kind: str = "output", **kwargs: Any
+    path: str | os.PathLike[str],
+    mode: str = "w",
+    *,
+    kind: str = "output",
+    force: bool = False,
+    **kwargs: Any,
 ) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success it replaces ``path`` in one rename.
 
-    ``path`` goes through :func:`check_output_target` first (a device, FIFO or directory is
-    never replaced), and where it is a symbolic link, the file it leads to is replaced and the
+    ``path`` goes through the checks of :func:`check_output_target` first (a device, FIFO or
+    directory is never replaced, nor, unless ``force``, a file that is not a ``kind`` file
+    xentlab wrote), and where it is a symbolic link, the file it leads to is replaced and the
     link kept. If the block raises, the temporary file is removed and ``path`` is left as it
     was. Each writer has a temporary file of its own (see :func:`temporary_owner`), so writers
     of the same path never disturb each other: the last rename wins, and the file is always one
     writer's complete content. A writer killed outright (SIGKILL, power cut) cannot clean up:
     its temporary file is removed by the next write to the same path on the same host, once
-    no process has the writer's id.
+    no process has the writer's id. A failure to create, write or rename the temporary file is
+    an XentlabError naming ``path`` (never the temporary file, which the user did not ask for).
     """
-    target = Path(check_output_target(path, kind))
+    target = Path(_check_target(path, kind, force))
     _remove_stale_temporaries(target)
-    fd, tmp = _create_temporary(target)
+    where = f"cannot write {kind} file {_shown(os.fspath(path))}"
+    fd, tmp = -1, ""
     try:
+        fd, tmp = _create_temporary(target)
         os.fchmod(fd, _mode_for(target))  # made 0600; a user's file gets the usual mode
         with os.fdopen(fd, mode, **kwargs) as handle:
             fd = -1  # the handle owns it now
@@ -44,15 +56,27 @@ def atomic_write(
             os.fsync(handle.fileno())
         _refuse_special(target, kind)  # once more: nothing may have taken its place meanwhile
         os.replace(tmp, target)
+    except OSError as exc:
+        _discard(fd, tmp)
+        named = {os.fspath(n) for n in (exc.filename, exc.filename2) if n is not None}
+        if not named <= {tmp, os.fspath(target)}:
+            raise  # about another file the block used: not this write's
+        raise XentlabError(f"{where}: {exc.strerror or exc}") from None
     except BaseException:
-        if fd >= 0:
-            os.close(fd)
+        _discard(fd, tmp)
+        raise
+    IN_FLIGHT.discard(tmp)
+    _sync_directory(target.parent)
+
+
+def _discard(fd: int, tmp: str) -> None:
+    """Close and remove a temporary file that will not become its target."""
+    if fd >= 0:
+        os.close(fd)
+    if tmp:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        raise
-    finally:
         IN_FLIGHT.discard(tmp)
-    _sync_directory(target.parent)
 
 
 def _create_temporary(target: Path) -> tuple[int, str]:
@@ -108,17 +132,29 @@ SPECIAL_FILES = (
 )
 
 
-def check_output_target(path: str | os.PathLike[str], kind: str) -> str:
+def check_output_target(path: str | os.PathLike[str], kind: str, *, force: bool = False) -> str:
     """Fail before any work, not after it, if a ``kind`` file ("network", "checkpoint",
     "figure") cannot be written at ``path``, or writing it would destroy what it should not.
 
     Refused, each with an XentlabError naming the file and the reason: an empty path or one
     that names a directory; a path or a file name too long for the file system (the name with
     room for the temporary file beside it); a parent that is missing, not a directory or not
-    writable; an existing directory, device, FIFO or socket (or a link to one), which xentlab
-    never replaces with a regular file; an existing file that is read-only. Returns the path to
-    write: ``path``, or the file its symbolic links lead to.
+    writable, or in which no file can be created (tried: a file is made there and removed, so
+    that /proc or a read-only mount is found now, not after hours of training);
+    an existing directory, device, FIFO or socket (or a link to one), which xentlab never
+    replaces with a regular file; an existing file that is read-only; and, unless ``force``,
+    an existing file that is not empty and is not a ``kind`` file xentlab wrote (see
+    :func:`register_output_kind`): a user's notes.json is never replaced by a network. Returns
+    the path to write: ``path``, or the file its symbolic links lead to.
     """
+    real = _check_target(path, kind, force)
+    _try_creating_beside(real, kind, path)
+    return real
+
+
+def _check_target(path: str | os.PathLike[str], kind: str, force: bool) -> str:
+    """Every check of :func:`check_output_target` but the file made to try the directory (a
+    write makes its own temporary file there anyway)."""
     text = os.fspath(path)
     where = f"cannot write {kind} file {_shown(text)}"
     if not text:
@@ -149,6 +185,8 @@ def check_output_target(path: str | os.PathLike[str], kind: str) -> str:
         raise XentlabError(f"{where}: {_shown(shown)} is not a directory")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise XentlabError(f"{where}: directory {_shown(shown)} is not writable")
+    if not force:
+        _refuse_foreign(real, kind, where)
     return real
 
 
@@ -159,6 +197,20 @@ def beside(path: str | os.PathLike[str], suffix: str) -> str:
     ``runs/net-interrupted.ckpt``."""
     folder, name = os.path.split(os.fspath(path))
     return os.path.join(folder, os.path.splitext(name)[0] + suffix)
+
+
+def _try_creating_beside(real: str, kind: str, path: str | os.PathLike[str]) -> None:
+    """Create and remove a temporary file beside ``real``: the one test that a file can be
+    made there (permissions, a read-only mount, /proc, ...), whatever the checks before say."""
+    try:
+        fd, tmp = _create_temporary(Path(real))
+    except OSError as exc:
+        where = f"cannot write {kind} file {_shown(os.fspath(path))}"
+        folder = os.path.dirname(real) or "."
+        raise XentlabError(
+            f"{where}: no file can be created in {_shown(folder)} ({exc.strerror or exc})"
+        ) from None
+    _discard(fd, tmp)
 
 
 def check_distinct_targets(targets: Iterable[tuple[str | os.PathLike[str] | None, str]]) -> None:
@@ -175,6 +227,56 @@ def check_distinct_targets(targets: Iterable[tuple[str | os.PathLike[str] | None
                 "give them different names"
             )
         seen[real] = kind
+
+
+# --- what an existing target may be -------------------------------------------------------------
+
+SAMPLE_BYTES = 1 << 16  # how much of each end of an existing file is read to recognise it
+# A recogniser is given the first and the last SAMPLE_BYTES of a file (the whole file, twice,
+# when it is smaller) and says whether xentlab wrote it, as a file of the recogniser's kind.
+Recogniser = Callable[[bytes, bytes], bool]
+_RECOGNISERS: dict[str, list[Recogniser]] = {}
+
+
+def register_output_kind(kind: str, recognise: Recogniser) -> None:
+    """Declare how a ``kind`` file that xentlab writes ("network", "figure", ...) is recognised
+    by its content, so that such a file may be replaced by another of its kind without asking.
+    The module that writes a kind declares it beside its format; a kind may be recognised in
+    several ways (a network is xentlab's JSON or a safetensors file). An existing file that no
+    recogniser of its kind accepts is replaced only when the write is forced."""
+    _RECOGNISERS.setdefault(kind, []).append(recognise)
+
+
+def written_by_xentlab(path: str | os.PathLike[str], kind: str) -> bool:
+    """Whether the regular file at ``path`` is a ``kind`` file xentlab wrote (by its content;
+    see :func:`register_output_kind`). An empty file counts as one: it holds nothing to lose."""
+    with open_input(path, kind) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        head = handle.read(SAMPLE_BYTES)
+        tail = head
+        if size > SAMPLE_BYTES:
+            handle.seek(size - SAMPLE_BYTES)
+            tail = handle.read(SAMPLE_BYTES)
+    return not head or any(recognise(head, tail) for recognise in _RECOGNISERS.get(kind, ()))
+
+
+def _refuse_foreign(real: str, kind: str, where: str) -> None:
+    """Refuse an existing file at ``real`` that is not a ``kind`` file xentlab wrote."""
+    if not os.path.exists(real):
+        return
+    try:
+        ours = written_by_xentlab(real, kind)
+    except OSError as exc:
+        raise XentlabError(
+            f"{where}: it exists and cannot be read to tell whether xentlab wrote it "
+            f"({exc.strerror or exc}); add --force to replace it"
+        ) from None
+    if not ours:
+        article = "an" if kind[:1] in tuple("aeiou") else "a"
+        raise XentlabError(
+            f"{where}: it exists and is not {article} {kind} file xentlab wrote; give another "
+            "name, or add --force to replace it"
+        )
 
 
 def _check_name(where: str, path: str) -> None:

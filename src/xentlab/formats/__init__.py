@@ -28,6 +28,7 @@ from .documents import (
     encode_array,
     read_document,
     read_json,
+    recognise_document,
     seal,
     write_json,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "read_document",
     "read_json",
     "read_safetensors",
+    "recognise_document",
     "recorded_cost",
     "save_checkpoint",
     "save_network",

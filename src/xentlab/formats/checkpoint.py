@@ -38,12 +38,22 @@ import numpy as np
 
 from .. import checks
 from ..errors import FormatError, XentlabError
+from ..files import register_output_kind
 from ..training import EpochRecord, History, TrainConfig, TrainState, batches_per_epoch
-from .documents import decode_array, encode_array, read_document, require, seal, write_json
+from .documents import (
+    decode_array,
+    encode_array,
+    read_document,
+    recognise_document,
+    require,
+    seal,
+    write_json,
+)
 from .network import network_document, network_from_document
 
 CHECKPOINT_FORMAT = "xentlab.checkpoint"
 CHECKPOINT_VERSION = 2
+register_output_kind("checkpoint", recognise_document(CHECKPOINT_FORMAT))
 RNG_KEYS = {"bit_generator", "state", "has_uint32", "uinteger"}
 
 T = TypeVar("T")
@@ -105,10 +115,16 @@ def checkpoint_document(state: TrainState, data: dict[str, Any]) -> dict[str, An
     }
 
 
-def save_checkpoint(state: TrainState, path: str | os.PathLike[str], data: dict[str, Any]) -> None:
+def save_checkpoint(
+    state: TrainState,
+    path: str | os.PathLike[str],
+    data: dict[str, Any],
+    *,
+    force: bool = False,
+) -> None:
     """Write the whole training state atomically (temporary file, fsync, rename), with its
-    checksum."""
-    write_json(path, seal(checkpoint_document(state, data)), "checkpoint")
+    checksum. An existing file there must be a checkpoint xentlab wrote, unless ``force``."""
+    write_json(path, seal(checkpoint_document(state, data)), "checkpoint", force=force)
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> tuple[TrainState, dict[str, Any]]:

@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import FormatError, XentlabError
-from ..files import atomic_write, read_bytes_capped
+from ..files import Recogniser, atomic_write, read_bytes_capped
 
 MAX_FILE_BYTES = 2**31  # a [784, 100000, ...] network in float64 is far below this
 CHECKSUM_KEY = "sha256"
@@ -70,12 +70,24 @@ def decode_array(
 
 
 def write_json(
-    path: str | os.PathLike[str], document: dict[str, Any], kind: str = "output"
+    path: str | os.PathLike[str],
+    document: dict[str, Any],
+    kind: str = "output",
+    *,
+    force: bool = False,
 ) -> None:
     """Write a JSON document atomically (a crash leaves the old file or the new, never half) to
-    ``path``, a ``kind`` file (see files.check_output_target)."""
-    with atomic_write(path, "w", kind=kind, encoding="utf-8") as handle:
+    ``path``, a ``kind`` file (see files.check_output_target; ``force`` replaces a file that is
+    not one)."""
+    with atomic_write(path, "w", kind=kind, force=force, encoding="utf-8") as handle:
         json.dump(document, handle, allow_nan=False, separators=(",", ":"))
+
+
+def recognise_document(fmt: str) -> Recogniser:
+    """A recogniser (see files.register_output_kind) of the JSON documents of format ``fmt`` as
+    xentlab writes them: an object whose first key is "format", with the value ``fmt``."""
+    start = re.compile(rb'\s*\{\s*"format"\s*:\s*"' + re.escape(fmt.encode("ascii")) + rb'"')
+    return lambda head, tail: start.match(head) is not None
 
 
 def content_digest(document: dict[str, Any]) -> str:

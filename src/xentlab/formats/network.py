@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import FormatError, XentlabError
+from ..files import register_output_kind
 from ..functions import get_cost
 from ..model import DTYPES, Network, check_sizes
 from .documents import (
@@ -29,6 +30,7 @@ from .documents import (
     decode_array,
     encode_array,
     read_document,
+    recognise_document,
     require,
     seal,
     write_json,
@@ -36,6 +38,7 @@ from .documents import (
 
 NETWORK_FORMAT = "xentlab.network"
 NETWORK_VERSION = 2
+register_output_kind("network", recognise_document(NETWORK_FORMAT))
 
 
 def network_document(network: Network, meta: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -89,10 +92,15 @@ def network_from_document(document: dict[str, Any], path: Any) -> Network:
 
 
 def save_network(
-    network: Network, path: str | os.PathLike[str], meta: dict[str, Any] | None = None
+    network: Network,
+    path: str | os.PathLike[str],
+    meta: dict[str, Any] | None = None,
+    *,
+    force: bool = False,
 ) -> None:
-    """Write ``network`` (and JSON-ready ``meta``) to ``path`` atomically, with its checksum."""
-    write_json(path, seal(network_document(network, meta)), "network")
+    """Write ``network`` (and JSON-ready ``meta``) to ``path`` atomically, with its checksum.
+    An existing file there must be a network xentlab wrote, unless ``force``."""
+    write_json(path, seal(network_document(network, meta)), "network", force=force)
 
 
 def load_network(path: str | os.PathLike[str]) -> tuple[Network, dict[str, Any]]:

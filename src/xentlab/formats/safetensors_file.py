@@ -52,7 +52,7 @@ from numpy.typing import NDArray
 
 from .. import __version__
 from ..errors import FormatError, XentlabError
-from ..files import atomic_write, open_input, read_capped
+from ..files import atomic_write, open_input, read_capped, register_output_kind
 from ..functions import Cost, get_cost
 from ..model import LOGITS_COST, Network, check_sizes
 from ..sequential import parameter_names
@@ -64,6 +64,7 @@ METADATA = "__metadata__"
 TENSOR_KEYS = ("dtype", "shape", "data_offsets")
 DTYPES: dict[str, np.dtype[Any]] = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
 CHECKSUM = "xentlab_sha256"
+XENTLAB_KEYS = b'"xentlab_'  # the metadata keys xentlab writes all begin so
 HEX_DIGEST = re.compile(r"[0-9a-f]{64}\Z")
 
 
@@ -78,14 +79,28 @@ class Tensors:
 # --- the format -------------------------------------------------------------------------------
 
 
+def written_as_network(head: bytes, tail: bytes) -> bool:
+    """Whether a file beginning with ``head`` is a safetensors network xentlab wrote: its
+    header, metadata first (the keys sorted: cost, sizes, then xentlab_meta, ...), names
+    xentlab's keys within the bytes read."""
+    header = head[LENGTH_BYTES:]
+    return header.startswith(b'{"' + METADATA.encode() + b'":{') and XENTLAB_KEYS in header
+
+
+register_output_kind("network", written_as_network)
+
+
 def write_safetensors(
     path: str | os.PathLike[str],
     arrays: Mapping[str, NDArray[np.floating]],
     metadata: Mapping[str, str],
     kind: str = "network",
+    *,
+    force: bool = False,
 ) -> None:
     """Write ``arrays`` (float32 or float64) and ``metadata`` to ``path`` atomically: tensors
-    in the order of their names, metadata keys sorted, the header padded to 8 bytes."""
+    in the order of their names, metadata keys sorted, the header padded to 8 bytes. An
+    existing file there must be a ``kind`` file xentlab wrote, unless ``force``."""
     names = sorted(arrays)
     header: dict[str, Any] = {METADATA: dict(sorted(metadata.items()))} if metadata else {}
     offset = 0
@@ -102,7 +117,7 @@ def write_safetensors(
             f"cannot write {path}: its safetensors header would take {len(text)} bytes; at most "
             f"{MAX_HEADER_BYTES} can be read back"
         )
-    with atomic_write(path, "wb", kind=kind) as handle:
+    with atomic_write(path, "wb", kind=kind, force=force) as handle:
         handle.write(struct.pack("<Q", len(text)) + text)
         for name in names:
             handle.write(_little_endian(arrays[name]).tobytes())
@@ -263,10 +278,15 @@ def _type(value: Any) -> str:
 
 
 def save_safetensors(
-    network: Network, path: str | os.PathLike[str], meta: dict[str, Any] | None = None
+    network: Network,
+    path: str | os.PathLike[str],
+    meta: dict[str, Any] | None = None,
+    *,
+    force: bool = False,
 ) -> None:
     """Write ``network`` (and JSON-ready ``meta``) to ``path`` as a safetensors file,
-    atomically, with its checksum."""
+    atomically, with its checksum. An existing file there must be a network xentlab wrote,
+    unless ``force``."""
     arrays = network_tensors(network)
     try:
         meta_text = json.dumps(meta or {}, allow_nan=False, separators=(",", ":"))
@@ -279,7 +299,7 @@ def save_safetensors(
         "xentlab_meta": meta_text,
     }
     metadata[CHECKSUM] = _digest(metadata, arrays)
-    write_safetensors(path, arrays, metadata)
+    write_safetensors(path, arrays, metadata, force=force)
 
 
 def network_tensors(network: Network) -> dict[str, NDArray[np.floating]]:

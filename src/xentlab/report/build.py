@@ -21,7 +21,7 @@ import numpy as np
 from .. import __version__
 from ..experiments import TARGET_ACCURACIES, CompareResult, SaturationMap, SlowdownRun
 from ..experiments.slowdown import ARTICLE_STARTS
-from ..files import atomic_write
+from ..files import atomic_write, register_output_kind
 from ..plots import compare_figure, png_bytes, saturation_figure, slowdown_figure
 from .texts import LANGUAGES, TEXTS
 
@@ -31,6 +31,30 @@ STYLE = (
     "td,th{border:1px solid #999;padding:.2rem .6rem;text-align:right}"
     "code,.settings{font-family:monospace;font-size:.9rem}"
 )
+
+
+SECTION_NAMES = ("slowdown", "saturation", "compare")  # each section's figure: {stem}-{name}.png
+
+
+def written_as_report(head: bytes, tail: bytes) -> bool:
+    """Whether a file is a report xentlab wrote: HTML whose title, or Markdown whose first
+    line, is a report's title in one of its languages (files.register_output_kind)."""
+    start = head[:1000].decode("utf-8", errors="replace")
+    titles = [html.escape(texts["title"]) for texts in TEXTS.values()]
+    if start.startswith("<!DOCTYPE html>"):
+        return any(f"<title>{title}</title>" in start for title in titles)
+    return any(start.startswith(f"# {texts['title']}\n") for texts in TEXTS.values())
+
+
+register_output_kind("report", written_as_report)
+
+
+def report_files(path: str | os.PathLike[str], fmt: str) -> list[tuple[Path, str]]:
+    """Every file a report at ``path`` in format ``fmt`` writes, as (path, kind) pairs: the
+    report, and for Markdown its figures beside it."""
+    target = Path(path)
+    figures = [target.with_name(f"{target.stem}-{name}.png") for name in SECTION_NAMES]
+    return [(target, "report"), *((f, "figure") for f in figures if fmt == "md")]
 
 
 @dataclass(frozen=True)
@@ -65,7 +89,7 @@ def sections(inputs: ReportInputs, lang: str) -> list[Section]:
             t["slowdown_title"],
             t["slowdown_text"],
             png_bytes(slowdown_figure(inputs.slowdown)),
-            "slowdown",
+            SECTION_NAMES[0],
         ),
         Section(
             t["saturation_title"],
@@ -75,13 +99,13 @@ def sections(inputs: ReportInputs, lang: str) -> list[Section]:
                 entropy=f"{grid.slow_fraction('cross-entropy'):.0%}",
             ),
             png_bytes(saturation_figure(grid, ARTICLE_STARTS)),
-            "saturation",
+            SECTION_NAMES[1],
         ),
         Section(
             t["compare_title"].format(sizes=list(comparison.layer_sizes), dataset=spec.dataset),
             t["compare_text"].format(init=spec.init, eta=eta),
             png_bytes(compare_figure(comparison)),
-            "compare",
+            SECTION_NAMES[2],
         ),
     ]
 
@@ -121,7 +145,9 @@ def _versions(lang: str) -> str:
     )
 
 
-def write_html(path: str | os.PathLike[str], inputs: ReportInputs, lang: str = "en") -> None:
+def write_html(
+    path: str | os.PathLike[str], inputs: ReportInputs, lang: str = "en", *, force: bool = False
+) -> None:
     """The report as one self-contained HTML file, written atomically."""
     t = TEXTS[LANGUAGES.check("lang", lang)]
     e = html.escape
@@ -143,22 +169,23 @@ def write_html(path: str | os.PathLike[str], inputs: ReportInputs, lang: str = "
     settings = "".join(f"<li>{e(k)}: {e(str(v))}</li>" for k, v in inputs.settings.items())
     parts.append(f'<h2>{e(t["settings"])}</h2><ul class="settings">{settings}</ul>')
     parts.append(f"<p>{e(_versions(lang))}</p></body></html>")
-    with atomic_write(path, "w", kind="report", encoding="utf-8") as handle:
+    with atomic_write(path, "w", kind="report", force=force, encoding="utf-8") as handle:
         handle.write("\n".join(parts) + "\n")
 
 
 def write_markdown(
-    path: str | os.PathLike[str], inputs: ReportInputs, lang: str = "en"
+    path: str | os.PathLike[str], inputs: ReportInputs, lang: str = "en", *, force: bool = False
 ) -> list[Path]:
     """The report as Markdown with its figures as PNG files beside it (named after the report);
-    returns the figures' paths."""
+    returns the figures' paths. Files there must be xentlab's report and figures, unless
+    ``force``."""
     t = TEXTS[LANGUAGES.check("lang", lang)]
     target = Path(path)
     lines = [f"# {t['title']}", "", t["intro"], ""]
     written = []
     for number, section in enumerate(sections(inputs, lang)):
         picture = target.with_name(f"{target.stem}-{section.name}.png")
-        with atomic_write(picture, "wb", kind="figure") as handle:
+        with atomic_write(picture, "wb", kind="figure", force=force) as handle:
             handle.write(section.figure)
         written.append(picture)
         lines += [
@@ -178,6 +205,6 @@ def write_markdown(
     lines += [f"## {t['settings']}", ""]
     lines += [f"- {k}: `{v}`" for k, v in inputs.settings.items()]
     lines += ["", _versions(lang), ""]
-    with atomic_write(target, "w", kind="report", encoding="utf-8") as handle:
+    with atomic_write(target, "w", kind="report", force=force, encoding="utf-8") as handle:
         handle.write("\n".join(lines))
     return written

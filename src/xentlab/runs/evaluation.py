@@ -14,6 +14,7 @@ from ..data import LabelledData, load_split
 from ..errors import XentlabError
 from ..model import Network
 from .network_files import load_saved_network
+from .recorded import data_mismatches
 from .sizes_fit import check_saved_sizes
 from .training_run import DEFAULT_DATASET
 
@@ -21,11 +22,13 @@ from .training_run import DEFAULT_DATASET
 @dataclass(frozen=True)
 class Evaluation:
     """How a network did on ``n`` images: ``confusion[t, p]`` counts the images of class t
-    predicted as p, so the accuracy is its trace over n."""
+    predicted as p, so the accuracy is its trace over n. ``warnings``: where the data differ
+    from what the network's file says it was trained on."""
 
     dataset: str
     split: str
     confusion: NDArray[np.int64]
+    warnings: tuple[str, ...] = ()
 
     @property
     def n(self) -> int:
@@ -62,7 +65,8 @@ def evaluate_saved(
     ``split`` of ``dataset`` (default: the data set it was trained on; for the digits, the split
     of its training seed). Only the files of that split are read: the test split of MNIST needs
     only its two t10k files. The cost does not matter here: the most active output is the same
-    under sigmoid and softmax."""
+    under sigmoid and softmax. A data set or a split other than the file records is evaluated,
+    and said in the evaluation's warnings."""
     SPLITS.check("split", split)
     saved = load_saved_network(path)
     network, meta = saved.network, saved.meta
@@ -70,7 +74,8 @@ def evaluate_saved(
     config = meta.get("config")
     if seed is None:
         seed = config.get("seed", 0) if isinstance(config, dict) else 0
+    warnings = tuple(data_mismatches(path, meta, name, seed, "evaluated on"))
     data = load_split(name, split, data_dir, seed=seed)
     classes = int(data.labels.max()) + 1 if len(data.labels) else 0
     check_saved_sizes(path, network.sizes, name, data.X.shape[1], classes, more_outputs=True)
-    return network, Evaluation(name, split, confusion_matrix(network, data, split))
+    return network, Evaluation(name, split, confusion_matrix(network, data, split), warnings)

@@ -60,30 +60,38 @@ def load_saved_network(
 
 
 def save_network_file(
-    network: Network, path: str | os.PathLike[str], meta: dict[str, Any] | None = None
+    network: Network,
+    path: str | os.PathLike[str],
+    meta: dict[str, Any] | None = None,
+    *,
+    force: bool = False,
 ) -> None:
     """Write ``network`` and its ``meta`` to ``path`` atomically: a safetensors file if the
-    name ends in .safetensors, else xentlab's JSON network file."""
+    name ends in .safetensors, else xentlab's JSON network file. A file there must be a network
+    xentlab wrote (in either format), unless ``force``."""
     if file_kind(path) == "safetensors":
-        save_safetensors(network, path, meta)
+        save_safetensors(network, path, meta, force=force)
     else:
-        save_network(network, path, meta)
+        save_network(network, path, meta, force=force)
 
 
 def export_network(
     source: str | os.PathLike[str],
     target: str | os.PathLike[str],
     cost: str | Cost | None = None,
+    *,
+    force: bool = False,
 ) -> SavedNetwork:
     """Convert the network saved at ``source`` to the format ``target``'s name ends in (.json
     or .safetensors), its meta carried along; ``cost`` as for :func:`load_saved_network`. The
-    target is checked before the source is read. Returns what was read."""
+    target is checked before the source is read (a file there must be a network xentlab wrote,
+    unless ``force``). Returns what was read."""
     if not os.fspath(target).lower().endswith(EXPORT_SUFFIXES):
         raise XentlabError(
             f"target must end in {' or '.join(EXPORT_SUFFIXES)} (the format to write); got "
             f"{os.fspath(target)!r}"
         )
-    check_output_target(target, "network")
+    check_output_target(target, "network", force=force)
     saved = load_saved_network(source, cost)
-    save_network_file(saved.network, target, saved.meta)
+    save_network_file(saved.network, target, saved.meta, force=force)
     return saved

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..checks import plural
 from ..data import Dataset, LabelledData, load_dataset
 from ..errors import XentlabError
 from ..files import check_distinct_targets, check_output_target
@@ -36,7 +37,8 @@ from ..training import (
     evaluate,
     fit,
 )
-from .network_files import load_saved_network, save_network_file
+from .network_files import SavedNetwork, load_saved_network, save_network_file
+from .recorded import data_mismatches
 from .sizes_fit import check_new_sizes, check_saved_sizes
 from .stopping import RunStopped, StopRequest
 
@@ -74,7 +76,9 @@ class RunSpec:
     ``checkpoint`` (default: the ``resume`` path) is rewritten after every epoch and every
     ``checkpoint_every`` mini-batches; ``save`` receives the trained network (a safetensors
     file if its name ends in .safetensors, else JSON); a run stopped on request is saved to
-    ``checkpoint``, or failing that to ``stop_checkpoint``.
+    ``checkpoint``, or failing that to ``stop_checkpoint``. A file already at one of these
+    paths must be one xentlab wrote of that kind (a network, a checkpoint), unless ``force``:
+    only then is a file of the user's replaced.
     """
 
     dataset: str | None = None
@@ -90,6 +94,7 @@ class RunSpec:
     save: str | os.PathLike[str] | None = None
     stop_checkpoint: str | os.PathLike[str] | None = None
     start_from: str | os.PathLike[str] | None = None
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,9 @@ class RunResult:
 @dataclass
 class Run:
     """A run ready to train: state, data and targets checked. ``data_info`` is what a
-    checkpoint records about the data (name, split seed, size, fingerprint)."""
+    checkpoint records about the data (name, split seed, size, fingerprint); ``warnings``, what
+    a front end should say before training (a network started from was trained on other data,
+    say)."""
 
     spec: RunSpec
     state: TrainState
@@ -127,6 +134,7 @@ class Run:
     training: LabelledData
     validation: LabelledData
     data_info: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
     @property
     def resumed(self) -> bool:
@@ -165,8 +173,8 @@ class Run:
         except RunStopped:
             path = path if path is not None else self.spec.stop_checkpoint
             if path is not None:
-                check_output_target(path, "checkpoint")
-                save_checkpoint(state, path, self.data_info)
+                check_output_target(path, "checkpoint", force=self.spec.force)
+                save_checkpoint(state, path, self.data_info, force=self.spec.force)
             name = self.data_info["dataset"]
             return RunResult(state, name, True, None, path, None, start=start)
         except TrainingDiverged as exc:
@@ -184,7 +192,7 @@ class Run:
             }
             if self.spec.start_from is not None:
                 meta["started_from"] = os.fspath(self.spec.start_from)
-            save_network_file(state.network, self.spec.save, meta)
+            save_network_file(state.network, self.spec.save, meta, force=self.spec.force)
         name = self.data_info["dataset"]
         dead = dead_network_warning(state.network, self.validation, state.eta)
         warnings = (dead,) if dead else ()
@@ -205,7 +213,7 @@ class Run:
         path = self.checkpoint_path
         if path is None:
             raise XentlabError("this run has no checkpoint path")
-        save_checkpoint(state, path, self.data_info)
+        save_checkpoint(state, path, self.data_info, force=self.spec.force)
 
 
 def prepare(spec: RunSpec, load: DatasetLoader | None = None) -> Run:
@@ -217,11 +225,14 @@ def prepare(spec: RunSpec, load: DatasetLoader | None = None) -> Run:
     _check_start_from(spec)
     saved = load_checkpoint(spec.resume) if spec.resume else None
     outputs = ((spec.save, "network"), (_checkpoint_path(spec), "checkpoint"))
+    check_distinct_targets(outputs)  # first: one file named twice is the clearer message
     for path, kind in outputs:
         if path is not None:
-            check_output_target(path, kind)
-    check_distinct_targets(outputs)
-    state, dataset, info = _resumed(spec, load, *saved) if saved else _new(spec, load)
+            check_output_target(path, kind, force=spec.force)
+    stop = spec.stop_checkpoint
+    if _checkpoint_path(spec) is None and stop is not None and os.path.lexists(stop):
+        check_output_target(stop, "checkpoint", force=spec.force)  # a file of the user's there
+    state, dataset, info, warnings = _resumed(spec, load, *saved) if saved else _new(spec, load)
     network, config = state.network, state.config
     resolve_kernel(config.kernel)  # "compiled" without numba fails now, saying how to fix it
     training = check_labelled(network, dataset.train.X, dataset.train.labels, "training")
@@ -235,7 +246,7 @@ def prepare(spec: RunSpec, load: DatasetLoader | None = None) -> Run:
             f"{spec.resume} was made on other {info['dataset']} data (its fingerprint differs)"
         )
     info = {**info, "n": len(training.X), "fingerprint": fingerprint}
-    run = Run(spec, state, dataset, training, validation, info)
+    run = Run(spec, state, dataset, training, validation, info, tuple(warnings))
     if spec.checkpoint_every is not None and not run.checkpoint_path:
         raise XentlabError("checkpoint_every needs a checkpoint path (checkpoint or resume)")
     return run
@@ -257,11 +268,19 @@ def _checkpoint_path(spec: RunSpec) -> str | os.PathLike[str] | None:
     return spec.checkpoint if spec.checkpoint is not None else spec.resume
 
 
-def _new(spec: RunSpec, load: DatasetLoader) -> tuple[TrainState, Dataset, dict[str, Any]]:
+def _new(
+    spec: RunSpec, load: DatasetLoader
+) -> tuple[TrainState, Dataset, dict[str, Any], list[str]]:
     name = spec.dataset or DEFAULT_DATASET
     config = train_config(spec.settings)
     start_from = spec.start_from
-    started = _started_network(spec, start_from) if start_from is not None else None
+    saved = load_saved_network(start_from) if start_from is not None else None
+    started = _started_network(spec, saved) if saved is not None else None
+    warnings = (
+        data_mismatches(saved.path, saved.meta, name, config.seed, "trained further on")
+        if saved is not None
+        else []
+    )
     dataset = load(name, spec.data_dir, config.seed)
     features = dataset.train.X.shape[1]
     if start_from is not None and started is not None:
@@ -279,7 +298,8 @@ def _new(spec: RunSpec, load: DatasetLoader) -> tuple[TrainState, Dataset, dict[
         config.seed,
         spec.dtype or DEFAULT_DTYPE,
     )
-    return TrainState.start(network, config), dataset, {"dataset": name, "split_seed": config.seed}
+    info = {"dataset": name, "split_seed": config.seed}
+    return TrainState.start(network, config), dataset, info, warnings
 
 
 def _check_start_from(spec: RunSpec) -> None:
@@ -297,10 +317,10 @@ def _check_start_from(spec: RunSpec) -> None:
         )
 
 
-def _started_network(spec: RunSpec, path: str | os.PathLike[str]) -> Network:
-    """The network saved at ``path``, under the spec's cost and in its dtype where given; sizes
+def _started_network(spec: RunSpec, file: SavedNetwork) -> Network:
+    """The network saved in ``file``, under the spec's cost and in its dtype where given; sizes
     given must be the saved network's."""
-    saved = load_saved_network(path).network
+    saved, path = file.network, file.path
     if spec.sizes is not None and tuple(spec.sizes) != saved.sizes:
         raise XentlabError(
             f"sizes must be those of the network started from: {path} holds "
@@ -315,23 +335,23 @@ def _started_network(spec: RunSpec, path: str | os.PathLike[str]) -> Network:
 
 def _resumed(
     spec: RunSpec, load: DatasetLoader, state: TrainState, info: dict[str, Any]
-) -> tuple[TrainState, Dataset, dict[str, Any]]:
+) -> tuple[TrainState, Dataset, dict[str, Any], list[str]]:
     name: Any = spec.dataset or info.get("dataset")
     if name != info.get("dataset"):
         raise XentlabError(
             f"{spec.resume} was made on {info.get('dataset')!r}, not {name!r}; "
             "resume it on the same data set"
         )
-    dataset = load(name, spec.data_dir, info.get("split_seed", 0))
     if spec.sizes is not None and tuple(spec.sizes) != state.network.sizes:
         raise XentlabError(
             f"{spec.resume} holds a network with sizes "
             f"{','.join(map(str, state.network.sizes))}, not {','.join(map(str, spec.sizes))}"
         )
-    _check_resume_settings(spec, state)
+    _check_resume_settings(spec, state)  # before the data is read: they need only the file
+    dataset = load(name, spec.data_dir, info.get("split_seed", 0))
     changes = {k: v for k, v in spec.settings.items() if k in RESUMABLE_SETTINGS}
     state.config = dataclasses.replace(state.config, **changes)
-    return state, dataset, info
+    return state, dataset, info, []
 
 
 def _check_resume_settings(spec: RunSpec, state: TrainState) -> None:
@@ -357,3 +377,19 @@ def _check_resume_settings(spec: RunSpec, state: TrainState) -> None:
             f"{spec.resume} was saved with other settings: {'; '.join(conflicts)}; only "
             f"{' and '.join(RESUMABLE_SETTINGS)} may change when a run is resumed"
         )
+    _check_epochs_left(spec, state)
+
+
+def _check_epochs_left(spec: RunSpec, state: TrainState) -> None:
+    """A resumed run may be given more epochs, or fewer, but never fewer than it has trained:
+    it cannot be wound back, and must not seem to end where it is not."""
+    epochs = spec.settings.get("epochs")
+    done, batch = state.epoch, state.batch
+    least = done + 1 if batch else done  # a run in mid-epoch finishes that epoch at least
+    if epochs is None or epochs >= least:
+        return
+    into = f" and {batch} of the mini-batches of epoch {done + 1}" if batch else ""
+    raise XentlabError(
+        f"epochs must be at least {least} to resume {spec.resume}: it has already trained "
+        f"{plural(done, 'epoch')}{into}; got {epochs}"
+    )

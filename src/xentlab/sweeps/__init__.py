@@ -42,7 +42,15 @@ from .grid import (
     varying,
 )
 from .records import RunRecord, SweepFolder, read_record, write_record
-from .summary import SettingRow, SweepTable, describe_fixed, summarise, write_summary
+from .summary import (
+    SettingRow,
+    SweepTable,
+    data_disagreements,
+    describe_fixed,
+    summarise,
+    summary_paths,
+    write_summary,
+)
 from .worker import train_point
 
 __all__ = [
@@ -68,6 +76,7 @@ __all__ = [
     "book_rows",
     "book_spec",
     "check_size",
+    "data_disagreements",
     "describe_fixed",
     "local_cluster",
     "read_record",
@@ -80,5 +89,6 @@ __all__ = [
     "usable_cores",
     "varying",
     "write_record",
+    "summary_paths",
     "write_summary",
 ]

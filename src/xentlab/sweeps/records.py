@@ -26,11 +26,13 @@ from typing import Any
 
 from .. import __version__, checks
 from ..errors import FormatError, XentlabError
+from ..files import register_output_kind
 from ..formats import (
     history_document,
     history_from_document,
     load_network,
     read_document,
+    recognise_document,
     save_network,
     seal,
     write_json,
@@ -47,6 +49,7 @@ SWEEP_VERSION = 2
 RECORD_VERSION = 1  # of the "sweep" section in a run's result file
 INDEX_NAME = "sweep.json"
 RUNS_FOLDER = "runs"
+register_output_kind("sweep", recognise_document(SWEEP_FORMAT))
 
 
 @dataclass(frozen=True)

@@ -13,17 +13,32 @@ import dataclasses
 import io
 import json
 import os
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..files import atomic_write
+from ..data import SEEDED_SPLITS
+from ..files import atomic_write, register_output_kind
 from .grid import LABELS, SweepPoint, show_value, varying
 from .records import RunRecord
 
 SUMMARY_CSV = "summary.csv"
 SUMMARY_JSON = "summary.json"
+# How a summary is recognised (files.register_output_kind): the JSON begins with "varying", the
+# CSV's header names the figures that follow every setting.
+SUMMARY_JSON_START = re.compile(rb'\s*\{\s*"varying"\s*:\s*\[')
+SUMMARY_CSV_FIGURES = b",seeds,test_accuracies,test_accuracy_mean,test_accuracy_sd,"
+
+
+def written_as_summary(head: bytes, tail: bytes) -> bool:
+    """Whether a file beginning with ``head`` is a sweep's summary, as CSV or JSON."""
+    first_line = head.split(b"\n", 1)[0]
+    return SUMMARY_JSON_START.match(head) is not None or SUMMARY_CSV_FIGURES in first_line
+
+
+register_output_kind("data", written_as_summary)
 
 
 @dataclass(frozen=True)
@@ -137,6 +152,27 @@ def summarise(records: Sequence[RunRecord]) -> SweepTable:
     return SweepTable(tuple(rows), changing, fixed)
 
 
+def data_disagreements(records: Sequence[RunRecord]) -> list[str]:
+    """Where runs that should have seen the same data did not, one line per data set: runs on
+    one data set (and one split seed, for the SEEDED_SPLITS) whose result files record
+    training data of different fingerprints, as a sweep continued with another data folder
+    makes them. Such a table sets results of other data side by side."""
+    fingerprints: dict[tuple[str, int | None], set[str]] = {}
+    for record in records:
+        fingerprint = record.data.get("fingerprint")
+        if isinstance(fingerprint, str):
+            name = record.point.dataset
+            split = record.point.seed if name in SEEDED_SPLITS else None
+            fingerprints.setdefault((name, split), set()).add(fingerprint)
+    mixed = sorted({name for (name, _), found in fingerprints.items() if len(found) > 1})
+    return [
+        f"the runs of this sweep on {name} were trained on different {name} files (their "
+        "result files record other fingerprints of the training data): runs kept from before "
+        "saw other data than runs made since; keep one data folder for a sweep's folder"
+        for name in mixed
+    ]
+
+
 def describe_fixed(table: SweepTable) -> str:
     """The settings every row shares, in a few words (a table's title); settings that are
     off (no early stopping, say, or the kind of regularisation when λ = 0) are left out."""
@@ -146,13 +182,21 @@ def describe_fixed(table: SweepTable) -> str:
     return ", ".join(f"{LABELS.get(k, k)} {show_value(k, v)}" for k, v in fixed.items())
 
 
-def write_summary(table: SweepTable, folder: str | os.PathLike[str]) -> tuple[str, str]:
+def summary_paths(folder: str | os.PathLike[str]) -> tuple[str, str]:
+    """Where :func:`write_summary` writes the table in ``folder``: its CSV and its JSON."""
+    return os.path.join(folder, SUMMARY_CSV), os.path.join(folder, SUMMARY_JSON)
+
+
+def write_summary(
+    table: SweepTable, folder: str | os.PathLike[str], *, force: bool = False
+) -> tuple[str, str]:
     """Write the table as summary.csv and summary.json in ``folder`` (atomically); their
-    paths."""
-    csv_path = os.path.join(folder, SUMMARY_CSV)
-    json_path = os.path.join(folder, SUMMARY_JSON)
-    with atomic_write(csv_path, "w", kind="data", encoding="utf-8", newline="") as handle:
+    paths. Files there of those names must be summaries xentlab wrote, unless ``force``."""
+    csv_path, json_path = summary_paths(folder)
+    with atomic_write(
+        csv_path, "w", kind="data", force=force, encoding="utf-8", newline=""
+    ) as handle:
         handle.write(table.csv_text())
-    with atomic_write(json_path, "w", kind="data", encoding="utf-8") as handle:
+    with atomic_write(json_path, "w", kind="data", force=force, encoding="utf-8") as handle:
         json.dump(table.document(), handle, indent=1, allow_nan=False)
     return csv_path, json_path

@@ -484,11 +484,12 @@ class SaturationMonitor:
             )
         return MonitorSummary(rows, self.training_steps, tuple(notes))
 
-    def plot(self, path: str | os.PathLike[str], title: str = "") -> None:
+    def plot(self, path: str | os.PathLike[str], title: str = "", *, force: bool = False) -> None:
         """Write the curves to ``path`` (PNG, SVG or PDF, by its extension): saturation per
         layer, saturated and wrong where targets were seen, and the gradient factor on a log
-        scale, against the training step."""
-        plots.check_figure_target(path)
+        scale, against the training step. A file there must be a figure xentlab drew, unless
+        ``force``."""
+        plots.check_figure_target(path, force=force)
         traces = self.traces()
         if not traces:
             raise XentlabError(
@@ -498,7 +499,7 @@ class SaturationMonitor:
         figure = plots.saturation_monitor_figure(
             traces, self.summary().stalled, STALL_FACTOR, title
         )
-        plots.save(figure, path)
+        plots.save(figure, path, force=force)
 
     # -- attaching --------------------------------------------------------------------------
 
