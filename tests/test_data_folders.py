@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
+import shlex
 import tracemalloc
 from pathlib import Path
 
@@ -86,16 +87,17 @@ def test_a_folder_without_data_says_where_data_belongs(tmp_path, env):
     assert str(caught.value) == (
         f"no fashion-mnist data in {tmp_path} (XENTLAB_DATA): expected a subfolder "
         "fashion-mnist/ holding train-images-idx3-ubyte, train-labels-idx1-ubyte, "
-        "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (gzipped or not); run 'xentlab data "
-        f"fetch fashion-mnist --dest {tmp_path / 'fashion-mnist'}', or point XENTLAB_DATA (or "
-        "--data-dir) at a folder that holds fashion-mnist/"
+        "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (gzipped or not); point XENTLAB_DATA "
+        "(or --data-dir) at a folder that holds fashion-mnist/, or fetch it: xentlab data fetch "
+        f"fashion-mnist --dest {tmp_path / 'fashion-mnist'}"
     )
 
 
 # --- every message where data is not found fits how its folder was chosen -----------------
 
 ORIGINS = ("--data-dir", "XENTLAB_DATA", "the cache")
-FETCH = re.compile(r"'xentlab data fetch ([a-z-]+)(?: --dest ([^']+))?'")
+# a fetch command comes last on its line, quoted for the shell
+FETCH = re.compile(r"fetch (?:it|what is missing): (xentlab data fetch .*)$")
 PUT = re.compile(r"put the book's mnist\.pkl\.gz in (\S+?)(?:,|$)")
 
 
@@ -117,8 +119,10 @@ def follow_the_fix(message: str, name: str, folder: Path) -> None:
     ("there": in ``folder``, where xentlab looked)."""
     fetch, put = FETCH.search(message), PUT.search(message)
     if fetch:
-        assert fetch.group(1) == name, message
-        write_mnist_dir(Path(fetch.group(2)) if fetch.group(2) else data.cache_dir() / name)
+        words = shlex.split(fetch.group(1))
+        assert words[3] == name, message
+        dest = Path(words[words.index("--dest") + 1]) if "--dest" in words else None
+        write_mnist_dir(dest if dest is not None else data.cache_dir() / name)
         return
     assert put or "; put it there, or " in message, message
     target = Path(put.group(1)) if put else folder
@@ -155,7 +159,8 @@ def test_a_data_not_found_message_fits_how_the_folder_was_chosen_and_its_fix_wor
     else:
         assert "point XENTLAB_DATA (or --data-dir) at" in message, message
     if origin != "the cache":  # fetch's default is the cache: elsewhere, --dest says where
-        assert not re.search(r"data fetch [a-z-]+'", message), message
+        fetch = FETCH.search(message)
+        assert fetch is None or "--dest" in fetch.group(1), message
     if name == "mnist-pkl" and origin == "--data-dir" and situation == "empty folder":
         assert message.endswith("the book's mnist.pkl.gz (gzipped or not) is not there")
         return  # what is missing there is all it needs to say
@@ -171,8 +176,8 @@ def test_a_partial_folder_names_the_missing_file_and_how_to_complete_it(tmp_path
         with pytest.raises(XentlabError) as caught:
             data.load_dataset("mnist", data_dir)
         assert str(caught.value) == (
-            f"data file not found: {directory / 'train-images-idx3-ubyte'}[.gz]; run 'xentlab "
-            f"data fetch mnist --dest {directory}' to fetch what is missing"
+            f"data file not found: {directory / 'train-images-idx3-ubyte'}[.gz]; fetch what is "
+            f"missing: xentlab data fetch mnist --dest {directory}"
         )
 
 
@@ -186,8 +191,8 @@ def test_the_fashion_hint_given_data_dir_does_not_suggest_data_dir(
     assert main(["train", "--dataset", "fashion-mnist", "--data-dir", str(mnist)]) == 2
     assert capsys.readouterr().err == (
         f"xentlab: error: {mnist} (--data-dir) holds mnist, not fashion-mnist (by the checksum "
-        f"of {mnist / LABELS}.gz); run 'xentlab data fetch fashion-mnist --dest "
-        f"{mnist / 'fashion-mnist'}'\n"
+        f"of {mnist / LABELS}.gz); fetch it: xentlab data fetch fashion-mnist --dest "
+        f"{mnist / 'fashion-mnist'}\n"
     )
 
 

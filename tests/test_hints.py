@@ -72,19 +72,20 @@ def test_the_hint_after_ctrl_c_resumes_the_run_when_copied(tmp_path, quiet_env):
     hint = message.split("continue with: ", 1)[1]
     program, *args = shlex.split(hint)
     assert program == "xentlab"
-    assert args[:3] == ["train", "--resume", "interrupted.ckpt"]
+    # saved beside the network the run was to write, named after it
+    assert args[:3] == ["train", "--resume", "net work-interrupted.ckpt"]
     assert args[args.index("--data-dir") + 1] == str(data)  # quoted in the hint: it has a quote
     assert args[args.index("--save") + 1] == "net work.json"
     assert "--kernel" in args
-    state, _ = load_checkpoint(work / "interrupted.ckpt")
+    state, _ = load_checkpoint(work / "net work-interrupted.ckpt")
     assert 0 < state.epoch < 100_000
     # Without what the hint adds, the copied command would fail: the data is nowhere else.
-    bare = xentlab("train", "--resume", "interrupted.ckpt", env=quiet_env, cwd=work)
+    bare = xentlab("train", "--resume", "net work-interrupted.ckpt", env=quiet_env, cwd=work)
     assert bare.returncode == 2 and "no mnist data" in bare.stderr
     # The hint, copied, resumes the run (told to end sooner, so that the test is short).
     resumed = xentlab(*args, "--epochs", str(state.epoch + 2), env=quiet_env, cwd=work)
     assert resumed.returncode == 0, resumed.stderr
-    assert f"resuming interrupted.ckpt at epoch {state.epoch + 1}" in resumed.stdout
+    assert f"resuming net work-interrupted.ckpt at epoch {state.epoch + 1}" in resumed.stdout
     assert f"done after {state.epoch + 2} epochs" in resumed.stdout
     assert (work / "net work.json").exists()
 
