@@ -93,3 +93,29 @@ def test_a_report_replaces_a_report_but_never_a_file_of_the_users(tmp_path, inpu
     assert mine.read_text() == "<!DOCTYPE html><html><title>my page</title></html>\n"
     write_html(mine, inputs, "en", force=True)
     assert written_by_xentlab(mine, "report")
+
+
+def test_the_settings_are_commands_that_give_the_same_results_again(tmp_path):
+    """Each result's command, split as a shell splits it, parses to the settings the result was
+    computed with: the data folder of the comparison included, so that it works when copied."""
+    import shlex
+
+    from xentlab.cli.experiment_commands import report_commands
+    from xentlab.cli.parser import build_parser
+
+    data = tmp_path / "my data"
+    spec = CompareSpec(dataset="mnist", data_dir=data, init="saturated", epochs=2, seeds=(1, 2))
+    runs = slowdown(epochs=40, common_eta=0.3)
+    grid = saturation_map(points=21, limit=4.0, eta=0.2, epochs=50)
+    commands = report_commands(runs, grid, spec)
+    parsed = {}
+    for name, command in commands.items():
+        words = shlex.split(command)
+        assert words[:2] == ["xentlab", name]
+        parsed[name] = build_parser().parse_args(words[1:])
+    assert (parsed["slowdown"].epochs, parsed["slowdown"].common_eta) == (40, 0.3)
+    shown = parsed["saturation"]
+    assert (shown.points, shown.limit, shown.eta, shown.epochs) == (21, 4.0, 0.2, 50)
+    again = parsed["compare"]
+    assert (again.dataset, again.data_dir, again.init) == ("mnist", str(data), "saturated")
+    assert (again.epochs, again.seeds, again.eta) == (2, (1, 2), spec.eta)

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import sys
+from collections.abc import Sequence
 
 from rich.console import Console
 
@@ -16,6 +17,8 @@ from ..experiments import (
     ARTICLE_STARTS,
     TARGET_ACCURACIES,
     CompareSpec,
+    SaturationMap,
+    SlowdownRun,
     compare,
     saturation_map,
 )
@@ -152,6 +155,35 @@ def run_compare(args: argparse.Namespace, out: Console) -> int:
     return EXIT_OK
 
 
+def report_commands(
+    slowdown: Sequence[SlowdownRun], saturation: SaturationMap, spec: CompareSpec
+) -> dict[str, str]:
+    """The command that gives each of a report's results again, read off the results themselves
+    (so a command is never a description of other settings), with every option it needs: the
+    comparison's data folder included."""
+    epochs = len(slowdown[0].epoch_cost) - 1
+    common_eta = next(run.eta for run in slowdown if run.setting == "common")
+    return {
+        "slowdown": command_line(
+            ("xentlab", "slowdown"), [("--epochs", epochs), ("--common-eta", common_eta)]
+        ),
+        "saturation": command_line(
+            ("xentlab", "saturation"),
+            [
+                ("--points", len(saturation.w_values)),
+                ("--limit", float(saturation.w_values[-1])),
+                ("--eta", saturation.eta),
+                ("--epochs", saturation.max_epochs),
+            ],
+        ),
+        "compare": command_line(
+            ("xentlab", "compare"),
+            [("--dataset", spec.dataset), ("--data-dir", spec.data_dir), ("--init", spec.init)]
+            + [("--eta", spec.eta), ("--epochs", spec.epochs), ("--seeds", spec.seeds)],
+        ),
+    }
+
+
 def run_report(args: argparse.Namespace, out: Console) -> int:
     from ..data import resolve_data_dir
     from ..errors import XentlabError
@@ -190,15 +222,7 @@ def run_report(args: argparse.Namespace, out: Console) -> int:
         slowdown=slowdown,
         saturation=saturation,
         comparison=comparison,
-        settings={
-            "slowdown": "xentlab slowdown (300 epochs, common η 0.15)",
-            "saturation": "xentlab saturation (201 x 201, η 0.15, 300 epochs)",
-            "compare": command_line(
-                ("xentlab", "compare"),
-                [("--dataset", dataset), ("--init", spec.init), ("--eta", spec.eta)]
-                + [("--epochs", spec.epochs), ("--seeds", spec.seeds)],
-            ),
-        },
+        settings=report_commands(slowdown, saturation, spec),
     )
     figures = []
     if args.format == "html":
