@@ -3,6 +3,7 @@ reproduce is recomputed here and compared with the README's own text."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -104,3 +105,20 @@ def test_every_init_is_explained_in_the_help(command, capsys):
     shown = " ".join(capsys.readouterr().out.split())
     for name, meaning in INIT_MEANINGS.items():
         assert f"{name}: {meaning}" in shown
+
+
+def test_the_corpus_counts_are_the_corpus():
+    # The README counts the bad-input cases by kind; each kind is one file of cases.
+    match = re.search(
+        r"(\d+) cases: (\d+) files of every kind, (\d+) dangerous to read .*?, (\d+) about "
+        r"writing and integrity .*?, (\d+) arguments, (\d+) safetensors files",
+        README,
+    )
+    assert match is not None
+    cases = ROOT / "tests" / "corpus" / "cases"
+    counted = [
+        len(json.loads((cases / f"{kind}.json").read_text(encoding="utf-8")))
+        for kind in ("base", "reads", "writes", "args", "safetensors")
+    ]
+    assert [int(n) for n in match.groups()] == [sum(counted), *counted]
+    assert len(list(cases.glob("*.json"))) == len(counted)
