@@ -1,12 +1,12 @@
 """A 12-run sweep on a local Dask cluster of 2 workers against the same runs one after another
 in this process; and the time each run spends going through Dask.
 
-    python benchmarks/sweep_speed.py [--epochs 5] [--workers 2] [--repeats 3]
+    python benchmarks/sweep_speed.py [--epochs 5] [--workers 2] [--repeats 3] [--kernel auto]
 
 The sweep: [784, 30, 10] on MNIST (the digits if MNIST is not found; XENTLAB_DATA), both costs
-× η = 0.1, 0.5, 3 × seeds 1, 2, five epochs each. Serially, each run is ``sweeps.train_point``
-with its result file written, exactly the work a worker and the sweep do for it, on data read
-once.
+× η = 0.1, 0.5, 3 × seeds 1, 2, five epochs each, with the epoch kernel ``--kernel`` names.
+Serially, each run is ``sweeps.train_point`` with its result file written, exactly the work a
+worker and the sweep do for it, on data read once.
 
 Two speed-ups: end to end (the sweep's cluster started and its data read inside the time, as a
 user waits for them; the serial runs read their data once inside theirs too), and on a warm
@@ -89,11 +89,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--tiny-runs", type=int, default=40)
+    parser.add_argument("--kernel", choices=["auto", "numpy", "compiled"], default="auto")
     args = parser.parse_args()
     name = dataset()
     epochs = args.epochs if name == "mnist" else 20 * args.epochs
     grid = {"cost": ["quadratic", "cross-entropy"], "eta": [0.1, 0.5, 3.0], "seed": [1, 2]}
-    spec = sweeps.SweepSpec.from_axes({**grid, "epochs": epochs}, name)
+    spec = sweeps.SweepSpec.from_axes({**grid, "epochs": epochs, "kernel": args.kernel}, name)
     tiny = sweeps.SweepSpec.from_axes(
         {"epochs": 1, "eta": [0.1 * (k + 1) for k in range(args.tiny_runs)]}, "digits"
     )
@@ -154,13 +155,14 @@ def main() -> None:
     sizes = list(spec.points()[0].sizes)
     report(
         "sweep_speed",
-        f"{runs}-run sweep ({sizes} on {name}, {epochs} epochs) on {args.workers} local "
-        f"workers vs serially, {args.repeats} turns each; load average "
+        f"{runs}-run sweep ({sizes} on {name}, {epochs} epochs, {args.kernel} kernel) on "
+        f"{args.workers} local workers vs serially, {args.repeats} turns each; load average "
         f"{', '.join(f'{x:.2f}' for x in loads)} (before, after each turn)",
         rows,
         {
             "dataset": name,
             "epochs": epochs,
+            "kernel": args.kernel,
             "workers": args.workers,
             "repeats": args.repeats,
             "seconds": times,
