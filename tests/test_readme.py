@@ -122,3 +122,32 @@ def test_the_corpus_counts_are_the_corpus():
     ]
     assert [int(n) for n in match.groups()] == [sum(counted), *counted]
     assert len(list(cases.glob("*.json"))) == len(counted)
+
+
+def test_the_saturation_map_medians_and_marked_starts_are_what_it_computes():
+    grid = saturation_map()
+    match = re.search(
+        r"The median start needs (\d+) epochs\s+under the quadratic cost and (\d+) under "
+        r"cross-entropy.*?would make the quadratic median (\d+),",
+        README,
+        re.S,
+    )
+    assert match is not None
+    medians = [grid.median_epochs(cost) for cost in ("quadratic", "cross-entropy")]
+    assert not any(median.exceeds for median in medians)
+    assert [int(n) for n in match.groups()[:2]] == [median.value for median in medians]
+    arrived = grid.epochs["quadratic"][grid.epochs["quadratic"] >= 0]
+    assert int(match[3]) == np.median(arrived)
+    nearest = re.search(
+        r"the grid point nearest \(2, 2\),\s+\(([\d.]+), ([\d.]+)\), needs (\d+), while \(2, 2\) "
+        r"itself does not arrive within (\d+)",
+        README,
+    )
+    assert nearest is not None
+    column = int(np.argmin(np.abs(grid.w_values - 2)))
+    row = int(np.argmin(np.abs(grid.b_values - 2)))
+    w, b = f"{grid.w_values[column]:.2f}", f"{grid.b_values[row]:.2f}"
+    assert (w, b) == (nearest[1], nearest[2])
+    assert int(nearest[3]) == grid.epochs["quadratic"][row, column]
+    marked = {(start.w, start.b): start for start in grid.marked}
+    assert marked[(2.0, 2.0)].epochs["quadratic"] < 0 and int(nearest[4]) == grid.max_epochs
