@@ -13,6 +13,7 @@ from typing import Any, NoReturn, TypeAlias
 
 from .. import __version__
 from ..data import DATASETS, FETCHABLE
+from ..experiments import CompareSpec
 from ..functions import COST_NAMES
 from ..kernel import KERNELS
 from ..model import DTYPES, INIT_MEANINGS, INITS, REGULARIZATIONS
@@ -22,6 +23,7 @@ from ..runs import (
     DEFAULT_COST,
     DEFAULT_DATASET,
     DEFAULT_DTYPE,
+    DEFAULT_HIDDEN,
     DEFAULT_INIT,
     EXPORT_SUFFIXES,
     FILE_KINDS,
@@ -29,7 +31,7 @@ from ..runs import (
     SPLITS,
 )
 from ..sweeps import CONFIRM_ABOVE, CONNECT_TIMEOUT
-from ..training import TrainConfig
+from ..training import SCHEDULE_FLOOR, TrainConfig
 from . import commands, experiment_commands, serve_command, sweep_command
 from .argument_types import (
     costs,
@@ -52,6 +54,7 @@ KERNEL_HELP = (
 INIT_HELP = "; ".join(f"{name}: {meaning}" for name, meaning in INIT_MEANINGS.items())
 DATA_DIR_HELP = "where the data files are (default: $XENTLAB_DATA, then the cache)"
 TRAIN_DEFAULTS = TrainConfig()
+COMPARE = CompareSpec()  # compare's defaults, as the experiment declares them
 FORCE_HELP = (
     "replace a file in the way even when it is not one xentlab wrote of the same kind "
     "(without it, such a file is refused before any work)"
@@ -204,18 +207,20 @@ def _add_compare(subcommands: Subcommands) -> None:
     p.add_argument(
         "--costs",
         type=costs,
-        default=("quadratic", "cross-entropy"),
+        default=COMPARE.costs,
         help=f"comma-separated, from {', '.join(COST_NAMES)}",
     )
     p.add_argument(
         "--eta",
         type=etas,
-        default=0.5,
+        default=COMPARE.eta,
         help="one rate for all, or per cost: quadratic=3,cross-entropy=0.5",
     )
     p.add_argument("--dataset", choices=DATASETS, default=DEFAULT_DATASET, help="the data")
     p.add_argument("--data-dir", type=path, help=DATA_DIR_HELP)
-    p.add_argument("--sizes", type=sizes, help="layer sizes (default: inputs,30,classes)")
+    p.add_argument(
+        "--sizes", type=sizes, help=f"layer sizes (default: inputs,{DEFAULT_HIDDEN},classes)"
+    )
     p.add_argument(
         "--init",
         choices=INITS,
@@ -223,19 +228,20 @@ def _add_compare(subcommands: Subcommands) -> None:
         help=INIT_HELP,
     )
     p.add_argument("--dtype", choices=DTYPES, default=DEFAULT_DTYPE, help="training precision")
-    p.add_argument("--epochs", type=int, default=5, help="epochs of each run")
-    p.add_argument("--batch-size", type=int, default=10, help="mini-batch size")
+    p.add_argument("--epochs", type=int, default=COMPARE.epochs, help="epochs of each run")
+    p.add_argument("--batch-size", type=int, default=COMPARE.batch_size, help="mini-batch size")
     p.add_argument(
         "--seeds",
         type=seeds,
-        default=(1,),
+        default=COMPARE.seeds,
         help="one run per cost and seed: 1,2,3 or 1-3",
     )
     p.add_argument(
         "--probe-every",
         type=int,
-        default=10,
-        help="probe every N mini-batches in the first five epochs (then every epoch)",
+        default=COMPARE.probe_every,
+        help=f"probe every N mini-batches in the first {COMPARE.fine_epochs} epochs (then every "
+        "epoch)",
     )
     p.add_argument("--kernel", choices=KERNELS, default="auto", help=KERNEL_HELP)
     p.add_argument(
@@ -370,7 +376,7 @@ def _add_sweep(subcommands: Subcommands) -> None:
         type=hidden_layers,
         metavar="WIDTHS",
         help="hidden-layer widths, one network each; widths joined by : make a deeper network "
-        "(30,100,60:30; default: 30)",
+        f"(30,100,60:30; default: {DEFAULT_HIDDEN})",
     )
     grid.add_argument(
         "--init",
@@ -463,7 +469,9 @@ def _add_train(subcommands: Subcommands) -> None:
     p.add_argument("--dataset", choices=DATASETS, help=f"default: {DEFAULT_DATASET} {saved}")
     p.add_argument("--data-dir", type=path, help=DATA_DIR_HELP)
     p.add_argument(
-        "--sizes", type=sizes, help="layer sizes, e.g. 784,30,10 (default: inputs,30,classes)"
+        "--sizes",
+        type=sizes,
+        help=f"layer sizes, e.g. 784,30,10 (default: inputs,{DEFAULT_HIDDEN},classes)",
     )
     p.add_argument("--cost", choices=COST_NAMES, help=f"default: {DEFAULT_COST} {saved}")
     p.add_argument("--epochs", type=int, help=f"default: {d.epochs} {saved}")
@@ -489,7 +497,8 @@ def _add_train(subcommands: Subcommands) -> None:
         "--schedule",
         type=int,
         metavar="N",
-        help="halve η after N epochs without a better validation accuracy; stop at η₀/128 "
+        help="halve η after N epochs without a better validation accuracy; stop at "
+        f"η₀/{SCHEDULE_FLOOR} "
         "(default: a constant η)",
     )
     p.add_argument(
