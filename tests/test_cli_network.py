@@ -27,6 +27,17 @@ def test_train_digits_needs_no_data_and_saves(tmp_path, capsys, monkeypatch):
     assert accuracy == pytest.approx(meta["test_accuracy"], abs=1e-4)
 
 
+def test_a_finished_run_given_to_resume_says_where_it_ended(tmp_path, capsys):
+    ckpt = tmp_path / "run.ckpt"
+    assert main(["train", "--epochs", "2", "--checkpoint", str(ckpt)]) == 0
+    capsys.readouterr()
+    assert main(["train", "--resume", str(ckpt)]) == 0
+    out = capsys.readouterr().out
+    assert "holds a finished run: nothing left to train" in out
+    assert f"{ckpt}, finished after 2 epochs:" in out and f"resuming {ckpt}" not in out
+    assert "done after 2 epochs" in out
+
+
 def test_train_mnist_layout_from_a_directory(tmp_path, capsys):
     directory = write_mnist_dir(tmp_path / "data")
     args = ["train", "--dataset", "mnist", "--data-dir", str(directory), "--epochs", "1"]

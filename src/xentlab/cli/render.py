@@ -99,7 +99,9 @@ def slowdown_tables(runs: Sequence[SlowdownRun], epochs: int) -> list[FittedTabl
 def run_header(run: Run) -> str:
     """What is about to be trained, on one line."""
     network, config = run.state.network, run.state.config
-    if run.resumed:
+    if run.resumed and run.state.finished:  # nothing to resume: say where the run ended
+        verb = f"{run.spec.resume}, finished after {plural(run.state.epoch, 'epoch')}"
+    elif run.resumed:
         verb = f"resuming {run.spec.resume} at epoch {run.state.epoch + 1}"
     elif run.spec.start_from is not None:
         verb = f"training from {run.spec.start_from}"
