@@ -93,7 +93,7 @@ def test_compiled_equals_numpy_in_float64(sizes, batch_size, n, cost, lmbda, reg
 def test_compiled_is_within_float32_rounding(sizes, batch_size, n, cost, lmbda, reg):
     """In float32 the compiled kernel's distance from the float64 result is of the size of the
     reference's (rounding of a few thousand float32 steps: a few ε for most arrays, up to about
-    2,500 ε under L1, whose sign steps magnify it)."""
+    2,500 ε with L1 regularisation)."""
     X, Y, _ = sparse_data(n, sizes[0], sizes[-1], seed=1, dtype=np.float64)
     start = Network.create(sizes, cost=cost, seed=2, dtype="float64")
     exact = train_epochs("numpy", start.copy(), X, Y, batch_size, lmbda, reg)
