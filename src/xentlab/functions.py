@@ -13,6 +13,7 @@ uses, for the same reason).
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .checks import OneOf
+from .errors import XentlabError
 
 Array = NDArray[np.floating]
 
@@ -132,6 +134,22 @@ def _log_likelihood_delta(z: Array, y: Array) -> Array:
     return softmax(z) - y
 
 
+class OutputRule(enum.Enum):
+    """How a cost's output error δ_L = ∂C_x/∂z_L follows from the output activations a and the
+    targets y. Each cost declares its rule; the epoch kernels compute δ by the rule, never by
+    the cost's name, and refuse a rule they do not implement."""
+
+    # δ = (a − y) σ'(z), σ'(z) = a (1 − a): the factor that slows a saturated sigmoid neuron
+    CARRIES_SIGMA_PRIME = "(a − y) σ'(z)"
+    # δ = a − y: σ'(z) (or the softmax Jacobian) has cancelled
+    CANCELS = "a − y"
+    # anything else: δ is the cost's own ``delta(z, y)``, which only the NumPy kernel calls
+    OWN = "the cost's own delta(z, y)"
+
+
+OUTPUTS = OneOf(("sigmoid", "softmax"))
+
+
 @dataclass(frozen=True)
 class Cost:
     """A cost function of the output layer, with its output activation.
@@ -140,16 +158,31 @@ class Cost:
     ``value(z, y)`` is C = 1/n Σ_x C_x over the rows, and ``delta(z, y)`` is δ = ∂C_x/∂z.
     These take checked arrays; validation happens once, at the library's boundary.
 
-    Two flags say what the fast kernel needs to know, so that it never compares names:
-    ``softmax_output`` (the output layer is softmax, not sigmoid) and ``delta_has_sigma_prime``
-    (δ = (a − y) σ'(z), the factor that slows a saturated neuron, rather than δ = a − y).
+    ``output`` is the output layer's activation (sigmoid or softmax) and ``rule`` what δ is
+    (:class:`OutputRule`): all a kernel needs to know of a cost, so that it never compares names.
+    A cost whose δ is neither (a − y) σ'(z) nor a − y declares ``OutputRule.OWN``.
     """
 
     name: str
-    softmax_output: bool
-    delta_has_sigma_prime: bool
+    output: str
+    rule: OutputRule
     per_example: Callable[[Array, Array], Array]
     delta: Callable[[Array, Array], Array]
+
+    def __post_init__(self) -> None:
+        OUTPUTS.check("output", self.output)
+        if self.rule is OutputRule.CARRIES_SIGMA_PRIME and self.output != "sigmoid":
+            raise XentlabError(f"cost {self.name!r}: δ = (a − y) σ'(z) needs a sigmoid output")
+
+    @property
+    def softmax_output(self) -> bool:
+        """Whether the output layer is softmax rather than sigmoid."""
+        return self.output == "softmax"
+
+    @property
+    def delta_has_sigma_prime(self) -> bool:
+        """Whether δ = (a − y) σ'(z), the factor that slows a saturated neuron."""
+        return self.rule is OutputRule.CARRIES_SIGMA_PRIME
 
     def activation(self, z: ArrayLike) -> Array:
         """The output layer's activations a for weighted inputs z."""
@@ -162,22 +195,22 @@ class Cost:
 
 QUADRATIC = Cost(
     "quadratic",
-    softmax_output=False,
-    delta_has_sigma_prime=True,
+    output="sigmoid",
+    rule=OutputRule.CARRIES_SIGMA_PRIME,
     per_example=_quadratic_per_example,
     delta=_quadratic_delta,
 )
 CROSS_ENTROPY = Cost(
     "cross-entropy",
-    softmax_output=False,
-    delta_has_sigma_prime=False,
+    output="sigmoid",
+    rule=OutputRule.CANCELS,
     per_example=_cross_entropy_per_example,
     delta=_cross_entropy_delta,
 )
 LOG_LIKELIHOOD = Cost(
     "log-likelihood",
-    softmax_output=True,
-    delta_has_sigma_prime=False,
+    output="softmax",
+    rule=OutputRule.CANCELS,
     per_example=_log_likelihood_per_example,
     delta=_log_likelihood_delta,
 )
@@ -187,7 +220,13 @@ COST_NAMES = OneOf(tuple(COSTS))
 
 
 def get_cost(name: str | Cost, allowed: OneOf = COST_NAMES) -> Cost:
-    """The cost called ``name``; an unknown name raises XentlabError listing the allowed ones."""
+    """The cost called ``name``; an unknown name raises XentlabError listing the allowed ones.
+    A ``Cost`` of the caller's own (a new δ to try), given itself where any cost may go, is
+    taken as it is; one of xentlab's is checked against ``allowed`` like its name."""
     if isinstance(name, Cost):
+        if name.name not in COSTS and allowed is COST_NAMES:
+            return name
+        if COSTS.get(name.name) not in (None, name):
+            raise XentlabError(f"cost {name.name!r}: that name is xentlab's own cost's")
         name = name.name
     return COSTS[allowed.check("cost", name)]

@@ -20,7 +20,9 @@ examples from a training set of n:
     L1:  W ← W − (ηλ/n) sgn(W) − (η/m) Σ_x ∂C_x/∂W
     b  ← b − (η/m) Σ_x ∂C_x/∂b
 with ∂C_x/∂W_l = a_{l−1}ᵀ δ_l and ∂C_x/∂b_l = δ_l, back-propagated from the output error
-δ_L = a − y (cross-entropy, log-likelihood) or (a − y) σ'(z_L) (quadratic).
+δ_L the cost declares (:class:`~xentlab.functions.OutputRule`): a − y (cross-entropy,
+log-likelihood) or (a − y) σ'(z_L) (quadratic); a cost with a δ of its own trains under the
+NumPy kernel only (``auto`` picks it; ``compiled`` refuses it by name).
 """
 
 from __future__ import annotations
@@ -34,11 +36,13 @@ from numpy.typing import NDArray
 
 from ..checks import OneOf
 from ..errors import XentlabError
-from ..functions import Cost
+from ..functions import Cost, OutputRule, get_cost
 from .numpy_loop import EpochKernel, sgd_batches
 
 KERNELS = OneOf(("auto", "numpy", "compiled"))
 INSTALL_HINT = "pip install numba"
+# The output errors the compiled loop computes; a cost with another rule trains under NumPy.
+COMPILED_RULES = frozenset({OutputRule.CARRIES_SIGMA_PRIME, OutputRule.CANCELS})
 
 
 class Kernel(Protocol):
@@ -77,17 +81,26 @@ def compiled_unavailable() -> str | None:
     return None
 
 
-def resolve_kernel(name: str) -> str:
-    """The kernel ``name`` stands for here: ``auto`` is ``compiled`` where numba imports, else
-    ``numpy``; ``compiled`` without numba is an error saying how to install it."""
+def resolve_kernel(name: str, cost: str | Cost | None = None) -> str:
+    """The kernel ``name`` stands for here, for ``cost`` (any of xentlab's when None): ``auto``
+    is ``compiled`` where numba imports and the compiled loop implements the cost's output
+    error, else ``numpy``; ``compiled`` without numba, or for a cost it does not implement, is an
+    error saying what to do."""
     name = KERNELS.check("kernel", name)
     problem = compiled_unavailable()
+    declared = get_cost(cost) if cost is not None else None
+    implemented = declared is None or declared.rule in COMPILED_RULES
     if name == "auto":
-        return "numpy" if problem else "compiled"
+        return "numpy" if problem or not implemented else "compiled"
     if name == "compiled" and problem:
         raise XentlabError(
             f"kernel 'compiled' needs numba, which cannot be imported ({problem}): "
             f"{INSTALL_HINT}, or use kernel 'numpy' or 'auto'"
+        )
+    if name == "compiled" and declared is not None and not implemented:
+        raise XentlabError(
+            f"kernel 'compiled' does not implement the output error of cost {declared.name!r} "
+            f"(δ = {declared.rule.value}): use kernel 'numpy' or 'auto'"
         )
     return name
 
@@ -97,7 +110,7 @@ def make_kernel(
 ) -> Kernel:
     """The kernel called ``name`` (see :func:`resolve_kernel`) for one network shape,
     mini-batch size, dtype and cost."""
-    if resolve_kernel(name) == "numpy":
+    if resolve_kernel(name, cost) == "numpy":
         return EpochKernel(sizes, batch_size, dtype, cost)
     from .compiled import CompiledEpochKernel
 

@@ -16,8 +16,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..errors import XentlabError
 from ..functions import Cost, get_cost
 from ..model import REGULARIZATIONS
+from . import COMPILED_RULES
 from .compiled_loop import count_nonzero_rows, fill_rows, sgd_batches_compiled
 
 Arr = NDArray[np.floating]
@@ -54,6 +56,11 @@ class CompiledEpochKernel:
         self.batch_size = batch_size
         self.dtype = np.dtype(dtype)
         self.cost = get_cost(cost)
+        if self.cost.rule not in COMPILED_RULES:
+            raise XentlabError(
+                f"kernel 'compiled' does not implement the output error of cost "
+                f"{self.cost.name!r} (δ = {self.cost.rule.value}): use kernel 'numpy'"
+            )
         lanes = VECTOR_BYTES // self.dtype.itemsize
         layout, offset = [], 0
         for inputs, outputs in zip(self.sizes[:-1], self.sizes[1:], strict=True):

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from ..functions import Cost, get_cost, sigmoid_inplace, softmax_inplace
+from ..functions import Cost, OutputRule, get_cost, sigmoid_inplace, softmax_inplace
 from ..model import REGULARIZATIONS
 
 Arr = NDArray[np.floating]
@@ -84,8 +84,7 @@ class EpochKernel:
             lmbda,
             n_train,
             l1,
-            self.cost.softmax_output,
-            self.cost.delta_has_sigma_prime,
+            self.cost,
             self.acts,
             self.deltas,
             self.spare,
@@ -120,8 +119,7 @@ def sgd_batches(
     lmbda: float,
     n_train: int,
     l1: bool,
-    softmax_output: bool,
-    delta_has_sigma_prime: bool,
+    cost: Cost,
     acts: list[Arr],
     deltas: list[Arr],
     spare: list[Arr],
@@ -131,9 +129,12 @@ def sgd_batches(
     ones: Arr,
 ) -> None:
     """The loop of :meth:`EpochKernel.run` over plain arrays and flags: ``l1`` (L1 rather than
-    L2 regularisation), ``softmax_output`` and ``delta_has_sigma_prime`` (from the cost); the
-    buffers are scratch space of at least ``batch_size`` rows."""
+    L2 regularisation); the output layer's activation and its error δ as ``cost`` declares them
+    (its ``output`` and its :class:`~xentlab.functions.OutputRule`); the buffers are scratch
+    space of at least ``batch_size`` rows."""
     layers = len(weights)
+    softmax_output = cost.softmax_output
+    own_delta = cost.rule is OutputRule.OWN  # δ from the cost itself, which needs z
     decay = 1.0 - eta * lmbda / n_train
     l1_step = eta * lmbda / n_train
     for k in range(first_batch, stop_batch):
@@ -147,6 +148,9 @@ def sgd_batches(
             a = acts[layer][:m]
             np.matmul(prev, weights[layer], out=a)
             a += biases[layer]
+            if own_delta and layer == layers - 1:
+                z = spare[-1][:m]
+                np.copyto(z, a)
             if softmax_output and layer == layers - 1:
                 softmax_inplace(a)
             else:
@@ -154,8 +158,11 @@ def sgd_batches(
             prev = a
         # output error, already scaled by η/m
         delta = deltas[-1][:m]
-        np.subtract(prev, Y[lo:hi], out=delta)
-        if delta_has_sigma_prime:  # δ = (a − y) σ'(z), σ'(z) = a (1 − a)
+        if own_delta:
+            np.copyto(delta, cost.delta(z, Y[lo:hi]))
+        else:
+            np.subtract(prev, Y[lo:hi], out=delta)
+        if cost.rule is OutputRule.CARRIES_SIGMA_PRIME:  # δ = (a − y) σ'(z), σ'(z) = a (1 − a)
             sp = spare[-1][:m]
             np.subtract(1, prev, out=sp)
             sp *= prev

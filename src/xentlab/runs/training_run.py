@@ -143,7 +143,7 @@ class Run:
     @property
     def kernel(self) -> str:
         """The epoch loop this run uses: ``numpy`` or ``compiled`` (what ``auto`` is here)."""
-        return resolve_kernel(self.state.config.kernel)
+        return resolve_kernel(self.state.config.kernel, self.state.network.cost)
 
     @property
     def checkpoint_path(self) -> str | os.PathLike[str] | None:
