@@ -217,6 +217,8 @@ LOG_LIKELIHOOD = Cost(
 
 COSTS: dict[str, Cost] = {c.name: c for c in (QUADRATIC, CROSS_ENTROPY, LOG_LIKELIHOOD)}
 COST_NAMES = OneOf(tuple(COSTS))
+# The costs of a sigmoid output layer: a single neuron's, and each of a multilabel output's.
+SIGMOID_COST_NAMES = OneOf(tuple(name for name, cost in COSTS.items() if cost.output == "sigmoid"))
 
 
 def get_cost(name: str | Cost, allowed: OneOf = COST_NAMES) -> Cost:

@@ -23,9 +23,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import checks
 from .errors import XentlabError
-from .functions import Cost, get_cost, sigmoid
+from .functions import SIGMOID_COST_NAMES, Cost, get_cost, sigmoid
 
-NEURON_COSTS = checks.OneOf(("quadratic", "cross-entropy"))
+NEURON_COSTS = SIGMOID_COST_NAMES  # one sigmoid neuron: the costs of a sigmoid output
 BOTH = "both"  # the third choice of every front end (command line, page): each cost, one start
 NEURON_COST_CHOICES = checks.OneOf((*NEURON_COSTS, BOTH))
 MAX_TRAJECTORY_BYTES = 2**30

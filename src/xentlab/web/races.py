@@ -25,11 +25,12 @@ from typing import Any
 from ..checks import plural
 from ..errors import XentlabError
 from ..experiments import CompareSpec, prepare_cost_run
+from ..functions import SIGMOID_COST_NAMES
 from ..runs import StopRequest
 from ..training import EpochRecord, Probe, TrainState, stall_warning
 from .limits import Limits
 
-COSTS = ("quadratic", "cross-entropy")
+COSTS = tuple(SIGMOID_COST_NAMES)  # every cost of a sigmoid output, side by side
 PROBES_PER_EPOCH = 10  # points of each learning curve per epoch: smooth enough, cheap enough
 PACE_STEP = 0.05  # seconds: a paced run waits in steps this short, to hear a stop at once
 JOIN_SECONDS = 10.0  # how long a stopping server waits for the runs' threads
