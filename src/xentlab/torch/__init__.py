@@ -19,6 +19,8 @@ except ModuleNotFoundError as missing:
         name="torch",
     ) from None
 
-from .monitor import LayerSummary, LayerTrace, MonitorSummary, SaturationMonitor
+from .monitor import SaturationMonitor
+from .summary import LayerSummary, MonitorSummary
+from .traces import LayerTrace
 
 __all__ = ["LayerSummary", "LayerTrace", "MonitorSummary", "SaturationMonitor"]

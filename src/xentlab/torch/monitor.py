@@ -11,6 +11,10 @@ Back-propagation multiplies the error of every sigmoid unit by σ'(z) = σ(z)(1 
 barely learns under the quadratic cost however wrong it is, and learns fastest under
 cross-entropy. :class:`SaturationMonitor` measures exactly this while a plain PyTorch training
 loop runs, from forward hooks, and keeps a few numbers per layer per step, never activations.
+
+This module holds the monitor and its hooks, what is recorded at each step; the record itself
+is :mod:`.traces`, and what is said about it (the stall rule, the table, the figure) is
+:mod:`.summary`.
 """
 
 from __future__ import annotations
@@ -18,27 +22,23 @@ from __future__ import annotations
 import math
 import os
 import weakref
-from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-import numpy as np
 import torch
-from numpy.typing import NDArray
 from torch import nn
 from torch.utils.hooks import RemovableHandle
 
-from .. import checks, plots
+from .. import checks
 from ..errors import XentlabError
 from ..model import SATURATION_THRESHOLD
+from .summary import MonitorSummary, plot_traces, summarise
+from .traces import LayerTrace, _Trace
 
 PASSES = checks.OneOf(("training", "all"))
 MAX_RECORDS = 100_000  # per layer; then every second record is dropped and the stride doubles
-RECENT_STEPS = 10  # the stall rule looks at a layer's last 10 recorded steps ...
-STALL_STUCK = 0.5  # ... where at least half its units are stuck (saturated, and wrong if known)
-STALL_FACTOR = 0.05  # ... and σ'(z) shrinks the gradient 20-fold or more (a fifth of σ'(0) = 1/4)
 
 
 @dataclass(frozen=True)
@@ -84,143 +84,6 @@ def _broadcasts_to(shape: torch.Size, target: torch.Size) -> bool:
 
 def _fraction(mask: torch.Tensor) -> float:
     return float(mask.to(torch.float64).mean().item())
-
-
-@dataclass(frozen=True)
-class LayerTrace:
-    """One watched layer, one entry per recorded step (see :class:`SaturationMonitor` for the
-    formulas). ``saturated_wrong`` is NaN at steps where no targets reached the monitor."""
-
-    name: str
-    role: str
-    steps: NDArray[np.int64]
-    saturation: NDArray[np.float64]
-    saturated_wrong: NDArray[np.float64]
-    gradient_factor: NDArray[np.float64]
-
-
-class _Trace:
-    """A growing LayerTrace in compact arrays: 32 bytes per recorded step."""
-
-    def __init__(self, name: str, role: str) -> None:
-        self.name, self.role = name, role
-        self.steps = array("q")
-        self.saturation = array("d")
-        self.saturated_wrong = array("d")
-        self.gradient_factor = array("d")
-
-    def append(self, step: int, saturation: float, factor: float) -> None:
-        self.steps.append(step)
-        self.saturation.append(saturation)
-        self.saturated_wrong.append(math.nan)
-        self.gradient_factor.append(factor)
-
-    def keep_multiples_of(self, stride: int) -> None:
-        keep = [i for i, step in enumerate(self.steps) if step % stride == 0]
-        for column in ("steps", "saturation", "saturated_wrong", "gradient_factor"):
-            values = getattr(self, column)
-            setattr(self, column, array(values.typecode, (values[i] for i in keep)))
-
-    def frozen(self) -> LayerTrace:
-        return LayerTrace(
-            self.name,
-            self.role,
-            np.array(self.steps, dtype=np.int64),
-            np.array(self.saturation, dtype=np.float64),
-            np.array(self.saturated_wrong, dtype=np.float64),
-            np.array(self.gradient_factor, dtype=np.float64),
-        )
-
-
-@dataclass(frozen=True)
-class LayerSummary:
-    """One layer's line of :meth:`SaturationMonitor.summary`. Fractions are of the layer's
-    units over the batch; ``saturated_wrong_*`` are None where no targets were seen."""
-
-    layer: str
-    role: str
-    steps_recorded: int
-    last_step: int
-    first_saturation: float
-    last_saturation: float
-    mean_saturation: float
-    first_saturated_wrong: float | None
-    last_saturated_wrong: float | None
-    mean_gradient_factor: float
-    stalled: bool
-
-
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
-
-
-@dataclass(frozen=True)
-class MonitorSummary:
-    """The monitor's table: one :class:`LayerSummary` per watched layer, in the order the
-    layers first ran, and notes on what the monitor could not see. ``str()`` renders it."""
-
-    rows: tuple[LayerSummary, ...]
-    training_steps: int
-    notes: tuple[str, ...] = ()
-
-    @property
-    def stalled(self) -> tuple[str, ...]:
-        """The layers flagged as stalled by saturation."""
-        return tuple(row.layer for row in self.rows if row.stalled)
-
-    def __str__(self) -> str:
-        if not self.rows:
-            lines = [
-                f"no layer recorded in {checks.plural(self.training_steps, 'training step')} "
-                "(the monitor records forward passes of the model in training mode with "
-                "gradients enabled, unless passes='all')"
-            ]
-            return "\n".join(lines + list(self.notes))
-        header = (
-            "layer",
-            "role",
-            "steps",
-            "saturated: first → last (mean)",
-            "saturated & wrong: first → last",
-            "gradient factor (mean)",
-            "stalled",
-        )
-        table = [header] + [
-            (
-                row.layer,
-                row.role,
-                str(row.steps_recorded),
-                f"{_percent(row.first_saturation)} → {_percent(row.last_saturation)} "
-                f"({_percent(row.mean_saturation)})",
-                f"{_percent(row.first_saturated_wrong)} → {_percent(row.last_saturated_wrong)}",
-                f"{row.mean_gradient_factor:.3g}",
-                "STALLED" if row.stalled else "no",
-            )
-            for row in self.rows
-        ]
-        widths = [max(len(line[i]) for line in table) for i in range(len(header))]
-        lines = [
-            "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)) for line in table
-        ]
-        lines = [line.rstrip() for line in lines]
-        for row in self.rows:
-            if row.stalled:
-                lines.append(f"{row.layer}: {_stall_reason(row)}")
-        return "\n".join(lines + list(self.notes))
-
-
-def _stall_reason(row: LayerSummary) -> str:
-    if row.last_saturated_wrong is None:
-        return (
-            f"stalled by saturation: most of its units are saturated and σ'(z) shrinks the "
-            f"gradient through them by a factor of {row.mean_gradient_factor:.2g} on average; "
-            "smaller initial weights (standard deviation 1/√n_in) keep z near 0"
-        )
-    return (
-        "stalled by saturation: most of its outputs are saturated and wrong, and its cost's "
-        "δ carries σ'(z); a cost whose δ is a − y (nn.BCEWithLogitsLoss on the logits) "
-        "cancels σ'(z)"
-    )
 
 
 class SaturationMonitor:
@@ -468,38 +331,22 @@ class SaturationMonitor:
         """Per layer: steps recorded, saturation first/last/mean, saturated and wrong first and
         last, the mean gradient factor, and whether it is stalled by saturation (the rule is
         in the class's description)."""
-        rows = tuple(_summarise(trace) for trace in self.traces() if len(trace.steps))
-        notes = []
-        if self._unmatched_loss_inputs:
-            notes.append(
-                f"note: in {checks.plural(self._unmatched_loss_inputs, 'recorded step')} the "
-                f"input of {self._loss_name} was not the output of a watched nn.Sigmoid, so its "
-                "targets were not used"
-            )
-        if self._sigmoid_outputs_as_logits:
-            notes.append(
-                f"note: in {checks.plural(self._sigmoid_outputs_as_logits, 'recorded step')} "
-                f"{self._loss_name} was given the output of an nn.Sigmoid as its logits: it "
-                "applies σ (or softmax) itself, so the model's last nn.Sigmoid is one too many"
-            )
-        return MonitorSummary(rows, self.training_steps, tuple(notes))
+        return summarise(
+            self.traces(),
+            self.training_steps,
+            self._loss_name,
+            self._unmatched_loss_inputs,
+            self._sigmoid_outputs_as_logits,
+        )
 
     def plot(self, path: str | os.PathLike[str], title: str = "", *, force: bool = False) -> None:
         """Write the curves to ``path`` (PNG, SVG or PDF, by its extension): saturation per
         layer, saturated and wrong where targets were seen, and the gradient factor on a log
         scale, against the training step. A file there must be a figure xentlab drew, unless
         ``force``."""
-        plots.check_figure_target(path, force=force)
-        traces = self.traces()
-        if not traces:
-            raise XentlabError(
-                f"nothing to plot to {os.fspath(path)}: no layer recorded in "
-                f"{checks.plural(self.training_steps, 'training step')}"
-            )
-        figure = plots.saturation_monitor_figure(
-            traces, self.summary().stalled, STALL_FACTOR, title
+        plot_traces(
+            self.traces(), self.summary().stalled, self.training_steps, path, title, force=force
         )
-        plots.save(figure, path, force=force)
 
     # -- attaching --------------------------------------------------------------------------
 
@@ -525,29 +372,3 @@ class SaturationMonitor:
         traceback: TracebackType | None,
     ) -> None:
         self.detach()
-
-
-def _summarise(trace: LayerTrace) -> LayerSummary:
-    wrong = trace.saturated_wrong
-    known = wrong[~np.isnan(wrong)]
-    recent = slice(-RECENT_STEPS, None)
-    recent_wrong = wrong[recent][~np.isnan(wrong[recent])]
-    stuck = recent_wrong if len(recent_wrong) else trace.saturation[recent]
-    stalled = (
-        len(trace.steps) >= RECENT_STEPS
-        and float(np.mean(stuck)) >= STALL_STUCK
-        and float(np.mean(trace.gradient_factor[recent])) < STALL_FACTOR
-    )
-    return LayerSummary(
-        layer=trace.name,
-        role=trace.role,
-        steps_recorded=len(trace.steps),
-        last_step=int(trace.steps[-1]),
-        first_saturation=float(trace.saturation[0]),
-        last_saturation=float(trace.saturation[-1]),
-        mean_saturation=float(np.mean(trace.saturation)),
-        first_saturated_wrong=float(known[0]) if len(known) else None,
-        last_saturated_wrong=float(known[-1]) if len(known) else None,
-        mean_gradient_factor=float(np.mean(trace.gradient_factor)),
-        stalled=stalled,
-    )
