@@ -198,7 +198,7 @@ def test_multilabel_y_trains_one_sigmoid_output_per_label():
     proba = estimator.predict_proba(X)
     assert np.array_equal(proba > 0.5, predicted == 1)  # each label's own probability
     assert (np.abs(predicted - Y).mean()) < 0.2
-    with pytest.raises(ValueError, match="cost must be one of cross-entropy, quadratic for mul"):
+    with pytest.raises(ValueError, match="cost must be one of quadratic, cross-entropy for mul"):
         SigmoidNetworkClassifier(cost="log-likelihood").fit(X, Y)
     with pytest.raises(ValueError, match="multilabel indicator matrix must hold only 0s and 1s"):
         SigmoidNetworkClassifier().fit(X, Y * 2)

@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..data import TrainingData
 from ..errors import XentlabError
-from ..functions import COST_NAMES
+from ..functions import COST_NAMES, SIGMOID_COST_NAMES
 from ..model import DTYPES, INITS, MAX_LAYER_SIZE, REGULARIZATIONS, Network
 from ..runs import DEFAULT_COST, DEFAULT_DTYPE, DEFAULT_INIT
 from ..training import (
@@ -36,7 +36,7 @@ from ..training import (
 )
 
 _DEFAULTS = TrainConfig()  # the estimators' training defaults are xentlab's own
-_SIGMOID_COSTS = ("cross-entropy", "quadratic")
+_SIGMOID_COSTS = tuple(SIGMOID_COST_NAMES)  # a sigmoid output: multilabel y, the regressor
 
 
 class _EpochLog:
