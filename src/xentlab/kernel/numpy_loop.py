@@ -1,7 +1,8 @@
 """The NumPy epoch kernel: the reference, and the fallback where numba is missing.
 
-The loop itself, :func:`sgd_batches`, is a plain function over arrays, numbers and flags (no
-objects, no names compared), with a compiled twin in ``compiled_loop``. It computes what
+The loop itself, :func:`sgd_batches`, is a plain function over arrays and two small records (the
+step's :class:`Step`, the buffers' :class:`Scratch`) that computes δ by the rule the cost
+declares (no names compared), with a compiled twin in ``compiled_loop``. It computes what
 ``Network.backprop`` and the update rule compute (tested against them), with three savings:
 buffers are allocated once per (shape, batch size, dtype); the rows of a chunk of mini-batches
 are gathered in the epoch's order into one buffer, so each mini-batch is a contiguous slice;
@@ -12,6 +13,7 @@ the learning rate.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,15 +38,7 @@ class EpochKernel:
         self.sizes = tuple(sizes)
         self.batch_size = batch_size
         self.cost = get_cost(cost)
-        m = batch_size
-        # acts[l] holds layer l+1's activations (the input layer is a view of the data).
-        self.acts = [np.empty((m, n), dtype) for n in sizes[1:]]
-        self.deltas = [np.empty((m, n), dtype) for n in sizes[1:]]
-        self.spare = [np.empty((m, n), dtype) for n in sizes[1:]]
-        self.grad_w = [np.empty((i, o), dtype) for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
-        self.grad_b = [np.empty(o, dtype) for o in sizes[1:]]
-        self.sign_w = [np.empty_like(g) for g in self.grad_w]
-        self.ones = np.ones(m, dtype)
+        self.scratch = Scratch.allocate(self.sizes, batch_size, np.dtype(dtype))
         self._gathered: tuple[Arr, Arr] | None = None  # a chunk's rows, in the epoch's order
 
     def prepare(self, X: Arr, Y: Arr) -> None:
@@ -72,6 +66,7 @@ class EpochKernel:
             m = self.batch_size
             X, Y = self._gather(X, Y, order[first_batch * m : stop_batch * m])
             first_batch, stop_batch = 0, stop_batch - first_batch
+        step = Step(eta, lmbda, n_train, l1)
         sgd_batches(
             weights,
             biases,
@@ -80,18 +75,9 @@ class EpochKernel:
             first_batch,
             stop_batch,
             self.batch_size,
-            eta,
-            lmbda,
-            n_train,
-            l1,
+            step,
             self.cost,
-            self.acts,
-            self.deltas,
-            self.spare,
-            self.grad_w,
-            self.grad_b,
-            self.sign_w,
-            self.ones,
+            self.scratch,
         )
 
     def _gather(self, X: Arr, Y: Arr, rows: NDArray[np.integer]) -> tuple[Arr, Arr]:
@@ -107,6 +93,46 @@ class EpochKernel:
         return X_rows, Y_rows
 
 
+@dataclass(frozen=True)
+class Step:
+    """What one SGD step is given besides the data: η, λ, the training set's size n (the
+    penalty is ηλ/n per step), and whether the penalty is L1 rather than L2."""
+
+    eta: float
+    lmbda: float
+    n_train: int
+    l1: bool
+
+
+@dataclass(frozen=True)
+class Scratch:
+    """Buffers of at least ``batch_size`` rows, one per layer, reused by every mini-batch:
+    activations (the input layer is a view of the data), output errors δ, σ'(z) and the
+    gradients; ``ones`` sums δ over a mini-batch's rows."""
+
+    acts: list[Arr]
+    deltas: list[Arr]
+    spare: list[Arr]
+    grad_w: list[Arr]
+    grad_b: list[Arr]
+    sign_w: list[Arr]
+    ones: Arr
+
+    @classmethod
+    def allocate(cls, sizes: Sequence[int], batch_size: int, dtype: np.dtype) -> Scratch:
+        m = batch_size
+        grad_w = [np.empty((i, o), dtype) for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
+        return cls(
+            acts=[np.empty((m, n), dtype) for n in sizes[1:]],
+            deltas=[np.empty((m, n), dtype) for n in sizes[1:]],
+            spare=[np.empty((m, n), dtype) for n in sizes[1:]],
+            grad_w=grad_w,
+            grad_b=[np.empty(o, dtype) for o in sizes[1:]],
+            sign_w=[np.empty_like(g) for g in grad_w],
+            ones=np.ones(m, dtype),
+        )
+
+
 def sgd_batches(
     weights: list[Arr],
     biases: list[Arr],
@@ -115,23 +141,17 @@ def sgd_batches(
     first_batch: int,
     stop_batch: int,
     batch_size: int,
-    eta: float,
-    lmbda: float,
-    n_train: int,
-    l1: bool,
+    step: Step,
     cost: Cost,
-    acts: list[Arr],
-    deltas: list[Arr],
-    spare: list[Arr],
-    grad_w: list[Arr],
-    grad_b: list[Arr],
-    sign_w: list[Arr],
-    ones: Arr,
+    scratch: Scratch,
 ) -> None:
-    """The loop of :meth:`EpochKernel.run` over plain arrays and flags: ``l1`` (L1 rather than
-    L2 regularisation); the output layer's activation and its error δ as ``cost`` declares them
-    (its ``output`` and its :class:`~xentlab.functions.OutputRule`); the buffers are scratch
-    space of at least ``batch_size`` rows."""
+    """The loop of :meth:`EpochKernel.run` over plain arrays: mini-batches first_batch ..
+    stop_batch − 1 of consecutive rows, each a ``step``; the output layer's activation and its
+    error δ as ``cost`` declares them (its ``output`` and its
+    :class:`~xentlab.functions.OutputRule`)."""
+    eta, lmbda, n_train, l1 = step.eta, step.lmbda, step.n_train, step.l1
+    acts, deltas, spare = scratch.acts, scratch.deltas, scratch.spare
+    grad_w, grad_b, sign_w, ones = scratch.grad_w, scratch.grad_b, scratch.sign_w, scratch.ones
     layers = len(weights)
     softmax_output = cost.softmax_output
     own_delta = cost.rule is OutputRule.OWN  # δ from the cost itself, which needs z
