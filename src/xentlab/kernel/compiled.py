@@ -116,22 +116,13 @@ class CompiledEpochKernel:
         sgd_batches_compiled(
             self.params,
             self.layout,
-            rows.indptr,
-            rows.indices,
-            rows.values,
+            (rows.indptr, rows.indices, rows.values),
             targets,
             np.asarray(order, np.int64),
-            first_batch,
-            stop_batch,
-            self.batch_size,
-            float(eta),
-            float(lmbda),
-            n_train,
-            l1,
-            self.cost.softmax_output,
-            self.cost.delta_has_sigma_prime,
-            self.acts,
-            self.deltas,
+            (first_batch, stop_batch, self.batch_size),
+            (float(eta), float(lmbda), n_train, l1),
+            (self.cost.softmax_output, self.cost.delta_has_sigma_prime),
+            (self.acts, self.deltas),
         )
         self._unpack(weights, biases)
 

@@ -288,27 +288,18 @@ def _update_input_layer(W, delta, indptr, indices, values, order, lo, m):  # typ
 
 @compiled
 def sgd_batches_compiled(  # type: ignore[no-untyped-def]
-    params,
-    layout,
-    indptr,
-    indices,
-    values,
-    Y,
-    order,
-    first_batch,
-    stop_batch,
-    batch_size,
-    eta,
-    lmbda,
-    n_train,
-    l1,
-    softmax_output,
-    delta_has_sigma_prime,
-    acts,
-    deltas,
+    params, layout, rows, Y, order, batches, step, output, scratch
 ):
     """Mini-batches first_batch .. stop_batch − 1: batch k is the examples order[k m:(k + 1) m]
-    (the last may be shorter), X given as compressed rows (indptr, indices, values), Y dense."""
+    (the last may be shorter), X given as compressed rows, Y dense. The named parts, as tuples
+    numba takes: ``rows`` (indptr, indices, values); ``batches`` (first_batch, stop_batch,
+    batch_size); ``step`` (η, λ, n_train, L1 rather than L2); ``output`` (softmax rather than
+    sigmoid, δ carries σ'(z): the cost's declared rule); ``scratch`` (activations, δ)."""
+    indptr, indices, values = rows
+    first_batch, stop_batch, batch_size = batches
+    eta, lmbda, n_train, l1 = step
+    softmax_output, delta_has_sigma_prime = output
+    acts, deltas = scratch
     layers = layout.shape[0]
     n = order.shape[0]
     real = params.dtype.type
