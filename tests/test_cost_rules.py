@@ -114,3 +114,21 @@ def test_a_cost_of_ones_own_is_taken_as_given_but_never_in_a_built_in_name():
         Cost(
             "bad", "softmax", OutputRule.CARRIES_SIGMA_PRIME, QUADRATIC.per_example, QUADRATIC.delta
         )
+
+
+def test_a_cost_without_a_style_of_its_own_is_drawn_in_the_shared_one(monkeypatch):
+    """Figures ask the style for a cost's colour and line; a cost it does not know (here the
+    quadratic, its entries removed) gets the shared ones, never a KeyError."""
+    from xentlab.experiments import CompareSpec, compare, slowdown
+    from xentlab.plots import compare_figure, slowdown_figure, style
+
+    monkeypatch.delitem(style.COST_COLOURS, "quadratic")
+    monkeypatch.delitem(style.COST_STYLES, "quadratic")
+    assert style.cost_colour("quadratic") == style.OTHER_COST_COLOUR
+    assert style.cost_style("quadratic") == style.OTHER_COST_STYLE
+    assert style.cost_colour("cross-entropy") == "#0072B2"
+    result = compare(CompareSpec(epochs=1, probe_every=20))
+    figure = compare_figure(result)
+    colours = {line.get_color() for ax in figure.axes for line in ax.get_lines()}
+    assert style.OTHER_COST_COLOUR in colours
+    slowdown_figure(slowdown(epochs=20))

@@ -7,9 +7,9 @@ SHA-256 of its content (from version 2 of each format on), so a damaged file is 
 corrupt rather than read as different numbers.
 
 ``documents``: the shared pieces; ``network``: the network file; ``checkpoint``: the training
-state; ``safetensors_file``: a network as a safetensors file (torch's state_dict layout, the
-cost and sizes in its metadata, a checksum), for PyTorch, JAX and others, read with the same
-care.
+state; ``safetensors_file``: the safetensors format (header, tensors, bounds), for PyTorch,
+JAX and others, read with the same care; ``safetensors_network``: a network as a safetensors
+file (torch's state_dict layout, the cost and sizes in its metadata, a checksum).
 """
 
 from .checkpoint import (
@@ -40,16 +40,14 @@ from .network import (
     network_from_document,
     save_network,
 )
-from .safetensors_file import (
-    Tensors,
+from .safetensors_file import Tensors, read_safetensors, write_safetensors
+from .safetensors_network import (
     load_safetensors,
     network_from_tensors,
     network_meta,
     network_tensors,
-    read_safetensors,
     recorded_cost,
     save_safetensors,
-    write_safetensors,
 )
 
 __all__ = [

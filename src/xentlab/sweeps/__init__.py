@@ -1,7 +1,8 @@
 """Sweeps: many runs over a grid of settings, on a Dask cluster, each result kept as it comes.
 
 ``grid``: what a sweep trains (SweepSpec: grids of settings checked by the constraints each
-setting declares; SweepPoint: one run, with a stable id), and sweep files (TOML or JSON).
+setting declares; SweepPoint: one run, with a stable id).
+``sweep_file``: a sweep written down in TOML or JSON, read.
 ``worker``: one run, trained through ``xentlab.runs`` (nothing there knows of Dask).
 ``records``: a run's result file and the sweep's folder (what is done, read back and checked).
 ``engine``: run_sweep, on a local cluster or an existing one (the only module that uses Dask,
@@ -37,7 +38,6 @@ from .grid import (
     SweepSpec,
     SweepTooLarge,
     check_size,
-    read_sweep_file,
     show_value,
     varying,
 )
@@ -51,6 +51,7 @@ from .summary import (
     summary_paths,
     write_summary,
 )
+from .sweep_file import read_sweep_file
 from .worker import train_point
 
 __all__ = [

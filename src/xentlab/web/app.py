@@ -37,7 +37,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..data import INPUTS, check_available
 from ..errors import XentlabError
 from ..neuron import NEURON_COSTS
-from ..plots import COST_COLOURS, saturation_colours
+from ..plots import cost_colour, saturation_colours
 from . import views
 from .assets import load_assets
 from .limits import Limits
@@ -170,7 +170,7 @@ def create_app(
     setup = {
         "article": views.article(),
         "sigmoid": views.sigmoid_curve(),
-        "colours": {cost: COST_COLOURS[cost] for cost in NEURON_COSTS},
+        "colours": {cost: cost_colour(cost) for cost in NEURON_COSTS},
         "map_colours": {"scale": scale, "never": never},
         "parameters": {
             "neuron": describe(neuron_params),
