@@ -123,3 +123,13 @@ def test_the_checker_sees_upward_and_sideways_imports(tmp_path):
     good.write_text("from ..model import Network\nfrom .. import errors\nfrom .y import z\n")
     assert upward_imports(good, package) == ["(data, layer 3) imports model (layer 3)"]
     assert imported_units(good, package) == {"model", "__init__"}
+
+
+def test_the_readmes_diagram_draws_these_floors():
+    """The Architecture section's diagram lists LAYERS top to bottom, a floor a line."""
+    readme = (PACKAGE.parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Architecture") :]
+    block = section[section.index("```text\n") + len("```text\n") :]
+    drawn = [line.split() for line in block[: block.index("```")].splitlines()]
+    assert [int(line[0]) for line in drawn] == list(range(len(LAYERS) - 1, -1, -1))
+    assert [set(line[1:]) for line in drawn] == LAYERS[::-1]
