@@ -155,7 +155,7 @@ def read_json(path: str | os.PathLike[str], kind: str) -> dict[str, Any]:
     path = Path(path)
     text = read_bytes_capped(path, kind, MAX_FILE_BYTES)
     try:
-        document = json.loads(text, parse_constant=_not_json)
+        document = json.loads(text, parse_constant=not_json)
     except (ValueError, RecursionError) as exc:  # bad UTF-8 and JSON; integers of 4300+ digits
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise FormatError(f"{path} is not a {kind} file: not JSON ({reason})") from None
@@ -168,7 +168,9 @@ def read_json(path: str | os.PathLike[str], kind: str) -> dict[str, Any]:
     return document
 
 
-def _not_json(name: str) -> Any:
+def not_json(name: str) -> Any:
+    """json's ``parse_constant``: NaN and Infinity are refused, as strict JSON has neither (the
+    one copy: xentlab's files, safetensors headers and sweep files are parsed with it)."""
     raise ValueError(f"{name} is not a JSON value")
 
 

@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 
 from ..errors import FormatError, XentlabError
 from ..files import atomic_write, open_input, read_capped, register_output_kind
-from .documents import MAX_FILE_BYTES
+from .documents import MAX_FILE_BYTES, not_json
 
 LENGTH_BYTES = 8
 MAX_HEADER_BYTES = 100_000_000  # the largest header the reference implementation reads
@@ -166,11 +166,6 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise ValueError(f"the key {key[:60]!r} appears twice")
         found[key] = value
     return found
-
-
-def not_json(name: str) -> Any:
-    """json's ``parse_constant``: NaN and Infinity are refused, as strict JSON has neither."""
-    raise ValueError(f"{name} is not a JSON value")
 
 
 def _metadata(path: Any, metadata: Any) -> dict[str, str]:

@@ -38,7 +38,8 @@ from ..errors import FormatError, XentlabError
 from ..functions import Cost, get_cost
 from ..model import LOGITS_COST, Network, check_sizes
 from ..sequential import parameter_names
-from .safetensors_file import Tensors, little_endian, not_json, read_safetensors, write_safetensors
+from .documents import not_json
+from .safetensors_file import Tensors, little_endian, read_safetensors, write_safetensors
 
 CHECKSUM = "xentlab_sha256"
 HEX_DIGEST = re.compile(r"[0-9a-f]{64}\Z")

@@ -8,10 +8,10 @@ import importlib
 import os
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 from ..errors import XentlabError
 from ..files import read_bytes_capped
+from ..formats.documents import not_json
 from .grid import SweepSpec
 
 MAX_SWEEP_FILE_BYTES = 2**20
@@ -42,7 +42,7 @@ def read_sweep_file(path: str | os.PathLike[str]) -> SweepSpec:
         import json
 
         try:
-            document = json.loads(text, parse_constant=_not_json)
+            document = json.loads(text, parse_constant=not_json)
         except (ValueError, RecursionError) as exc:
             raise XentlabError(f"{os.fspath(path)} is not JSON: {exc}") from None
     else:
@@ -65,7 +65,3 @@ def _toml_reader(path: str | os.PathLike[str]) -> ModuleType:
         f"reading the TOML sweep file {os.fspath(path)} needs Python 3.11 or later, or the "
         "tomli package (pip install tomli); a JSON sweep file needs neither"
     )
-
-
-def _not_json(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
