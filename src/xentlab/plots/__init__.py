@@ -1,7 +1,7 @@
 """Figures drawn from result objects (never computed here), written atomically in the format
 their file's extension names: PNG, SVG or PDF.
 
-``style``: the colours and line styles of the costs, and the saturation map's colour scale.
+``style``: the costs' colours and line styles and the map's scale (from ``xentlab.colours``).
 ``save``: a figure's format, its target checked before any work, the atomic write, and how a
 figure xentlab drew is recognised.
 ``neuron``: one neuron's trajectories, the slowdown, the saturation map.
