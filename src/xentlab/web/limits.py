@@ -1,9 +1,9 @@
 """What one request may ask of the server: the bounds of every parameter and of the work at once.
 
 A page on a laptop must not be made to train for an hour or to allocate gigabytes by a typo or a
-loop of requests. Every parameter has a range (``parameters``), each computation runs in one of a
-few worker threads, and races (the only long-running work) are counted per client and in total
-and stopped after a time limit.
+loop of requests. Every parameter has a range (each view's ``parameters``), each computation runs
+in one of a few worker threads, and races (the only long-running work) are counted per client
+and in total and stopped after a time limit.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The parameters each endpoint takes, declared once with the library's constraints.
+"""How a view declares its parameters and how a request's values are read and checked.
 
 A query string is text: each value is read as the kind of thing it names (an integer, a number,
 a name), then checked by the same constraint objects the library uses (``checks.Integer``,
@@ -16,14 +16,8 @@ from typing import Any
 
 from .. import checks
 from ..errors import XentlabError
-from ..experiments import ARTICLE_STARTS, COMMON_ETA
-from ..neuron import BOTH, NEURON_COST_CHOICES
-from .limits import Limits
 
 MAX_VALUE_LENGTH = 100  # characters of one value: more is not a number anyone typed
-RACE_DATASETS = checks.OneOf(("digits", "mnist"))
-RACE_INITS = checks.OneOf(("default", "saturated"))
-MAX_SEED = 2**32 - 1
 _INTEGER = re.compile(r"[+-]?[0-9]+")  # no longer than MAX_VALUE_LENGTH
 
 
@@ -102,45 +96,3 @@ def read_values(
 
 def describe(parameters: Sequence[Parameter]) -> dict[str, dict[str, Any]]:
     return {p.name: p.describe() for p in parameters}
-
-
-def neuron_parameters(limits: Limits) -> tuple[Parameter, ...]:
-    """One neuron trained from (w, b) on one example (x, y): the article's saturated start by
-    default."""
-    w, b = ARTICLE_STARTS[-1]
-    start = limits.neuron_start
-    return (
-        Parameter("w", number, checks.Interval(-start, start), w),
-        Parameter("b", number, checks.Interval(-start, start), b),
-        Parameter("x", number, checks.Interval(-limits.neuron_input, limits.neuron_input), 1.0),
-        Parameter("y", number, checks.Interval(0.0, 1.0), 0.0),
-        Parameter(
-            "eta", number, checks.Interval(0.0, limits.neuron_eta, open_low=True), COMMON_ETA
-        ),
-        Parameter("epochs", integer, checks.Integer(1, limits.neuron_epochs), 300),
-        Parameter("cost", name, NEURON_COST_CHOICES, BOTH),
-    )
-
-
-def map_parameters(limits: Limits) -> tuple[Parameter, ...]:
-    """The saturation map over [−limit, limit]² (the article's neuron, x = 1, y = 0)."""
-    return (
-        Parameter("points", integer, checks.Integer(2, limits.map_points), 201),
-        Parameter("limit", number, checks.Interval(0.0, limits.map_limit, open_low=True), 6.0),
-        Parameter("eta", number, checks.Interval(0.0, limits.map_eta, open_low=True), COMMON_ETA),
-        Parameter("epochs", integer, checks.Integer(1, limits.map_epochs), 300),
-    )
-
-
-def race_parameters(limits: Limits) -> tuple[Parameter, ...]:
-    """A network with one hidden layer trained under both costs from the same start."""
-    return (
-        Parameter("dataset", name, RACE_DATASETS, "digits"),
-        Parameter("init", name, RACE_INITS, "saturated"),
-        Parameter("epochs", integer, checks.Integer(1, limits.race_epochs), 10),
-        Parameter("eta", number, checks.Interval(0.0, limits.race_eta, open_low=True), 0.5),
-        Parameter("hidden", integer, checks.Integer(1, limits.race_hidden), 30),
-        Parameter("batch_size", integer, checks.Integer(1, limits.race_batch_size), 10),
-        Parameter("seed", integer, checks.Integer(0, MAX_SEED), 1),
-        Parameter("pace", number, checks.Interval(0.0, limits.race_pace), 0.0),
-    )

@@ -29,6 +29,7 @@ from ..functions import SIGMOID_COST_NAMES
 from ..runs import StopRequest
 from ..training import EpochRecord, Probe, TrainState, stall_warning
 from .limits import Limits
+from .view import TooBusy
 
 COSTS = tuple(SIGMOID_COST_NAMES)  # every cost of a sigmoid output, side by side
 PROBES_PER_EPOCH = 10  # points of each learning curve per epoch: smooth enough, cheap enough
@@ -38,10 +39,6 @@ JOIN_SECONDS = 10.0  # how long a stopping server waits for the runs' threads
 logger = logging.getLogger(__name__)
 
 
-class TooBusy(Exception):
-    """A race refused because the client or the server already runs as many as allowed (429)."""
-
-
 def event(kind: str, data: dict[str, Any]) -> bytes:
     """One server-sent event: its kind and its data as one line of JSON."""
     return f"event: {kind}\ndata: {json.dumps(data)}\n\n".encode()
@@ -49,7 +46,7 @@ def event(kind: str, data: dict[str, Any]) -> bytes:
 
 @dataclass(frozen=True)
 class RaceSettings:
-    """What the page asked for, checked (``params.race_parameters``)."""
+    """What the page asked for, checked (``race_view.parameters``)."""
 
     dataset: str
     init: str
