@@ -16,7 +16,15 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from xentlab import neuron, sweeps
-from xentlab.cli import render, text
+from xentlab.cli import text
+from xentlab.cli.commands import compare as compare_command
+from xentlab.cli.commands import sweep as sweep_command
+from xentlab.cli.commands.compare import compare_table
+from xentlab.cli.commands.evaluate import confusion_table
+from xentlab.cli.commands.neuron import trajectory_table
+from xentlab.cli.commands.saturation import saturation_summary
+from xentlab.cli.commands.slowdown import slowdown_tables
+from xentlab.cli.commands.sweep import book_table, sweep_table
 from xentlab.cli.main import main
 from xentlab.cli.tables import TABLE_WIDTH, Column, FittedTable, wrap
 from xentlab.experiments import (
@@ -160,16 +168,16 @@ def every_table() -> dict[str, list[FittedTable]]:
     narrow = sweeps.summarise(sweep_records({"eta": [0.05, 0.2, 1, 4], "seed": [1, 2]}))
     points, records = book_records()
     return {
-        "slowdown": render.slowdown_tables(slowdown(epochs=300), 300),
-        "neuron": [render.trajectory_table(far, 1.0, 1.0)],
-        "saturation": [render.saturation_summary(saturation_map(points=21))],
-        "confusion": [render.confusion_table(Evaluation("fashion-mnist", "training", confusion))],
-        "compare": [render.compare_table(compare_result(), TARGET_ACCURACIES)],
+        "slowdown": slowdown_tables(slowdown(epochs=300), 300),
+        "neuron": [trajectory_table(far, 1.0, 1.0)],
+        "saturation": [saturation_summary(saturation_map(points=21))],
+        "confusion": [confusion_table(Evaluation("fashion-mnist", "training", confusion))],
+        "compare": [compare_table(compare_result(), TARGET_ACCURACIES)],
         "compare, two costs": [
-            render.compare_table(compare_result(COSTS[:2], seeds=(1,)), TARGET_ACCURACIES)
+            compare_table(compare_result(COSTS[:2], seeds=(1,)), TARGET_ACCURACIES)
         ],
-        "sweep": [render.sweep_table(table, "mnist"), render.sweep_table(narrow, "mnist")],
-        "book": [render.book_table(sweeps.book_rows(points, records))],
+        "sweep": [sweep_table(table, "mnist"), sweep_table(narrow, "mnist")],
+        "book": [book_table(sweeps.book_rows(points, records))],
     }
 
 
@@ -269,26 +277,28 @@ def run_at_80(*args, cwd):
 
 def test_the_commands_print_tables_that_fit_80_columns(tmp_path):
     slowdown_text = run_at_80("slowdown", cwd=tmp_path)
-    assert_printed(slowdown_text, render.slowdown_tables(slowdown(epochs=300), 300))
+    assert_printed(slowdown_text, slowdown_tables(slowdown(epochs=300), 300))
     neuron_text = run_at_80("neuron", "--w", "-4.5", "--b", "7.25", "--y", "1", cwd=tmp_path)
     trajectory = neuron.train(-4.5, 7.25, 1.0, 1.0, cost="cross-entropy", eta=0.005, epochs=300)
-    assert_printed(neuron_text, [render.trajectory_table(trajectory, 1.0, 1.0)])
+    assert_printed(neuron_text, [trajectory_table(trajectory, 1.0, 1.0)])
     saturation_text = run_at_80("saturation", "--points", "41", cwd=tmp_path)
-    assert_printed(saturation_text, [render.saturation_summary(saturation_map(points=41))])
+    assert_printed(saturation_text, [saturation_summary(saturation_map(points=41))])
     run_at_80("train", "--epochs", "1", "--save", "net.json", cwd=tmp_path)
     evaluate_text = run_at_80("evaluate", "net.json", "--split", "train", cwd=tmp_path)
     from xentlab.runs import evaluate_saved
 
     _, evaluation = evaluate_saved(tmp_path / "net.json", split="train")
-    assert_printed(evaluate_text, [render.confusion_table(evaluation)])
+    assert_printed(evaluate_text, [confusion_table(evaluation)])
 
 
 def test_compare_prints_a_table_that_fits_80_columns_and_explains_its_ratios(
     tmp_path, monkeypatch, capsys
 ):
     shown = []
-    builder = render.compare_table
-    monkeypatch.setattr(render, "compare_table", lambda *a: shown.append(builder(*a)) or shown[-1])
+    builder = compare_table
+    monkeypatch.setattr(
+        compare_command, "compare_table", lambda *a: shown.append(builder(*a)) or shown[-1]
+    )
     monkeypatch.chdir(tmp_path)
     costs = ",".join(COSTS)
     eta = "quadratic=3,cross-entropy=0.5,log-likelihood=0.5"
@@ -303,8 +313,10 @@ def test_the_sweep_and_the_book_print_tables_that_fit_80_columns(tmp_path, monke
     pytest.importorskip("distributed", reason="the sweep needs dask: pip install '.[sweep]'")
     shown = []
     for name in ("sweep_table", "book_table"):
-        builder = getattr(render, name)
-        monkeypatch.setattr(render, name, lambda *a, b=builder: shown.append(b(*a)) or shown[-1])
+        builder = getattr(sweep_command, name)
+        monkeypatch.setattr(
+            sweep_command, name, lambda *a, b=builder: shown.append(b(*a)) or shown[-1]
+        )
     argv = ["sweep", "--book", "--dataset", "digits", "--epochs", "1", "--seeds", "1"]
     assert main([*argv, "--workers", "1", "--out", str(tmp_path / "book")]) == 0
     assert len(shown) == 2

@@ -54,9 +54,7 @@ def test_sigterm_outside_training_and_serving_still_ends_a_command_as_terminated
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(60)  # never reached to the end: the handler raises at once
 
-    monkeypatch.setattr(
-        "xentlab.cli.experiment_commands.saturation_map", terminated_while_computing
-    )
+    monkeypatch.setattr("xentlab.experiments.saturation_map", terminated_while_computing)
     before = signal.getsignal(signal.SIGTERM)
     assert main(["saturation", "--out", str(tmp_path / "map.png")]) == 143
     assert capsys.readouterr().err == "xentlab: error: terminated\n"

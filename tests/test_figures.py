@@ -72,9 +72,9 @@ def test_figure_targets_are_refused_before_computing(tmp_path, monkeypatch, caps
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("xentlab.neuron.train", never)
-    monkeypatch.setattr("xentlab.cli.experiment_commands.slowdown_experiment", never)
-    monkeypatch.setattr("xentlab.cli.experiment_commands.saturation_map", never)
-    monkeypatch.setattr("xentlab.cli.experiment_commands.compare", never)
+    monkeypatch.setattr("xentlab.experiments.slowdown", never)
+    monkeypatch.setattr("xentlab.experiments.saturation_map", never)
+    monkeypatch.setattr("xentlab.experiments.compare", never)
     monkeypatch.setattr("xentlab.runs.prepare", never)
     assert main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from idx_tools import write_mnist_dir
 
-from xentlab.cli.parser import build_parser
+from xentlab.cli.commands import build_parser
 from xentlab.cli.text import given_arguments
 from xentlab.formats import load_checkpoint
 from xentlab.hints import argument_text, command_line

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from xentlab import runs
-from xentlab.cli.commands import INTERRUPT_CHECKPOINT, INTERRUPT_SUFFIX
+from xentlab.cli.commands import build_parser
+from xentlab.cli.commands.sweep import BOOK_OUT, DEFAULT_OUT
+from xentlab.cli.commands.train import INTERRUPT_CHECKPOINT, INTERRUPT_SUFFIX
 from xentlab.cli.main import main
-from xentlab.cli.parser import build_parser
-from xentlab.cli.sweep_command import BOOK_OUT, DEFAULT_OUT
 from xentlab.files import beside
 from xentlab.formats import load_checkpoint
 from xentlab.report.texts import REPORT_FORMATS

@@ -36,9 +36,9 @@ def work_never_starts(monkeypatch):
 
     for where in (
         "xentlab.runs.training_run.load_dataset",
-        "xentlab.cli.experiment_commands.compare",
-        "xentlab.cli.experiment_commands.slowdown_experiment",
-        "xentlab.cli.experiment_commands.saturation_map",
+        "xentlab.experiments.compare",
+        "xentlab.experiments.slowdown",
+        "xentlab.experiments.saturation_map",
         "xentlab.neuron.train",
         "xentlab.runs.network_files.load_saved_network",
         "xentlab.sweeps.run_sweep",

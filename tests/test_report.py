@@ -100,8 +100,8 @@ def test_the_settings_are_commands_that_give_the_same_results_again(tmp_path):
     computed with: the data folder of the comparison included, so that it works when copied."""
     import shlex
 
-    from xentlab.cli.experiment_commands import report_commands
-    from xentlab.cli.parser import build_parser
+    from xentlab.cli.commands import build_parser
+    from xentlab.cli.commands.report import report_commands
 
     data = tmp_path / "my data"
     spec = CompareSpec(dataset="mnist", data_dir=data, init="saturated", epochs=2, seeds=(1, 2))

@@ -21,7 +21,7 @@ import pytest
 
 from xentlab import runs, sweeps
 from xentlab.cli import main
-from xentlab.cli.parser import build_parser
+from xentlab.cli.commands import build_parser
 from xentlab.sweeps import SweepSpec
 
 distributed = pytest.importorskip("distributed")

@@ -1,5 +1,6 @@
-"""The ``xentlab`` command: ``parser`` (arguments), ``commands`` (parse → call → render),
-``render`` (tables, progress, summaries), ``main`` (exit codes)."""
+"""The ``xentlab`` command: ``commands/`` (one module a command: its options, its handler,
+its rendering), ``parser`` and ``options`` (what the commands' parsers share), ``render``,
+``tables``, ``progress`` and ``text`` (what their output shares), ``main`` (exit codes)."""
 
 from .main import main
 

@@ -17,8 +17,9 @@ from rich.console import Console
 
 from ..errors import XentlabError
 from . import text
-from .commands import EXIT_INTERRUPTED, EXIT_TERMINATED
-from .parser import EXIT_BAD_INPUT, build_parser, option_names
+from .commands import build_parser
+from .exit_codes import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED
+from .parser import option_names
 
 
 class QuietOnClosedPipe(Console):

@@ -10,21 +10,49 @@ import webbrowser
 
 from rich.console import Console
 
-from ..errors import XentlabError
-from . import text
-from .commands import EXIT_OK, signals_request_stop
+from ...errors import XentlabError
+from .. import text
+from ..argument_types import path
+from ..exit_codes import EXIT_OK
+from ..parser import Subcommands
+from ..signals import signals_request_stop
 
 DEFAULT_HOST = "127.0.0.1"  # this machine only
 DEFAULT_PORT = 8000
 
 
-def run_serve(args: argparse.Namespace, out: Console) -> int:
+def add_parser(subcommands: Subcommands) -> None:
+    p = subcommands.add_parser(
+        "serve",
+        help="the interactive page: the neuron, the saturation map and the race",
+        description="Serve the interactive page on this machine: one neuron learning under "
+        "either cost, the saturation map (click a start to watch it learn), and a race of one "
+        "network under both costs, live. Everything the page needs is served from the package: "
+        "it works without internet access. Needs the web extra (pip install 'xentlab[web]').",
+    )
+    p.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help="the address to listen on; anything but a loopback address makes the page "
+        "reachable from other machines",
+    )
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="0: any free port")
+    p.add_argument("--open", action="store_true", help="open the page in a browser")
+    p.add_argument(
+        "--data-dir",
+        type=path,
+        help="where the race looks for MNIST (default: $XENTLAB_DATA, then the cache)",
+    )
+    p.set_defaults(run=run, command_parser=p)
+
+
+def run(args: argparse.Namespace, out: Console) -> int:
     # Ctrl-C and SIGTERM are the ways to stop a server, not errors: from the first line on, each
     # asks it to stop (one that comes before it serves stops it as soon as it starts).
     stop = threading.Event()
     with signals_request_stop(stop.set):
         try:
-            from .. import web
+            from ... import web
         except ImportError as exc:  # starlette or uvicorn missing
             raise XentlabError(
                 f"xentlab serve needs the web extra ({exc.name} is not installed): "
