@@ -89,7 +89,7 @@ def cost_run(cost: str, seed: int, reached_at: int | None) -> CostRun:
 
 
 def test_the_comparisons_median_over_seeds_counts_the_seeds_that_never_reach():
-    spec = CompareSpec(epochs=2, seeds=(1, 2, 3))
+    spec = CompareSpec.of(epochs=2, seeds=(1, 2, 3))
     runs = [
         *(cost_run("quadratic", s, at) for s, at in ((1, 5), (2, None), (3, 15))),
         *(cost_run("cross-entropy", s, at) for s, at in ((1, 5), (2, 10), (3, 5))),

@@ -126,9 +126,17 @@ def compare_result(costs=COSTS, seeds=(1, 2, 3), per_epoch=5000, epochs=5) -> Co
             runs.append(
                 CostRun(cost, seed, 0.5, per_epoch, tuple(probes), history, 0.9512 - seed / 1e4)
             )
-    spec = CompareSpec(
+    spec = CompareSpec.of(
         costs=costs,
-        eta={"quadratic": 3.0, "cross-entropy": 0.5, "log-likelihood": 0.005},
+        eta={
+            cost: eta
+            for cost, eta in {
+                "quadratic": 3.0,
+                "cross-entropy": 0.5,
+                "log-likelihood": 0.005,
+            }.items()
+            if cost in costs
+        },
         dataset="mnist",
         init="saturated",
         seeds=seeds,

@@ -140,7 +140,7 @@ def test_options_are_named_as_typed_and_never_abbreviated(tmp_path, args, needle
 
 def test_help_shows_every_default(tmp_path):
     usage = run("train", "--help", cwd=tmp_path).stdout.replace("\n", " ")
-    for default in ("default: 30", "default: 10)", "default: 0.5", "default: digits"):
+    for default in ("default: 30", "default: 10,", "default: 0.5", "default: digits"):
         assert default in " ".join(usage.split()), default
     usage = " ".join(run("neuron", "--help", cwd=tmp_path).stdout.split())
     for default in ("(default: 2.0)", "(default: 0.005)", "(default: 300)"):

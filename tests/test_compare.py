@@ -14,7 +14,9 @@ EPOCHS = 8
 
 @pytest.fixture(scope="module")
 def saturated():
-    return compare(CompareSpec(init="saturated", eta=0.5, epochs=EPOCHS, seeds=(1,), fine_epochs=2))
+    return compare(
+        CompareSpec.of(init="saturated", eta=0.5, epochs=EPOCHS, seeds=(1,), fine_epochs=2)
+    )
 
 
 def test_runs_are_paired_and_probed_at_the_start_and_every_few_mini_batches(saturated):
@@ -88,11 +90,11 @@ def test_the_result_serialises_to_json_and_rows(saturated):
 )
 def test_bad_comparisons_are_refused_before_training(changes, needle):
     with pytest.raises(XentlabError, match=needle):
-        compare(CompareSpec(**changes))
+        compare(CompareSpec.of(**changes))
 
 
 def test_probes_per_epoch_sets_the_interval_from_the_data_and_runs_share_their_start():
-    spec = CompareSpec(init="saturated", epochs=1, fine_epochs=1, probes_per_epoch=4)
+    spec = CompareSpec.of(init="saturated", epochs=1, fine_epochs=1, probes_per_epoch=4)
     (quadratic, q_probe), (entropy, e_probe) = (
         prepare_cost_run(spec, cost, 3) for cost in ("quadratic", "cross-entropy")
     )

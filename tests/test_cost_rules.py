@@ -130,7 +130,7 @@ def test_a_cost_without_a_style_of_its_own_is_drawn_in_the_shared_one(monkeypatc
     assert style.cost_colour("quadratic") == style.OTHER_COST_COLOUR
     assert style.cost_style("quadratic") == style.OTHER_COST_STYLE
     assert style.cost_colour("cross-entropy") == "#0072B2"
-    result = compare(CompareSpec(epochs=1, probe_every=20))
+    result = compare(CompareSpec.of(epochs=1, probe_every=20))
     figure = compare_figure(result)
     colours = {line.get_color() for ax in figure.axes for line in ax.get_lines()}
     assert style.OTHER_COST_COLOUR in colours

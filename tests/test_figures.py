@@ -105,7 +105,7 @@ def test_every_figure_renders_on_small_data(tmp_path):
         trajectory_figure,
     )
 
-    result = runs.prepare(runs.RunSpec(settings={"epochs": 2})).train()
+    result = runs.prepare(runs.RunSpec.of(**{"epochs": 2})).train()
     figures = {
         "slowdown.png": slowdown_figure(slowdown(epochs=50)),
         "trajectory.png": trajectory_figure(__import__("xentlab").neuron.train(2.0, 2.0)),
@@ -113,7 +113,7 @@ def test_every_figure_renders_on_small_data(tmp_path):
             result.history, "t", True, result.test_accuracy, result.start
         ),
         "map.svg": saturation_figure(saturation_map(points=21, epochs=50), [(2.0, 2.0)]),
-        "compare.png": compare_figure(compare(CompareSpec(epochs=1, seeds=(1, 2)))),
+        "compare.png": compare_figure(compare(CompareSpec.of(epochs=1, seeds=(1, 2)))),
     }
     for name, figure in figures.items():
         save(figure, tmp_path / name)
@@ -134,7 +134,7 @@ def test_the_compare_figure_gives_the_first_mini_batches_room_on_a_log_scale():
     from xentlab.experiments import CompareSpec, compare
     from xentlab.plots import compare_figure
 
-    result = compare(CompareSpec(init="saturated", epochs=2, seeds=(1, 2)))
+    result = compare(CompareSpec.of(init="saturated", epochs=2, seeds=(1, 2)))
     figure = compare_figure(result)
     assert [ax.get_xscale() for ax in figure.axes] == ["symlog"] * 4
     per_epoch = result.runs[0].per_epoch
@@ -159,7 +159,7 @@ def test_the_learning_curves_show_the_cost_on_a_log_scale():
     from xentlab import runs
     from xentlab.plots import history_figure
 
-    result = runs.prepare(runs.RunSpec(settings={"epochs": 3})).train()
+    result = runs.prepare(runs.RunSpec.of(**{"epochs": 3})).train()
     figure = history_figure(result.history, "t", False, result.test_accuracy, result.start)
     cost, accuracy = figure.axes
     assert cost.get_yscale() == "log" and cost.get_ylabel() == "cost (log scale)"

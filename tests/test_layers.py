@@ -27,6 +27,7 @@ LAYERS: list[set[str]] = [
     {"functions", "sequential", "colours"},
     {"neuron", "model", "data"},
     {"kernel"},
+    {"settings"},
     {"training"},
     {"formats"},
     {"runs"},
@@ -115,7 +116,7 @@ def test_the_checker_sees_upward_and_sideways_imports(tmp_path):
     bad = package / "functions" / "bad.py"
     bad.write_text("from ..runs import prepare\nfrom . import sibling\nimport numpy\n")
     assert imported_units(bad, package) == {"runs"}
-    assert upward_imports(bad, package) == ["(functions, layer 2) imports runs (layer 7)"]
+    assert upward_imports(bad, package) == ["(functions, layer 2) imports runs (layer 8)"]
     sideways = package / "model.py"
     sideways.write_text("from .data import load_dataset\nfrom . import __version__\n")
     assert imported_units(sideways, package) == {"data", "__init__"}

@@ -48,11 +48,11 @@ def test_epochs_and_network_sizes_have_limits_that_the_message_states():
 
 
 def test_a_dead_network_does_not_end_silently(tmp_path, capsys):
-    dead = runs.RunSpec(cost="quadratic", settings={"eta": 1e6, "epochs": 2})
+    dead = runs.RunSpec.of(cost="quadratic", **{"eta": 1e6, "epochs": 2})
     result = runs.prepare(dead).train()
     assert len(result.warnings) == 1
     assert "stopped learning" in result.warnings[0] and "try cross-entropy" in result.warnings[0]
-    healthy = runs.prepare(runs.RunSpec(settings={"epochs": 3})).train()
+    healthy = runs.prepare(runs.RunSpec.of(**{"epochs": 3})).train()
     assert healthy.warnings == ()
     assert main(["train", "--cost", "quadratic", "--eta", "1e6", "--epochs", "2"]) == 0
     err = capsys.readouterr().err.strip().splitlines()
@@ -63,7 +63,7 @@ def test_a_run_stalled_in_saturation_is_named_once_while_it_trains(tmp_path, cap
     from xentlab.training import stall_warning
 
     stalled = runs.prepare(
-        runs.RunSpec(cost="quadratic", init="saturated", settings={"eta": 0.02, "epochs": 4})
+        runs.RunSpec.of(cost="quadratic", init="saturated", **{"eta": 0.02, "epochs": 4})
     ).train()
     records = stalled.history.records
     assert all(r.saturated_wrong == pytest.approx(0.9) for r in records)
@@ -73,7 +73,7 @@ def test_a_run_stalled_in_saturation_is_named_once_while_it_trains(tmp_path, cap
     assert "try cross-entropy" in warning
     # The same start under cross-entropy escapes at once: no stall.
     escaped = runs.prepare(
-        runs.RunSpec(cost="cross-entropy", init="saturated", settings={"eta": 0.02, "epochs": 4})
+        runs.RunSpec.of(cost="cross-entropy", init="saturated", **{"eta": 0.02, "epochs": 4})
     ).train()
     assert escaped.history.records[-1].saturated_wrong < 0.05
     assert stall_warning(escaped.history, escaped.network) is None

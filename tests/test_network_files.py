@@ -115,12 +115,12 @@ def test_a_run_starts_from_a_saved_network(tmp_path, suffix):
     start = Network.create((64, 7, 10), cost="quadratic", seed=4, dtype="float64")
     path = tmp_path / f"start.{suffix}"
     (save_network if suffix == "json" else save_safetensors)(start, path)
-    run = runs.prepare(runs.RunSpec(start_from=path, settings={"epochs": 1}))
+    run = runs.prepare(runs.RunSpec.of(start_from=path, **{"epochs": 1}))
     assert same_weights(run.state.network, start) and run.state.network.cost.name == "quadratic"
     assert run.state.network is not start
     saved = tmp_path / "out.safetensors"
-    spec = runs.RunSpec(
-        start_from=path, cost="cross-entropy", dtype="float32", save=saved, settings={"epochs": 1}
+    spec = runs.RunSpec.of(
+        start_from=path, cost="cross-entropy", dtype="float32", save=saved, **{"epochs": 1}
     )
     run = runs.prepare(spec)
     network = run.state.network
@@ -138,7 +138,7 @@ def test_a_run_starts_from_a_torch_module(tmp_path, capsys):
     assert main(["train", "--start-from", str(path), "--epochs", "1"]) == 0
     out = capsys.readouterr().out
     assert f"training from {path}: [64, 12, 10] on digits" in out and "log-likelihood" in out
-    run = runs.prepare(runs.RunSpec(start_from=path))
+    run = runs.prepare(runs.RunSpec.of(start_from=path))
     assert same_weights(run.state.network, Network.from_torch(module))
 
 
@@ -166,7 +166,7 @@ def test_start_from_conflicts_are_named(tmp_path, monkeypatch, spec, needle):
     path = tmp_path / "start.json"
     save_network(Network.create(spec.pop("start", (64, 5, 10))), path)
     with pytest.raises(XentlabError) as caught:
-        runs.prepare(runs.RunSpec(start_from=path, **spec))
+        runs.prepare(runs.RunSpec.of(start_from=path, **spec))
     assert needle.replace("{path}", str(path)) in str(caught.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["start.json"]
 

@@ -164,7 +164,7 @@ def test_the_library_refuses_too_and_force_replaces(tmp_path):
             write()
         assert path.read_bytes() == NOTES
     with pytest.raises(XentlabError, match="it exists and is not a network file"):
-        runs.prepare(runs.RunSpec(save=path))
+        runs.prepare(runs.RunSpec.of(save=path))
     save_network(NETWORK, path, force=True)
     assert written_by_xentlab(path, "network")
 
@@ -175,7 +175,7 @@ def test_an_interrupted_runs_checkpoint_never_replaces_a_file_of_the_users(tmp_p
     monkeypatch.chdir(tmp_path)
     (tmp_path / "interrupted.ckpt").write_bytes(NOTES)
     with pytest.raises(XentlabError, match="interrupted.ckpt: it exists and is not a checkpoint"):
-        runs.prepare(runs.RunSpec(stop_checkpoint="interrupted.ckpt"))
+        runs.prepare(runs.RunSpec.of(stop_checkpoint="interrupted.ckpt"))
     assert (tmp_path / "interrupted.ckpt").read_bytes() == NOTES
 
 

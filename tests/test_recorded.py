@@ -81,15 +81,15 @@ def test_a_network_that_records_nothing_is_evaluated_without_a_word(tmp_path, ca
 
 
 def test_starting_from_a_network_of_another_split_or_data_set_is_warned(digits_net, mnist_net):
-    same = runs.prepare(runs.RunSpec(start_from=digits_net, settings={"seed": 2}))
+    same = runs.prepare(runs.RunSpec.of(start_from=digits_net, **{"seed": 2}))
     assert same.warnings == ()
-    other = runs.prepare(runs.RunSpec(start_from=digits_net, settings={"seed": 0}))
+    other = runs.prepare(runs.RunSpec.of(start_from=digits_net, **{"seed": 0}))
     (warning,) = other.warnings
     assert "trained on the digits split by seed 2, and is trained further on" in warning
     assert "split by seed 0" in warning and "--seed 2 keeps its split" in warning
     net, data = mnist_net
     fashion = runs.prepare(
-        runs.RunSpec(dataset="fashion-mnist", data_dir=data, start_from=net, settings={})
+        runs.RunSpec.of(dataset="fashion-mnist", data_dir=data, start_from=net, **{})
     )
     assert fashion.warnings == (
         f"{net} was trained on mnist, and is trained further on fashion-mnist here",
@@ -144,7 +144,7 @@ def test_as_many_epochs_as_trained_ends_the_run_and_more_extend_it(finished_run,
 
 def test_a_run_stopped_in_mid_epoch_must_finish_that_epoch_at_least(tmp_path):
     ckpt = tmp_path / "run.ckpt"
-    run = runs.prepare(runs.RunSpec(settings={"epochs": 5}, checkpoint=ckpt))
+    run = runs.prepare(runs.RunSpec.of(**{"epochs": 5}, checkpoint=ckpt))
     stop = runs.StopRequest()
 
     class StopInEpochTwo:
@@ -159,5 +159,5 @@ def test_a_run_stopped_in_mid_epoch_must_finish_that_epoch_at_least(tmp_path):
     state, _ = load_checkpoint(ckpt)
     assert (state.epoch, state.batch > 0) == (1, True)
     with pytest.raises(XentlabError, match="epochs must be at least 2 .* already trained 1 epoch "):
-        runs.prepare(runs.RunSpec(resume=ckpt, settings={"epochs": 1}))
-    assert runs.prepare(runs.RunSpec(resume=ckpt, settings={"epochs": 2})).state.config.epochs == 2
+        runs.prepare(runs.RunSpec.of(resume=ckpt, **{"epochs": 1}))
+    assert runs.prepare(runs.RunSpec.of(resume=ckpt, **{"epochs": 2})).state.config.epochs == 2

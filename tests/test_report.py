@@ -20,7 +20,7 @@ def inputs():
     return ReportInputs(
         slowdown=slowdown(epochs=100),
         saturation=saturation_map(points=41, epochs=100),
-        comparison=compare(CompareSpec(init="saturated", epochs=2)),
+        comparison=compare(CompareSpec.of(init="saturated", epochs=2)),
         settings={"compare": "xentlab compare --init saturated --epochs 2"},
     )
 
@@ -104,7 +104,7 @@ def test_the_settings_are_commands_that_give_the_same_results_again(tmp_path):
     from xentlab.cli.commands.report import report_commands
 
     data = tmp_path / "my data"
-    spec = CompareSpec(dataset="mnist", data_dir=data, init="saturated", epochs=2, seeds=(1, 2))
+    spec = CompareSpec.of(dataset="mnist", data_dir=data, init="saturated", epochs=2, seeds=(1, 2))
     runs = slowdown(epochs=40, common_eta=0.3)
     grid = saturation_map(points=21, limit=4.0, eta=0.2, epochs=50)
     commands = report_commands(runs, grid, spec)

@@ -18,8 +18,8 @@ SETTINGS = {"epochs": 3, "batch_size": 10, "eta": 0.5, "lmbda": 0.2, "seed": 2}
 
 
 def spec(tmp_path, **changes):
-    described = {"dataset": "digits", "sizes": (64, 20, 10), "settings": SETTINGS}
-    return runs.RunSpec(**{**described, **changes})
+    described = {"dataset": "digits", "sizes": (64, 20, 10), **SETTINGS}
+    return runs.RunSpec.of(**{**described, **changes})
 
 
 def test_a_run_trains_saves_and_reports(tmp_path):
@@ -66,7 +66,7 @@ def test_a_stop_request_saves_at_a_batch_boundary_and_resume_gives_the_same_bits
     state, _ = load_checkpoint(tmp_path / "run.ckpt")
     # Mini-batches go in chunks of 100; the stop takes effect at the end of the one it came in.
     assert (state.epoch, state.batch) == (1, 100)
-    resumed = runs.prepare(runs.RunSpec(resume=tmp_path / "run.ckpt")).train()
+    resumed = runs.prepare(runs.RunSpec.of(resume=tmp_path / "run.ckpt")).train()
     assert not resumed.stopped and resumed.test_accuracy == reference.test_accuracy
     for a, b in zip(resumed.network.weights, reference.network.weights, strict=True):
         assert np.array_equal(a, b)
@@ -97,9 +97,9 @@ def test_a_stopped_run_without_a_checkpoint_goes_to_the_stop_checkpoint(tmp_path
         ({"cost": "hinge"}, "cost must be one of"),
         ({"init": "huge"}, "init must be one of"),
         ({"dataset": "cifar"}, "dataset must be one of"),
-        ({"settings": {"batch_size": 5000}}, "batch_size must be at most"),
-        ({"settings": {"epochs": 0}}, "epochs must be an integer >= 1"),
-        ({"settings": {"etaa": 0.1}}, r"unknown setting\(s\) 'etaa'; known: epochs, batch_size"),
+        ({"batch_size": 5000}, "batch_size must be at most"),
+        ({"epochs": 0}, "epochs must be an integer >= 1"),
+        ({"etaa": 0.1}, r"unknown setting\(s\) 'etaa'; known: cost, hidden, init, dtype, epochs"),
     ],
 )
 def test_prepare_refuses_bad_runs_before_anything_is_written(tmp_path, changes, needle):
@@ -111,10 +111,10 @@ def test_prepare_refuses_bad_runs_before_anything_is_written(tmp_path, changes, 
 def test_resume_refuses_another_data_set_or_shape(tmp_path):
     runs.prepare(spec(tmp_path, checkpoint=tmp_path / "run.ckpt")).train()
     with pytest.raises(XentlabError, match="was made on 'digits', not 'mnist'"):
-        runs.prepare(runs.RunSpec(resume=tmp_path / "run.ckpt", dataset="mnist"))
+        runs.prepare(runs.RunSpec.of(resume=tmp_path / "run.ckpt", dataset="mnist"))
     with pytest.raises(XentlabError, match="holds a network with sizes 64,20,10, not 64,30,10"):
-        runs.prepare(runs.RunSpec(resume=tmp_path / "run.ckpt", sizes=(64, 30, 10)))
-    finished = runs.prepare(runs.RunSpec(resume=tmp_path / "run.ckpt"))
+        runs.prepare(runs.RunSpec.of(resume=tmp_path / "run.ckpt", sizes=(64, 30, 10)))
+    finished = runs.prepare(runs.RunSpec.of(resume=tmp_path / "run.ckpt"))
     assert finished.resumed and finished.state.finished
 
 
@@ -145,8 +145,8 @@ def test_file_kinds_follow_the_name():
 def test_resume_refuses_each_conflicting_setting_and_extends_epochs(tmp_path):
     runs.prepare(spec(tmp_path, checkpoint=tmp_path / "run.ckpt")).train()
     saved = tmp_path / "run.ckpt"
-    conflicting = runs.RunSpec(
-        resume=saved, settings={"eta": 0.1, "lmbda": 0.2, "seed": 5}, cost="quadratic"
+    conflicting = runs.RunSpec.of(
+        resume=saved, **{"eta": 0.1, "lmbda": 0.2, "seed": 5}, cost="quadratic"
     )
     with pytest.raises(XentlabError) as refused:
         runs.prepare(conflicting)
@@ -156,16 +156,16 @@ def test_resume_refuses_each_conflicting_setting_and_extends_epochs(tmp_path):
     assert "lmbda" not in message  # given, but the same as saved
     assert message.endswith("only epochs and kernel may change when a run is resumed")
     with pytest.raises(XentlabError, match="init 'large' \\(a resumed run keeps its weights\\)"):
-        runs.prepare(runs.RunSpec(resume=saved, init="large"))
+        runs.prepare(runs.RunSpec.of(resume=saved, init="large"))
     with pytest.raises(XentlabError, match="dtype 'float64' \\(saved: 'float32'\\)"):
-        runs.prepare(runs.RunSpec(resume=saved, dtype="float64"))
+        runs.prepare(runs.RunSpec.of(resume=saved, dtype="float64"))
     # Extending a finished run trains the new epochs, and only those.
-    extended = runs.prepare(runs.RunSpec(resume=saved, settings={"epochs": 5, "eta": 0.5}))
+    extended = runs.prepare(runs.RunSpec.of(resume=saved, **{"epochs": 5, "eta": 0.5}))
     assert not extended.state.finished and extended.state.config.epochs == 5
     result = extended.train()
     assert result.history.column("epoch") == [1, 2, 3, 4, 5]
     # The same five epochs in one go give the same bits.
-    straight = runs.prepare(spec(tmp_path, settings={**SETTINGS, "epochs": 5})).train()
+    straight = runs.prepare(spec(tmp_path, **{**SETTINGS, "epochs": 5})).train()
     for a, b in zip(result.network.weights, straight.network.weights, strict=True):
         assert np.array_equal(a, b)
 
@@ -178,7 +178,7 @@ def test_a_new_run_is_measured_before_its_first_mini_batch(tmp_path):
     assert result.start.evaluation_accuracy == before
     assert result.start.training_cost > result.history.records[0].training_cost
     # A resumed run has no start of its own to measure.
-    extended = runs.prepare(runs.RunSpec(resume=tmp_path / "run.ckpt", settings={"epochs": 4}))
+    extended = runs.prepare(runs.RunSpec.of(resume=tmp_path / "run.ckpt", **{"epochs": 4}))
     assert extended.train().start is None
 
 
@@ -209,16 +209,14 @@ def test_a_run_may_resume_under_the_other_kernel(tmp_path):
     both ran the same kernel)."""
     settings = {**SETTINGS, "epochs": 2, "kernel": "numpy"}
     ckpt = tmp_path / "run.ckpt"
-    runs.prepare(spec(tmp_path, dtype="float64", settings=settings, checkpoint=ckpt)).train()
+    runs.prepare(spec(tmp_path, dtype="float64", **settings, checkpoint=ckpt)).train()
     state, _ = load_checkpoint(ckpt)
     assert state.config.kernel == "numpy"
-    resumed = runs.prepare(runs.RunSpec(resume=ckpt, settings={"epochs": 4, "kernel": "compiled"}))
+    resumed = runs.prepare(runs.RunSpec.of(resume=ckpt, **{"epochs": 4, "kernel": "compiled"}))
     assert resumed.kernel == "compiled"
     result = resumed.train()
     assert load_checkpoint(ckpt)[0].config.kernel == "compiled"
-    straight = runs.prepare(
-        spec(tmp_path, dtype="float64", settings={**settings, "epochs": 4})
-    ).train()
+    straight = runs.prepare(spec(tmp_path, dtype="float64", **{**settings, "epochs": 4})).train()
     for a, b in zip(result.network.weights, straight.network.weights, strict=True):
         assert not np.array_equal(a, b)
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12 * np.abs(b).max())

@@ -15,6 +15,7 @@ import pytest
 
 from xentlab import runs, sweeps
 from xentlab.errors import FormatError, XentlabError
+from xentlab.model import Network
 from xentlab.sweeps import SweepSpec
 from xentlab.sweeps.records import SweepFolder, read_record, write_record
 from xentlab.training import EpochRecord, History
@@ -38,10 +39,17 @@ def test_a_grid_is_every_combination_in_order_with_the_seeds_innermost():
     assert sweeps.varying(points) == ["cost", "eta"]
 
 
-def test_a_run_id_is_the_hash_of_its_settings_and_the_same_in_any_process():
-    point = SweepSpec.from_axes(SMALL).points()[0]
-    canonical = json.dumps(point.document(), sort_keys=True, separators=(",", ":"))
-    assert point.id == hashlib.sha256(canonical.encode()).hexdigest()[:16]
+def _digest(document):
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def test_a_run_id_is_the_hash_of_what_changes_its_result_and_the_same_in_any_process():
+    point = SweepSpec.from_axes(SMALL).points()[0]  # quadratic, η 0.5, seed 1, 2 epochs
+    changed = {"cost": "quadratic", "epochs": 2, "seed": 1}  # η 0.5 is the default
+    assert point.id == _digest({"dataset": "digits", "sizes": [64, 30, 10], **changed})
+    # The first format's id, by which a folder it made keeps resuming: its whole document.
+    assert point.legacy_id == _digest(point.document())
     code = (
         f"from xentlab.sweeps import SweepSpec;print(SweepSpec.from_axes({SMALL!r}).points()[0].id)"
     )
@@ -57,6 +65,8 @@ def test_one_value_spelled_two_ways_is_one_run_and_another_value_another():
     assert only(eta=3) == only(eta=3.0)
     assert only(lmbda=-0.0) == only(lmbda=0) == only()
     assert only(hidden=30) == only(hidden=[[30]]) == only()
+    # The kernel changes rounding only, and resolves differently from machine to machine.
+    assert only(kernel="numpy") == only(kernel="compiled") == only(kernel="auto") == only()
     assert len({only(), only(seed=1), only(eta=0.25), only(cost="quadratic")}) == 4
     assert SweepSpec.from_axes({}, "mnist").points()[0].id != only()
 
@@ -401,3 +411,33 @@ def test_the_book_figure_draws_the_books_accuracy_beside_xentlabs_for_each_netwo
     lone = book_figure(sweeps.book_rows([], {}))
     assert "xentlab: not in this sweep" in [t.get_text() for t in lone.axes[0].texts]
     assert "xentlab ran none of them" in lone.texts[0].get_text()
+
+
+def test_a_folder_of_the_first_id_format_keeps_resuming(tmp_path):
+    """A result file an earlier xentlab wrote is named by the hash of the point's whole
+    document (the kernel asked for included) and records no kernel: it is found and read."""
+    from xentlab.formats import save_network
+
+    (point, other) = SweepSpec.from_axes({**SMALL, "cost": "quadratic", "eta": 0.5}).points()
+    folder = SweepFolder(tmp_path / "old")
+    folder.start(SweepSpec.from_axes(SMALL), [point, other])
+    meta = record_of(point, 0.75).meta()
+    meta["sweep"]["id"] = point.legacy_id
+    del meta["sweep"]["kernel"]
+    network = Network.create(point.sizes, point.cost, seed=point.seed)
+    save_network(network, folder.runs / f"{point.legacy_id}.json", meta)
+    assert point.legacy_id != point.id
+    found = folder.finished([point, other])
+    assert list(found) == [point.id] and found[point.id].test_accuracy == 0.75
+    assert found[point.id].kernel is None  # it was not recorded then
+
+
+def test_a_run_records_the_kernel_it_used_not_auto(tmp_path):
+    (point,) = SweepSpec.from_axes({"epochs": 1, "kernel": "numpy"}).points()
+    record = sweeps.train_point(point)
+    assert record.kernel == "numpy"
+    path = tmp_path / "run.json"
+    write_record(record, path)
+    assert read_record(path, point).kernel == "numpy"
+    (auto,) = SweepSpec.from_axes({"epochs": 1}).points()
+    assert sweeps.train_point(auto).kernel in ("numpy", "compiled")

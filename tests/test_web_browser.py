@@ -191,7 +191,9 @@ def test_the_race_draws_every_epoch_of_both_costs(page, url):
     open_view(page, url, "race")
     start_race(page, epochs, "0")
     page.wait_for_selector("#r-status[data-state=finished]", timeout=60_000)
-    settings = RaceSettings("digits", "saturated", epochs, 0.5, 30, 10, 1, 0.0)
+    settings = RaceSettings.of(
+        {"dataset": "digits", "pace": 0.0, "init": "saturated", "epochs": epochs, "seed": 1}
+    )
     for cost in COSTS:
         assert epochs_seen(page, cost) == [1, 2, 3]
         run, probe = prepare_cost_run(settings.compare_spec(64, None), cost, 1)

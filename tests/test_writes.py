@@ -180,9 +180,9 @@ def test_outputs_are_checked_before_the_data_is_loaded(tmp_path, monkeypatch):
 
     monkeypatch.setattr("xentlab.runs.training_run.load_dataset", never)
     for spec in (
-        runs.RunSpec(save=str(tmp_path / "no" / "net.json")),
-        runs.RunSpec(checkpoint="/dev/null"),
-        runs.RunSpec(save=""),
+        runs.RunSpec.of(save=str(tmp_path / "no" / "net.json")),
+        runs.RunSpec.of(checkpoint="/dev/null"),
+        runs.RunSpec.of(save=""),
     ):
         with pytest.raises(XentlabError, match="cannot write"):
             runs.prepare(spec)
@@ -195,13 +195,13 @@ def test_two_outputs_of_one_run_must_be_different_files(tmp_path, monkeypatch):
     (tmp_path / "alias.json").symlink_to(tmp_path / "run.ckpt")
     for save in ("run.ckpt", "./run.ckpt", "alias.json"):
         with pytest.raises(XentlabError, match="the network file and the checkpoint file are both"):
-            runs.prepare(runs.RunSpec(save=save, checkpoint="run.ckpt"))
+            runs.prepare(runs.RunSpec.of(save=save, checkpoint="run.ckpt"))
     assert listing(tmp_path) == ["alias.json"]
     # A checkpoint to resume is read first; then saving the network over it is refused.
-    runs.prepare(runs.RunSpec(settings={"epochs": 1}, checkpoint="run.ckpt")).train()
+    runs.prepare(runs.RunSpec.of(**{"epochs": 1}, checkpoint="run.ckpt")).train()
     saved = (tmp_path / "run.ckpt").read_bytes()
     with pytest.raises(XentlabError, match="are both run.ckpt"):
-        runs.prepare(runs.RunSpec(save="run.ckpt", resume="run.ckpt"))
+        runs.prepare(runs.RunSpec.of(save="run.ckpt", resume="run.ckpt"))
     assert listing(tmp_path) == ["alias.json", "run.ckpt"]
     assert (tmp_path / "run.ckpt").read_bytes() == saved
 

@@ -76,6 +76,20 @@ def integers(text: str) -> tuple[int, ...]:
         ) from None
 
 
+def integer_lists(text: str) -> tuple[int, ...]:
+    """Integers as a list (10,20), a range (1-5), or both (1-3,7)."""
+    found: list[int] = []
+    try:
+        for part in text.split(","):
+            low, _, high = part.partition("-")
+            found.extend(range(int(low), int(high or low) + 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be integers like 10,20 or a range like 1-5; got {text!r}"
+        ) from None
+    return tuple(found)
+
+
 def names(text: str) -> tuple[str, ...]:
     """Names, comma-separated: l2,l1."""
     return tuple(part.strip() for part in text.split(","))

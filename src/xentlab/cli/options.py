@@ -1,22 +1,15 @@
-"""The options several commands share, each written once: --force, --data-dir, --dataset, and
-the help texts of --init and --kernel. A command's own options are in its module."""
+"""The options several commands share, each written once: --force, --data-dir, --dataset. The
+training settings' options are derived from xentlab.settings (setting_options.py); a command's
+own options are in its module."""
 
 from __future__ import annotations
 
 import argparse
 
 from ..data import DATASETS
-from ..model import INIT_MEANINGS
-from ..training import TrainConfig
 from .argument_types import path
 
-KERNEL_HELP = (
-    "the epoch loop: compiled (numba), numpy (the reference) or auto (compiled where numba "
-    "is installed)"
-)
-INIT_HELP = "; ".join(f"{name}: {meaning}" for name, meaning in INIT_MEANINGS.items())
 DATA_DIR_HELP = "where the data files are (default: $XENTLAB_DATA, then the cache)"
-TRAIN_DEFAULTS = TrainConfig()  # the defaults train and sweep show in their help
 FORCE_HELP = (
     "replace a file in the way even when it is not one xentlab wrote of the same kind "
     "(without it, such a file is refused before any work)"

@@ -13,24 +13,24 @@ in ten of them wrong): the network's version of the article's neuron started at 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import checks
+from .. import checks, settings
 from ..censored import CensoredMedian, censored_median
 from ..errors import XentlabError
 from ..files import register_output_kind
-from ..functions import COST_NAMES
-from ..kernel import KERNELS
-from ..model import INITS
 from ..runs import Run, RunSpec, prepare
+from ..settings import SETTINGS, NetworkSettings, TrainConfig
 from ..training import History, Observer, Probe, ProbeRecord, batches_per_epoch
 
 TARGET_ACCURACIES = (0.5, 0.8, 0.9)
 MAX_RUNS = 100
+DEFAULT_EPOCHS = 5  # a comparison's runs: enough to see the slow start, and short
 # How a comparison's data is recognised (files.register_output_kind): the JSON of
 # CompareResult.to_dict begins with its spec's costs, the CSV of its rows with these columns.
 COMPARE_JSON_START = re.compile(rb'\s*\{\s*"spec"\s*:\s*\{\s*"costs"\s*:')
@@ -47,42 +47,35 @@ register_output_kind("data", written_as_comparison)
 
 @dataclass(frozen=True)
 class CompareSpec:
-    """What to compare: ``costs`` (each once per seed), at one common ``eta`` or one per cost
-    (``{"quadratic": 3.0, "cross-entropy": 0.5}``); the network and data as for a run; probes
-    every ``probe_every`` mini-batches during the first ``fine_epochs`` epochs, on the first
-    ``probe_size`` training and validation examples. With ``probes_per_epoch`` the probes
-    come about that many times an epoch instead, whatever the size of the data set. ``kernel``
-    as for a run."""
+    """What to compare: ``costs`` (each once per seed of ``seeds``), at one common ``eta`` or
+    one per cost (``{"quadratic": 3.0, "cross-entropy": 0.5}``); the network and data as for a
+    run, with the settings (``xentlab.settings``) of ``network`` and ``config``, whose cost, η
+    and seed the comparison sets run by run; probes every ``probe_every`` mini-batches during
+    the first ``fine_epochs`` epochs, on the first ``probe_size`` training and validation
+    examples. With ``probes_per_epoch`` the probes come about that many times an epoch instead,
+    whatever the size of the data set. Checked when made: :meth:`of` takes settings and fields
+    alike (``CompareSpec.of(init="saturated", epochs=2)``)."""
 
     costs: tuple[str, ...] = ("quadratic", "cross-entropy")
-    eta: float | Mapping[str, float] = 0.5
+    eta: float | Mapping[str, float] = TrainConfig().eta
     dataset: str = "digits"
     data_dir: str | os.PathLike[str] | None = None
     sizes: tuple[int, ...] | None = None
-    init: str = "default"
-    dtype: str = "float32"
-    epochs: int = 5
-    batch_size: int = 10
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    config: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=DEFAULT_EPOCHS))
     seeds: tuple[int, ...] = (1,)
     probe_every: int = 10
     fine_epochs: int = 5
     probe_size: int = 1000
     probes_per_epoch: int | None = None  # if given, probe_every is chosen from the data
-    kernel: str = "auto"
 
-    def eta_of(self, cost: str) -> float:
-        """The learning rate of ``cost``'s runs."""
-        if isinstance(self.eta, Mapping) and cost not in self.eta:
-            raise XentlabError(f"eta for {cost} is missing: give one η per cost, or one for all")
-        eta = self.eta[cost] if isinstance(self.eta, Mapping) else self.eta
-        return checks.positive_number(f"eta for {cost}", eta)
-
-    def check(self) -> None:
-        """Refuse a bad comparison before any training."""
+    def __post_init__(self) -> None:
+        """Refuse a bad comparison before any training: each cost, η and seed by the
+        constraint its setting declares."""
         if not self.costs:
             raise XentlabError("costs must name at least one cost")
         for cost in self.costs:
-            COST_NAMES.check("cost", cost)
+            SETTINGS["cost"].check(cost)
             self.eta_of(cost)
         if len(set(self.costs)) != len(self.costs):
             raise XentlabError(f"costs must not repeat; got {', '.join(self.costs)}")
@@ -90,12 +83,10 @@ class CompareSpec:
             extra = sorted(set(self.eta) - set(self.costs))
             if extra:
                 raise XentlabError(f"eta given for costs not compared: {', '.join(extra)}")
-        INITS.check("init", self.init)
-        KERNELS.check("kernel", self.kernel)
         if not self.seeds or len(set(self.seeds)) != len(self.seeds):
             raise XentlabError("seeds must be one or more different seeds")
         for seed in self.seeds:
-            checks.int_at_least("seed", seed, 0)
+            SETTINGS["seed"].check(seed)
         runs = len(self.costs) * len(self.seeds)
         if runs > MAX_RUNS:
             raise XentlabError(f"costs × seeds must be at most {MAX_RUNS} runs; got {runs}")
@@ -104,6 +95,51 @@ class CompareSpec:
         checks.int_at_least("probe_size", self.probe_size, 1)
         if self.probes_per_epoch is not None:
             checks.int_at_least("probes_per_epoch", self.probes_per_epoch, 1)
+
+    @classmethod
+    def of(cls, **values: Any) -> CompareSpec:
+        """The comparison with the settings among ``values`` (see ``xentlab.settings``) and
+        the other fields as they are; epochs default to DEFAULT_EPOCHS."""
+        known = {f.name for f in dataclasses.fields(cls)}  # its own eta and seeds come first
+        fields = {k: v for k, v in values.items() if k in known}
+        chosen = {k: v for k, v in values.items() if k not in known}
+        network, config = settings.split({"epochs": DEFAULT_EPOCHS, **chosen})
+        return cls(network=network, config=config, **fields)
+
+    def eta_of(self, cost: str) -> float:
+        """The learning rate of ``cost``'s runs."""
+        if isinstance(self.eta, Mapping) and cost not in self.eta:
+            raise XentlabError(f"eta for {cost} is missing: give one η per cost, or one for all")
+        eta = self.eta[cost] if isinstance(self.eta, Mapping) else self.eta
+        return float(SETTINGS["eta"].constraint.check(f"eta for {cost}", eta))
+
+    def document(self) -> dict[str, Any]:
+        """The comparison as JSON-ready data (where its data lives left out): its costs first,
+        then every setting of its runs but the three it sets run by run."""
+        by_run = ("cost", "eta", "seed")
+        return {
+            "costs": list(self.costs),
+            "eta": dict(self.eta) if isinstance(self.eta, Mapping) else self.eta,
+            "dataset": self.dataset,
+            "sizes": None if self.sizes is None else list(self.sizes),
+            **{
+                k: v
+                for k, v in settings.document(self.network, self.config).items()
+                if k not in by_run
+            },
+            "seeds": list(self.seeds),
+            "probe_every": self.probe_every,
+            "fine_epochs": self.fine_epochs,
+            "probe_size": self.probe_size,
+            "probes_per_epoch": self.probes_per_epoch,
+        }
+
+    def run_settings(self, cost: str, seed: int) -> dict[str, Any]:
+        """The settings of the run of ``cost`` and ``seed``."""
+        chosen = settings.document(self.network, self.config)
+        if self.sizes is not None:  # they name the hidden layers too
+            del chosen["hidden"]
+        return {**chosen, "cost": cost, "eta": self.eta_of(cost), "seed": seed}
 
     def probe_interval(self, per_epoch: int) -> int:
         """The mini-batches between probes, for data of ``per_epoch`` mini-batches an epoch."""
@@ -123,6 +159,7 @@ class CostRun:
     probes: tuple[ProbeRecord, ...]
     history: History
     test_accuracy: float
+    kernel: str | None = None  # the epoch loop the run used (numpy or compiled)
 
     def batches_to_reach(self, accuracy: float) -> int | None:
         """The first probed mini-batch count at which the validation accuracy on the probe
@@ -149,17 +186,13 @@ class CompareResult:
         runs = self.of(cost)
         if not runs:
             raise XentlabError(f"{cost} is not one of the costs compared")
-        budget = self.spec.epochs * runs[0].per_epoch
+        budget = self.spec.config.epochs * runs[0].per_epoch
         return censored_median([run.batches_to_reach(accuracy) for run in runs], budget)
 
     def to_dict(self) -> dict[str, Any]:
         """Everything measured, as JSON-ready data."""
         return {
-            "spec": {
-                k: (dict(v) if isinstance(v, Mapping) else v)
-                for k, v in self.spec.__dict__.items()
-                if k != "data_dir"
-            },
+            "spec": self.spec.document(),
             "sizes": list(self.layer_sizes),
             "runs": [
                 {
@@ -168,6 +201,7 @@ class CompareResult:
                     "eta": run.eta,
                     "batches_per_epoch": run.per_epoch,
                     "test_accuracy": run.test_accuracy,
+                    "kernel": run.kernel,
                     "probes": [probe.__dict__ for probe in run.probes],
                 }
                 for run in self.runs
@@ -193,26 +227,16 @@ def prepare_cost_run(spec: CompareSpec, cost: str, seed: int) -> tuple[Run, Prob
     """One run of the comparison ready to train, with its probe, which has measured the start:
     the network of ``seed`` (its initial weights and its order of mini-batches are the seed's,
     whatever the cost) trained under ``cost``. Train it with ``run.train([probe, ...],
-    chunk=probe.every)`` so that the probe is asked often enough; ``spec`` is checked first."""
-    spec.check()
+    chunk=probe.every)`` so that the probe is asked often enough."""
     run = prepare(
-        RunSpec(
+        RunSpec.of(
             dataset=spec.dataset,
             data_dir=spec.data_dir,
             sizes=spec.sizes,
-            cost=cost,
-            init=spec.init,
-            dtype=spec.dtype,
-            settings={
-                "epochs": spec.epochs,
-                "batch_size": spec.batch_size,
-                "eta": spec.eta_of(cost),
-                "seed": seed,
-                "kernel": spec.kernel,
-            },
+            **spec.run_settings(cost, seed),
         )
     )
-    per_epoch = batches_per_epoch(len(run.training.X), spec.batch_size)
+    per_epoch = batches_per_epoch(len(run.training.X), spec.config.batch_size)
     probe = Probe(
         run.training.head(spec.probe_size),
         run.validation.head(spec.probe_size),
@@ -231,7 +255,6 @@ def compare(
     """Train every (cost, seed) pair of ``spec``; the runs of one seed share their initial
     weights and their order of mini-batches. ``observers_for(cost, seed)`` gives extra
     observers (progress) for each run. Returns what the probes measured."""
-    spec.check()
     results = []
     sizes: tuple[int, ...] = ()
     for seed in spec.seeds:
@@ -250,6 +273,7 @@ def compare(
                     tuple(probe.records),
                     result.history,
                     result.test_accuracy,
+                    run.kernel,
                 )
             )
     return CompareResult(spec, tuple(results), sizes)

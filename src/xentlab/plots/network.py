@@ -188,8 +188,8 @@ def compare_figure(result: CompareResult) -> Figure:
         else ""
     )
     fig.suptitle(
-        f"{list(result.layer_sizes)} on {spec.dataset}, init {spec.init}, mini-batch "
-        f"{spec.batch_size}, {seeds}: the same start and mini-batches under each cost{over}"
+        f"{list(result.layer_sizes)} on {spec.dataset}, init {spec.network.init}, mini-batch "
+        f"{spec.config.batch_size}, {seeds}: the same start and mini-batches under each cost{over}"
     )
     fig.tight_layout()
     return fig

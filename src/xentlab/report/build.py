@@ -103,7 +103,7 @@ def sections(inputs: ReportInputs, lang: str) -> list[Section]:
         ),
         Section(
             t["compare_title"].format(sizes=list(comparison.layer_sizes), dataset=spec.dataset),
-            t["compare_text"].format(init=spec.init, eta=eta),
+            t["compare_text"].format(init=spec.network.init, eta=eta),
             png_bytes(compare_figure(comparison)),
             SECTION_NAMES[2],
         ),
@@ -135,7 +135,7 @@ def headline_rows(comparison: CompareResult, lang: str) -> list[list[str]]:
 
 def headline_note(comparison: CompareResult, lang: str) -> str:
     """How the table's medians count the seeds that did not reach an accuracy."""
-    budget = comparison.spec.epochs * comparison.runs[0].per_epoch
+    budget = comparison.spec.config.epochs * comparison.runs[0].per_epoch
     return TEXTS[lang]["censored_note"].format(budget=f"{budget:,}")
 
 

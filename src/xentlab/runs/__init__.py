@@ -30,7 +30,6 @@ from .training_run import (
     RunResult,
     RunSpec,
     prepare,
-    train_config,
 )
 
 __all__ = [
@@ -58,5 +57,4 @@ __all__ = [
     "load_saved_network",
     "prepare",
     "save_network_file",
-    "train_config",
 ]

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from .. import settings
 from ..checks import plural
 from ..data import Dataset, LabelledData, load_dataset
 from ..errors import XentlabError
@@ -23,12 +26,12 @@ from ..formats import history_document, load_checkpoint, save_checkpoint
 from ..formats.checkpoint import fields_document
 from ..functions import get_cost
 from ..kernel import resolve_kernel
-from ..model import Network, check_dtype, check_sizes
+from ..model import Network, check_sizes
+from ..settings import NetworkSettings, TrainConfig
 from ..training import (
     EpochRecord,
     History,
     Observer,
-    TrainConfig,
     TrainingDiverged,
     TrainState,
     check_batch_size,
@@ -43,10 +46,11 @@ from .sizes_fit import check_new_sizes, check_saved_sizes
 from .stopping import RunStopped, StopRequest
 
 DEFAULT_DATASET = "digits"  # embedded in scikit-learn: a run needs no download
-DEFAULT_HIDDEN = 30
-DEFAULT_COST = "cross-entropy"
-DEFAULT_INIT = "default"
-DEFAULT_DTYPE = "float32"
+_NETWORK = NetworkSettings()  # the schema's defaults, named for the front ends' help texts
+DEFAULT_HIDDEN = _NETWORK.hidden[0]
+DEFAULT_COST = _NETWORK.cost
+DEFAULT_INIT = _NETWORK.init
+DEFAULT_DTYPE = _NETWORK.dtype
 # Settings a resumed run may change: the number of epochs, to extend (or end sooner) a run, and
 # the kernel, which changes no result but its rounding (a resumed run is then bit-identical to
 # an uninterrupted one only if both ran the same kernel, on the same machine).
@@ -60,17 +64,19 @@ DatasetLoader = Callable[[str, "str | os.PathLike[str] | None", int], Dataset]
 class RunSpec:
     """What to train: a new run, or with ``resume`` the run a checkpoint holds.
 
-    A new run uses ``dataset`` (default digits), ``sizes`` (default: the data's inputs, 30
-    hidden neurons, its classes), ``cost``, ``init``, ``dtype`` (defaults cross-entropy,
-    default, float32) and ``settings``, the fields of :class:`TrainConfig` to set (epochs, eta,
-    ...; the others keep their defaults). A resumed run takes all of these from the checkpoint:
-    one given as well must agree with it, except the RESUMABLE_SETTINGS (epochs, kernel), which
-    change the run; ``init`` cannot be given (the weights exist).
+    A new run uses ``dataset`` (default digits), ``sizes`` (default: the data's inputs, the
+    hidden widths of ``network``, its classes) and the settings (``xentlab.settings``):
+    ``network`` (cost, hidden widths, init, dtype) and ``config`` (epochs, eta, ..., kernel).
+    ``given`` names the settings the user gave (default: those that differ from their
+    defaults); :meth:`of` takes settings and fields alike. A resumed run takes all of
+    its settings from the checkpoint: one given as well must agree with it, except the
+    RESUMABLE_SETTINGS (epochs, kernel), which change the run; ``init`` cannot be given (the
+    weights exist).
 
     ``start_from``: a new run whose network is the one saved there (xentlab's JSON, or a
     .safetensors file, from PyTorch say) instead of a freshly initialised one: its sizes (which
     must fit the data; ``sizes``, if given, must be the same), and its cost and dtype unless
-    ``cost`` or ``dtype`` say otherwise (a safetensors file that records no cost starts under
+    ``cost`` or ``dtype`` are given (a safetensors file that records no cost starts under
     cross-entropy). ``init`` and ``resume`` cannot be given with it.
 
     ``checkpoint`` (default: the ``resume`` path) is rewritten after every epoch and every
@@ -84,10 +90,9 @@ class RunSpec:
     dataset: str | None = None
     data_dir: str | os.PathLike[str] | None = None
     sizes: tuple[int, ...] | None = None
-    cost: str | None = None
-    init: str | None = None
-    dtype: str | None = None
-    settings: Mapping[str, Any] = field(default_factory=dict)
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    config: TrainConfig = field(default_factory=TrainConfig)
+    given: frozenset[str] | None = None
     resume: str | os.PathLike[str] | None = None
     checkpoint: str | os.PathLike[str] | None = None
     checkpoint_every: int | None = None
@@ -95,6 +100,38 @@ class RunSpec:
     stop_checkpoint: str | os.PathLike[str] | None = None
     start_from: str | os.PathLike[str] | None = None
     force: bool = False
+
+    def __post_init__(self) -> None:
+        if self.given is not None:
+            settings.unknown_settings(set(self.given))
+            object.__setattr__(self, "given", frozenset(self.given))
+
+    @classmethod
+    def of(cls, **values: Any) -> RunSpec:
+        """The spec with the settings among ``values`` given (each checked; see
+        ``xentlab.settings``) and the other fields as they are: ``RunSpec.of(epochs=10,
+        cost="quadratic", checkpoint="run.ckpt")``."""
+        chosen, fields = settings.partition(values)
+        settings.unknown_settings({k for k in fields if k not in SPEC_FIELDS})
+        network, config = settings.split(chosen)
+        return cls(network=network, config=config, given=frozenset(chosen), **fields)
+
+    @property
+    def given_settings(self) -> dict[str, Any]:
+        """{name: value} of the settings the user gave."""
+        chosen = settings.document(self.network, self.config)
+        if self.given is not None:
+            return {k: v for k, v in chosen.items() if k in self.given}
+        defaults = settings.document(NetworkSettings(), TrainConfig())
+        return {k: v for k, v in chosen.items() if v != defaults[k]}
+
+    def given_value(self, name: str) -> Any:
+        """The setting ``name`` as given (a list of widths as a tuple), or None if not given."""
+        value = self.given_settings.get(name)
+        return tuple(value) if isinstance(value, list) else value
+
+
+SPEC_FIELDS = frozenset(f.name for f in dataclasses.fields(RunSpec))
 
 
 @dataclass(frozen=True)
@@ -142,8 +179,9 @@ class Run:
 
     @property
     def kernel(self) -> str:
-        """The epoch loop this run uses: ``numpy`` or ``compiled`` (what ``auto`` is here)."""
-        return resolve_kernel(self.state.config.kernel, self.state.network.cost)
+        """The epoch loop this run uses: ``numpy`` or ``compiled`` (``auto`` was resolved when
+        the run was prepared)."""
+        return self.state.config.kernel
 
     @property
     def checkpoint_path(self) -> str | os.PathLike[str] | None:
@@ -233,8 +271,11 @@ def prepare(spec: RunSpec, load: DatasetLoader | None = None) -> Run:
     if _checkpoint_path(spec) is None and stop is not None and os.path.lexists(stop):
         check_output_target(stop, "checkpoint", force=spec.force)  # a file of the user's there
     state, dataset, info, warnings = _resumed(spec, load, *saved) if saved else _new(spec, load)
+    # The kernel is resolved once, here ("compiled" without numba fails now, saying how to fix
+    # it), and the run records the one it uses: the header, the checkpoint, the saved network.
+    kernel = resolve_kernel(state.config.kernel, state.network.cost)
+    state.config = dataclasses.replace(state.config, kernel=kernel)
     network, config = state.network, state.config
-    resolve_kernel(config.kernel)  # "compiled" without numba fails now, saying how to fix it
     training = check_labelled(network, dataset.train.X, dataset.train.labels, "training")
     validation = check_labelled(
         network, dataset.validation.X, dataset.validation.labels, "validation"
@@ -252,17 +293,6 @@ def prepare(spec: RunSpec, load: DatasetLoader | None = None) -> Run:
     return run
 
 
-def train_config(settings: Mapping[str, Any]) -> TrainConfig:
-    """The TrainConfig with ``settings`` applied; an unknown setting is named."""
-    known = [f.name for f in dataclasses.fields(TrainConfig)]
-    unknown = sorted(set(settings) - set(known))
-    if unknown:
-        raise XentlabError(
-            f"unknown setting(s) {', '.join(map(repr, unknown))}; known: {', '.join(known)}"
-        )
-    return TrainConfig(**settings)
-
-
 def _checkpoint_path(spec: RunSpec) -> str | os.PathLike[str] | None:
     """Where the run's checkpoint goes: ``checkpoint``, else the ``resume`` path, else none."""
     return spec.checkpoint if spec.checkpoint is not None else spec.resume
@@ -272,7 +302,7 @@ def _new(
     spec: RunSpec, load: DatasetLoader
 ) -> tuple[TrainState, Dataset, dict[str, Any], list[str]]:
     name = spec.dataset or DEFAULT_DATASET
-    config = train_config(spec.settings)
+    config = spec.config
     start_from = spec.start_from
     saved = load_saved_network(start_from) if start_from is not None else None
     started = _started_network(spec, saved) if saved is not None else None
@@ -287,16 +317,18 @@ def _new(
         sizes = started.sizes
         check_saved_sizes(start_from, sizes, name, features, dataset.n_classes)
     elif spec.sizes is not None:
+        if spec.given_value("hidden") is not None:
+            raise XentlabError("give sizes or hidden, not both: sizes name every layer")
         sizes = check_sizes(spec.sizes)
         check_new_sizes(sizes, name, features, dataset.n_classes)
     else:
-        sizes = (features, DEFAULT_HIDDEN, dataset.n_classes)
+        sizes = (features, *spec.network.hidden, dataset.n_classes)
     network = started or Network.create(
         sizes,
-        spec.cost or DEFAULT_COST,
-        spec.init or DEFAULT_INIT,
+        spec.network.cost,
+        spec.network.init,
         config.seed,
-        spec.dtype or DEFAULT_DTYPE,
+        spec.network.dtype,
     )
     info = {"dataset": name, "split_seed": config.seed}
     return TrainState.start(network, config), dataset, info, warnings
@@ -311,7 +343,7 @@ def _check_start_from(spec: RunSpec) -> None:
             "start_from must not be combined with resume: resume continues the run a "
             "checkpoint holds, start_from begins a new run from a saved network"
         )
-    if spec.init is not None:
+    if spec.given_value("init") is not None:
         raise XentlabError(
             f"init must not be given with start_from: the weights come from {spec.start_from}"
         )
@@ -326,8 +358,9 @@ def _started_network(spec: RunSpec, file: SavedNetwork) -> Network:
             f"sizes must be those of the network started from: {path} holds "
             f"{','.join(map(str, saved.sizes))}, not {','.join(map(str, spec.sizes))}"
         )
-    cost = get_cost(spec.cost) if spec.cost is not None else saved.cost
-    dtype = check_dtype(spec.dtype) if spec.dtype is not None else saved.dtype
+    cost_name, dtype_name = spec.given_value("cost"), spec.given_value("dtype")
+    cost = get_cost(cost_name) if cost_name is not None else saved.cost
+    dtype = np.dtype(dtype_name) if dtype_name is not None else saved.dtype
     weights = [W.astype(dtype, copy=False) for W in saved.weights]
     biases = [b.astype(dtype, copy=False) for b in saved.biases]
     return Network(saved.sizes, weights, biases, cost)
@@ -349,7 +382,7 @@ def _resumed(
         )
     _check_resume_settings(spec, state)  # before the data is read: they need only the file
     dataset = load(name, spec.data_dir, info.get("split_seed", 0))
-    changes = {k: v for k, v in spec.settings.items() if k in RESUMABLE_SETTINGS}
+    changes = {k: v for k, v in spec.given_settings.items() if k in RESUMABLE_SETTINGS}
     state.config = dataclasses.replace(state.config, **changes)
     return state, dataset, info, []
 
@@ -357,21 +390,20 @@ def _resumed(
 def _check_resume_settings(spec: RunSpec, state: TrainState) -> None:
     """Refuse, naming each one, the settings given with ``resume`` that differ from the
     checkpoint's: a resumed run is the saved run continued, not a new one."""
-    train_config(spec.settings)  # unknown or invalid settings are named as for a new run
     network = state.network
+    saved = {
+        **fields_document(state.config),
+        "cost": network.cost.name,
+        "dtype": network.dtype.name,
+        "hidden": list(network.sizes[1:-1]),
+    }
     conflicts = [
-        f"{key} {value!r} (saved: {getattr(state.config, key)!r})"
-        for key, value in spec.settings.items()
-        if key not in RESUMABLE_SETTINGS and value != getattr(state.config, key)
+        f"init {value!r} (a resumed run keeps its weights)"
+        if key == "init"
+        else f"{key} {value!r} (saved: {saved[key]!r})"
+        for key, value in spec.given_settings.items()
+        if key not in RESUMABLE_SETTINGS and value != saved.get(key)
     ]
-    for key, value, saved in (
-        ("cost", spec.cost, network.cost.name),
-        ("dtype", spec.dtype, network.dtype.name),
-    ):
-        if value is not None and value != saved:
-            conflicts.append(f"{key} {value!r} (saved: {saved!r})")
-    if spec.init is not None:
-        conflicts.append(f"init {spec.init!r} (a resumed run keeps its weights)")
     if conflicts:
         raise XentlabError(
             f"{spec.resume} was saved with other settings: {'; '.join(conflicts)}; only "
@@ -383,7 +415,7 @@ def _check_resume_settings(spec: RunSpec, state: TrainState) -> None:
 def _check_epochs_left(spec: RunSpec, state: TrainState) -> None:
     """A resumed run may be given more epochs, or fewer, but never fewer than it has trained:
     it cannot be wound back, and must not seem to end where it is not."""
-    epochs = spec.settings.get("epochs")
+    epochs = spec.given_value("epochs")
     done, batch = state.epoch, state.batch
     least = done + 1 if batch else done  # a run in mid-epoch finishes that epoch at least
     if epochs is None or epochs >= least:

@@ -2,14 +2,15 @@
 (fresh, warm-started or one epoch at a time), the fitted attributes, and the observer that
 scores validation data and prints progress when verbose.
 
-Training goes through ``xentlab.training.fit``, the loop ``xentlab train`` runs; subclasses
+Training goes through ``xentlab.training.fit``, the loop ``xentlab train`` runs, directly: the
+run layer trains named data sets from files, an estimator the arrays it is given. Subclasses
 say what y means (:meth:`_SigmoidNetwork._encode_targets`) and how validation is scored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -17,16 +18,14 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..data import TrainingData
 from ..errors import XentlabError
-from ..functions import COST_NAMES, SIGMOID_COST_NAMES
-from ..model import DTYPES, INITS, MAX_LAYER_SIZE, REGULARIZATIONS, Network
-from ..runs import DEFAULT_COST, DEFAULT_DTYPE, DEFAULT_INIT
+from ..functions import SIGMOID_COST_NAMES
+from ..model import MAX_LAYER_SIZE, Network
+from ..settings import TRAINING_SETTINGS
 from ..training import (
-    MAX_EPOCHS,
     EpochRecord,
     TrainConfig,
     TrainState,
@@ -34,8 +33,9 @@ from ..training import (
     check_targets,
     fit,
 )
+from . import parameters
 
-_DEFAULTS = TrainConfig()  # the estimators' training defaults are xentlab's own
+TRAINING_FIELDS = {s.name for s in TRAINING_SETTINGS}
 _SIGMOID_COSTS = tuple(SIGMOID_COST_NAMES)  # a sigmoid output: multilabel y, the regressor
 
 
@@ -83,58 +83,10 @@ class _SigmoidNetwork(BaseEstimator):  # type: ignore[misc]
     """What both estimators share: the parameters, training, continuing and the fitted curves.
     Subclasses say what y means (:meth:`_encode_targets`) and how validation is scored."""
 
-    _parameter_constraints: dict[str, list[Any]] = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, MAX_LAYER_SIZE, closed="both")],
-        "cost": [StrOptions(set(COST_NAMES))],
-        "eta": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "epochs": [Interval(Integral, 1, MAX_EPOCHS, closed="both")],
-        "lmbda": [Interval(Real, 0, None, closed="left")],
-        "regularization": [StrOptions(set(REGULARIZATIONS))],
-        "init": [StrOptions(set(INITS))],
-        "dtype": [StrOptions(set(DTYPES))],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-    }
-
-    def __init__(
-        self,
-        hidden_layer_sizes: Any = (30,),
-        *,
-        cost: str = DEFAULT_COST,
-        eta: float = _DEFAULTS.eta,
-        batch_size: int = _DEFAULTS.batch_size,
-        epochs: int = _DEFAULTS.epochs,
-        lmbda: float = _DEFAULTS.lmbda,
-        regularization: str = _DEFAULTS.regularization,
-        init: str = DEFAULT_INIT,
-        dtype: str = DEFAULT_DTYPE,
-        early_stopping: bool = False,
-        validation_fraction: float = 0.1,
-        n_iter_no_change: int = 10,
-        random_state: Any = None,
-        verbose: bool | int = False,
-        warm_start: bool = False,
-    ) -> None:
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.cost = cost
-        self.eta = eta
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.lmbda = lmbda
-        self.regularization = regularization
-        self.init = init
-        self.dtype = dtype
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.random_state = random_state
-        self.verbose = verbose
-        self.warm_start = warm_start
+    # Derived from xentlab.settings (sklearn.parameters): one parameter per setting offered to
+    # the estimators, and scikit-learn's own.
+    _parameter_constraints: dict[str, list[Any]] = parameters.parameter_constraints()
+    __init__ = parameters.derived_init()
 
     # --- what subclasses say -------------------------------------------------------------
 
@@ -191,15 +143,17 @@ class _SigmoidNetwork(BaseEstimator):  # type: ignore[misc]
         evaluation = None
         if X_val is not None:
             evaluation = _training_data(network, X_val, encoded_val, "validation")
+        chosen = parameters.training_settings(self.get_params(deep=False))
+        del chosen["hidden"]  # the sizes above hold them
         config = TrainConfig(
-            epochs=1 if incremental else self.epochs,
-            # a training set smaller than one mini-batch trains in one mini-batch of all rows
-            batch_size=min(self.batch_size, len(X)),
-            eta=self.eta,
-            lmbda=self.lmbda,
-            regularization=self.regularization,
-            early_stop=self.n_iter_no_change if evaluation is not None else None,
-            seed=seed,
+            **{
+                **{k: v for k, v in chosen.items() if k in TRAINING_FIELDS},
+                "epochs": 1 if incremental else self.epochs,
+                # a training set smaller than one mini-batch trains in one of all its rows
+                "batch_size": min(self.batch_size, len(X)),
+                "early_stop": self.n_iter_no_change if evaluation is not None else None,
+                "seed": seed,
+            }
         )
         state = (
             TrainState(network, config, self._rng, config.eta)

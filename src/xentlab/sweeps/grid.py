@@ -5,23 +5,22 @@ A grid names, for each setting it varies, the values to try::
     {"cost": ("quadratic", "cross-entropy"), "eta": (0.1, 0.5, 3.0), "seed": (1, 2, 3)}
 
 and its points are every combination (2 × 3 × 3 = 18 runs here); a setting not named keeps
-its default. The settings ("axes") are the network's (``cost``, ``hidden``, ``init``,
-``dtype``) and every field of :class:`~xentlab.training.TrainConfig` (``eta``, ``lmbda``,
-``regularization``, ``batch_size``, ``epochs``, ``seed``, ...). Each value is checked by the
-very constraint that the setting declares where it is defined (``COST_NAMES``, ``INITS``, the
-TrainConfig field's ``checks.constrained``), so a sweep allows exactly what a run allows.
+its default. The settings ("axes") are those ``xentlab.settings`` declares as offered to sweeps
+(``cost``, ``hidden``, ``init``, ``dtype``, ``eta``, ``lmbda``, ``batch_size``, ``epochs``,
+``seed``, ...). Each value is checked by the constraint its declaration gives, so a sweep allows
+exactly what a run allows.
 
 A sweep of several grids is their union: the book's three networks (a quadratic cost at η = 3
 beside cross-entropy at η = 0.5) are no single product, but three small grids are.
 
-Each point is one run, identified by :attr:`SweepPoint.id`, a hash of everything that decides
-its result (data set, layer sizes, cost, initialisation, dtype and every TrainConfig field): the
-same settings give the same id on any machine, so a sweep run again finds what it has done.
+Each point is one run, identified by :attr:`SweepPoint.id`, a hash of what decides its result
+(data set, layer sizes and every setting that changes a result and is not at its default): the
+same settings give the same id on any machine and with either kernel, so a sweep run again
+finds what it has done.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 import os
@@ -29,63 +28,28 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import checks
+from .. import settings
 from ..data import CLASSES, DATASETS, INPUTS
 from ..errors import XentlabError
 from ..formats import content_digest
 from ..formats.checkpoint import fields_document
-from ..functions import COST_NAMES
-from ..model import DTYPES, INITS, MAX_LAYER_SIZE
-from ..runs import (
-    DEFAULT_COST,
-    DEFAULT_DATASET,
-    DEFAULT_DTYPE,
-    DEFAULT_HIDDEN,
-    DEFAULT_INIT,
-    RunSpec,
-)
-from ..training import TrainConfig
+from ..runs import DEFAULT_DATASET, RunSpec
+from ..settings import SETTINGS, NetworkSettings, TrainConfig
 
 CONFIRM_ABOVE = 100  # a sweep of more runs is only started when confirmed
 MAX_RUNS = 10_000  # more is a typing mistake (and its list of points alone would be large)
 ID_LENGTH = 16  # hexadecimal digits of SHA-256 kept: 64 bits, no collision in any real sweep
+# The training settings of the first sweep format, whose ids hashed them all (SweepPoint.legacy_id)
+LEGACY_CONFIG = (
+    *("epochs", "batch_size", "eta", "lmbda", "regularization"),
+    *("early_stop", "schedule", "seed", "kernel"),
+)
 
 
-@dataclass(frozen=True)
-class HiddenLayers:
-    """The widths of a network's hidden layers, first to last: one width (30), several
-    ([60, 30]) or none ([]: the inputs feed the output layer). The input and output layers
-    come from the data set."""
-
-    def check(self, name: str, value: Any) -> tuple[int, ...]:
-        widths = value if isinstance(value, (list, tuple)) else (value,)
-        width = checks.Integer(1, MAX_LAYER_SIZE)
-        return tuple(width.check(name, w) for w in widths)
-
-
-# The network's settings a sweep may vary, and what each allows.
-NETWORK_AXES: dict[str, checks.Constraint] = {
-    "cost": COST_NAMES,
-    "hidden": HiddenLayers(),
-    "init": INITS,
-    "dtype": DTYPES,
-}
-NETWORK_DEFAULTS: dict[str, Any] = {
-    "cost": DEFAULT_COST,
-    "hidden": (DEFAULT_HIDDEN,),
-    "init": DEFAULT_INIT,
-    "dtype": DEFAULT_DTYPE,
-}
-# Every declared field of TrainConfig is an axis too, with the constraint it declares.
-CONFIG_AXES: dict[str, checks.Constraint] = {
-    f.name: f.metadata["constraint"]
-    for f in dataclasses.fields(TrainConfig)
-    if "constraint" in f.metadata
-}
-# The order of a grid's axes: the seed last, so that the seeds of one setting are neighbours.
+# The settings a sweep may vary (xentlab.settings declares each, and what it allows), in the
+# order of a grid's axes: the seed last, so that the seeds of one setting are neighbours.
 AXES: tuple[str, ...] = (
-    *NETWORK_AXES,
-    *(name for name in CONFIG_AXES if name != "seed"),
+    *(s.name for s in settings.offered("sweep") if s.name != "seed"),
     "seed",
 )
 SWEEP_KEYS = ("dataset", "grid")  # the other keys a sweep file may hold
@@ -106,47 +70,77 @@ Grid = Mapping[str, tuple[Any, ...]]
 
 @dataclass(frozen=True)
 class SweepPoint:
-    """One run of a sweep: everything that decides its result."""
+    """One run of a sweep: everything that decides its result (and the kernel it asks for)."""
 
     dataset: str
     sizes: tuple[int, ...]
-    cost: str
-    init: str
-    dtype: str
+    network: NetworkSettings
     config: TrainConfig
 
+    @property
+    def cost(self) -> str:
+        return self.network.cost
+
+    @property
+    def init(self) -> str:
+        return self.network.init
+
+    @property
+    def dtype(self) -> str:
+        return self.network.dtype
+
+    @property
+    def seed(self) -> int:
+        return self.config.seed
+
     def document(self) -> dict[str, Any]:
-        """The point as JSON-ready data: what its id hashes and its result file records."""
+        """The point as JSON-ready data: what its result file records (the hidden widths are
+        in its sizes)."""
+        network = {k: v for k, v in settings.document(self.network).items() if k != "hidden"}
         return {
             "dataset": self.dataset,
             "sizes": list(self.sizes),
-            "cost": self.cost,
-            "init": self.init,
-            "dtype": self.dtype,
+            **network,
             "config": fields_document(self.config),
         }
 
     @property
     def id(self) -> str:
         """A stable name for the run: the first 16 hexadecimal digits of the SHA-256 of the
-        canonical JSON of :meth:`document` (keys sorted, no spaces, as ``formats`` seals)."""
-        return content_digest(self.document())[:ID_LENGTH]
+        canonical JSON (keys sorted, no spaces, as ``formats`` seals) of its data set, its
+        sizes and every setting that changes a result and differs from its default. So the
+        kernel (which changes rounding only) and the machine are not in it, and a setting
+        added to xentlab later leaves the ids of existing runs as they were."""
+        chosen = settings.document(self.network, self.config)
+        changing = {
+            name: value
+            for name, value in chosen.items()
+            if name != "hidden"
+            and SETTINGS[name].declared.changes_result
+            and value != _default(name)
+        }
+        return content_digest({"dataset": self.dataset, "sizes": list(self.sizes), **changing})[
+            :ID_LENGTH
+        ]
 
     @property
-    def seed(self) -> int:
-        return self.config.seed
+    def legacy_id(self) -> str | None:
+        """The id xentlab 0.x before the settings schema gave this run (the hash of its whole
+        :meth:`document`, the kernel included), so that a folder it made keeps resuming; None
+        for a run that needs a setting it did not have."""
+        config = fields_document(self.config)
+        added = {k for k in config if k not in LEGACY_CONFIG}
+        if any(config[k] != _default(k) for k in added):
+            return None
+        document = self.document()
+        document["config"] = {k: v for k, v in config.items() if k in LEGACY_CONFIG}
+        return content_digest(document)[:ID_LENGTH]
 
     def setting(self) -> dict[str, Any]:
         """The point without its seed, flat: what the summary averages seeds over."""
         config = {k: v for k, v in fields_document(self.config).items() if k != "seed"}
-        return {
-            "dataset": self.dataset,
-            "sizes": self.sizes,
-            "cost": self.cost,
-            "init": self.init,
-            "dtype": self.dtype,
-            **config,
-        }
+        network = {k: v for k, v in settings.document(self.network).items() if k != "hidden"}
+        return {"dataset": self.dataset, "sizes": self.sizes, **network, **config}
 
     def run_spec(self, data_dir: str | os.PathLike[str] | None = None) -> RunSpec:
         """The run this point describes, for ``xentlab.runs``."""
@@ -154,10 +148,9 @@ class SweepPoint:
             dataset=self.dataset,
             data_dir=data_dir,
             sizes=self.sizes,
-            cost=self.cost,
-            init=self.init,
-            dtype=self.dtype,
-            settings=fields_document(self.config),
+            network=self.network,
+            config=self.config,
+            given=frozenset(settings.SETTINGS) - {"hidden"},
         )
 
     def describe(self, keys: Iterable[str] | None = None) -> str:
@@ -266,15 +259,12 @@ class SweepSpec:
         return list(points.values())
 
     def _point(self, values: dict[str, Any]) -> SweepPoint:
-        config = {k: v for k, v in values.items() if k in CONFIG_AXES}
         try:
-            checked = TrainConfig(**config)  # the checks that span fields, if any
+            network, config = settings.split(values)  # the checks that span fields, if any
         except XentlabError as exc:
             raise XentlabError(f"{self.where + ': ' if self.where else ''}{exc}") from None
-        sizes = (INPUTS[self.dataset], *values["hidden"], CLASSES[self.dataset])
-        return SweepPoint(
-            self.dataset, sizes, values["cost"], values["init"], values["dtype"], checked
-        )
+        sizes = (INPUTS[self.dataset], *network.hidden, CLASSES[self.dataset])
+        return SweepPoint(self.dataset, sizes, network, config)
 
     def document(self) -> dict[str, Any]:
         """The sweep as JSON-ready data: its data set and grids."""
@@ -304,9 +294,10 @@ def _unknown(keys: Sequence[str]) -> str:
 
 
 def _default(axis: str) -> Any:
-    if axis in NETWORK_DEFAULTS:
-        return NETWORK_DEFAULTS[axis]
-    return getattr(TrainConfig(), axis)
+    """The value a setting takes where a grid leaves it out (as JSON has it: a list, not a
+    tuple)."""
+    default = SETTINGS[axis].default
+    return list(default) if isinstance(default, tuple) else default
 
 
 def _as_grid(axes: Mapping[str, Any]) -> dict[str, tuple[Any, ...]]:
@@ -333,8 +324,7 @@ def _checked_grid(grid: Grid, prefix: str) -> dict[str, tuple[Any, ...]]:
             values = grid[axis]
             if not values:
                 raise XentlabError(f"{axis} must list at least one value; got none")
-            constraint = NETWORK_AXES.get(axis) or CONFIG_AXES[axis]
-            normalised = tuple(_normalised(constraint.check(axis, v)) for v in values)
+            normalised = tuple(_normalised(SETTINGS[axis].check(v)) for v in values)
             repeated = sorted({repr(v) for v in normalised if normalised.count(v) > 1})
             if repeated:
                 raise XentlabError(f"{axis} lists {', '.join(repeated)} more than once")

@@ -38,6 +38,7 @@ from ..formats import (
     write_json,
 )
 from ..formats.checkpoint import fields_document
+from ..kernel import KERNELS
 from ..model import Network
 from ..training import History
 from .grid import SweepPoint, SweepSpec
@@ -57,7 +58,8 @@ class RunRecord:
     """One finished run of a sweep: its point, trained network and history, its test accuracy
     (None when it diverged; then ``diverged`` says where, and the network is the one from
     before the first bad mini-batch), and how it ran: ``seconds`` ({"prepare", "train"}), the
-    ``worker`` (host and process), the data it saw and the ``versions`` it ran with."""
+    ``worker`` (host and process), the data it saw, the ``versions`` it ran with and the
+    ``kernel`` (numpy or compiled: what the point's kernel was on that worker)."""
 
     point: SweepPoint
     network: Network
@@ -69,6 +71,7 @@ class RunRecord:
     worker: str = ""
     data: Mapping[str, Any] = field(default_factory=dict)
     versions: Mapping[str, str] = field(default_factory=dict)
+    kernel: str | None = None  # None in files written before runs recorded it
 
     @property
     def id(self) -> str:
@@ -78,7 +81,10 @@ class RunRecord:
         """The result file's meta: what ``train --save`` writes, and the sweep's section."""
         return {
             "dataset": self.point.dataset,
-            "config": fields_document(self.point.config),
+            "config": {
+                **fields_document(self.point.config),
+                **({"kernel": self.kernel} if self.kernel else {}),
+            },
             "history": history_document(self.history),
             "test_accuracy": self.test_accuracy,
             "sweep": {
@@ -91,6 +97,7 @@ class RunRecord:
                 "worker": self.worker,
                 "data": dict(self.data),
                 "versions": dict(self.versions),
+                "kernel": self.kernel,
             },
         }
 
@@ -113,7 +120,9 @@ def read_record(path: str | os.PathLike[str], point: SweepPoint) -> RunRecord:
             f"{path}: sweep result version {version!r}; this xentlab reads up to "
             f"{RECORD_VERSION}: upgrade xentlab"
         )
-    if section.get("id") != point.id or section.get("point") != point.document():
+    if section.get("id") not in (point.id, point.legacy_id) or not _same_run(
+        section.get("point"), point
+    ):
         raise FormatError(
             f"{path} holds the result of another run (id {section.get('id')!r}, not {point.id})"
         )
@@ -126,13 +135,38 @@ def read_record(path: str | os.PathLike[str], point: SweepPoint) -> RunRecord:
         worker = checks.Text().check("worker", section.get("worker"))
         data = _mapping("data", section.get("data"), None)
         versions = _mapping("versions", section.get("versions"), checks.Text())
+        kernel = checks.Optional(KERNELS).check("kernel", section.get("kernel"))
     except XentlabError as exc:
         raise FormatError(f"{path}: {exc}") from None
     if (accuracy is None) == (diverged is None):
         raise FormatError(f"{path}: a run has a test accuracy unless it diverged, not both")
     return RunRecord(
-        point, network, history, accuracy, diverged, warnings, seconds, worker, data, versions
+        point,
+        network,
+        history,
+        accuracy,
+        diverged,
+        warnings,
+        seconds,
+        worker,
+        data,
+        versions,
+        kernel,
     )
+
+
+def _same_run(stored: Any, point: SweepPoint) -> bool:
+    """Whether a result file's point is ``point``: the same document, but for the kernel
+    asked for (which changes no result) and the settings added since the file was written
+    (at their defaults)."""
+    if not isinstance(stored, dict) or not isinstance(stored.get("config"), dict):
+        return False
+    expected = point.document()
+    config = {**expected["config"], **stored["config"], "kernel": None}
+    return {**stored, "config": config} == {
+        **expected,
+        "config": {**expected["config"], "kernel": None},
+    }
 
 
 def _texts(name: str, value: Any) -> tuple[str, ...]:
@@ -199,12 +233,15 @@ class SweepFolder:
         return self.runs / f"{point.id}.json"
 
     def finished(self, points: Sequence[SweepPoint]) -> dict[str, RunRecord]:
-        """The runs of ``points`` whose result file is here, read and checked (a damaged file
-        is refused, naming it: remove it to train that run again)."""
+        """The runs of ``points`` whose result file is here (named by the run's id, or by the
+        id a folder of an earlier xentlab gave it), read and checked (a damaged file is
+        refused, naming it: remove it to train that run again)."""
         found = {}
         for point in points:
-            path = self.result_path(point)
-            if path.exists():
+            names = (point.id, point.legacy_id)
+            paths = [self.runs / f"{name}.json" for name in names if name is not None]
+            path = next((p for p in paths if p.exists()), None)
+            if path is not None:
                 found[point.id] = read_record(path, point)
         return found
 

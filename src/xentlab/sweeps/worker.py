@@ -70,4 +70,5 @@ def train_point(
             "numpy": np.__version__,
             "python": platform.python_version(),
         },
+        kernel=run.kernel,
     )

@@ -1,9 +1,10 @@
-"""The state of a training run: its settings, what each epoch measured, and where it stands.
+"""The state of a training run: its settings (``xentlab.settings.TrainConfig``), what each
+epoch measured, and where it stands.
 
 Every field that a checkpoint stores declares what it allows (``checks.constrained``), and the
 checkpoint format reads and writes these dataclasses field by field from those declarations: a
-new setting, progress counter or per-epoch figure is one edit here, and is saved, restored and
-checked with no other change.
+new progress counter or per-epoch figure is one edit here (a new setting, one in
+``xentlab.settings``), and is saved, restored and checked with no other change.
 """
 
 from __future__ import annotations
@@ -15,31 +16,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .. import checks
-from ..kernel import KERNELS
-from ..model import REGULARIZATIONS, Network
+from ..model import Network
+from ..settings import MAX_EPOCHS, SCHEDULE_FLOOR, TrainConfig
 
-SCHEDULE_FLOOR = 128  # the schedule stops once η has fallen to η₀/128
-MAX_EPOCHS = 100_000  # weeks of MNIST training; more is a typing mistake
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Settings of a run. ``early_stop=N``: stop after N epochs without a better evaluation
-    (a higher accuracy on labelled data, a lower cost on targets). ``schedule=N``: halve η after
-    each N such epochs, stop once η ≤ η₀/128."""
-
-    epochs: int = checks.constrained(checks.Integer(1, MAX_EPOCHS), default=30)
-    batch_size: int = checks.constrained(checks.Integer(1), default=10)
-    eta: float = checks.constrained(checks.Real(positive=True), default=0.5)
-    lmbda: float = checks.constrained(checks.Real(non_negative=True), default=0.0)
-    regularization: str = checks.constrained(REGULARIZATIONS, default="l2")
-    early_stop: int | None = checks.constrained(checks.Optional(checks.Integer(1)), default=None)
-    schedule: int | None = checks.constrained(checks.Optional(checks.Integer(1)), default=None)
-    seed: int = checks.constrained(checks.Integer(0), default=0)
-    kernel: str = checks.constrained(KERNELS, default="auto")
-
-    def __post_init__(self) -> None:
-        checks.check_fields(self)
+__all__ = ["MAX_EPOCHS", "SCHEDULE_FLOOR", "TrainConfig"]  # where the loop and its callers look
 
 
 @dataclass(frozen=True)

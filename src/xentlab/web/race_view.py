@@ -23,6 +23,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from .. import checks
+from .. import settings as run_settings
 from ..data import INPUTS, check_available
 from ..errors import XentlabError
 from .limits import Limits
@@ -33,19 +34,37 @@ from .view import Shared, View
 RACE_DATASETS = checks.OneOf(("digits", "mnist"))
 RACE_INITS = checks.OneOf(("default", "saturated"))
 MAX_SEED = 2**32 - 1
+# Where the race starts unless asked otherwise: the article's saturated start, short, seed 1.
+RACE_DEFAULTS: dict[str, Any] = {"init": "saturated", "epochs": 10, "seed": 1}
+READERS = {"integer": integer, "number": number, "name": name, "widths": integer}
 
 
 def parameters(limits: Limits) -> tuple[Parameter, ...]:
-    """A network with one hidden layer trained under both costs from the same start: the
-    fields of ``RaceSettings``, in its order."""
+    """A network with one hidden layer trained under both costs from the same start: the data
+    set, every setting offered to the race (``xentlab.settings``), within the page's bounds
+    where it has them, and the pace."""
+    bounds: dict[str, checks.Constraint] = {
+        "init": RACE_INITS,
+        "hidden": checks.Integer(1, limits.race_hidden),  # one hidden layer
+        "epochs": checks.Integer(1, limits.race_epochs),
+        "batch_size": checks.Integer(1, limits.race_batch_size),
+        "eta": checks.Interval(0.0, limits.race_eta, open_low=True),
+        "seed": checks.Integer(0, MAX_SEED),
+    }
+    derived = []
+    for setting in run_settings.offered("race"):
+        default = RACE_DEFAULTS.get(setting.name, setting.default)
+        derived.append(
+            Parameter(
+                setting.name,
+                READERS[setting.kind],
+                bounds.get(setting.name, setting.constraint),
+                default[0] if isinstance(default, tuple) else default,
+            )
+        )
     return (
         Parameter("dataset", name, RACE_DATASETS, "digits"),
-        Parameter("init", name, RACE_INITS, "saturated"),
-        Parameter("epochs", integer, checks.Integer(1, limits.race_epochs), 10),
-        Parameter("eta", number, checks.Interval(0.0, limits.race_eta, open_low=True), 0.5),
-        Parameter("hidden", integer, checks.Integer(1, limits.race_hidden), 30),
-        Parameter("batch_size", integer, checks.Integer(1, limits.race_batch_size), 10),
-        Parameter("seed", integer, checks.Integer(0, MAX_SEED), 1),
+        *derived,
         Parameter("pace", number, checks.Interval(0.0, limits.race_pace), 0.0),
     )
 
@@ -93,12 +112,12 @@ def build(shared: Shared) -> View:
         document: Any = await shared.json_body(request)
         if not isinstance(document, dict):
             raise XentlabError('the settings must be a JSON object: {"epochs": 10, ...}')
-        settings = RaceSettings(**read_values(list(document.items()), race_parameters))
-        unavailable = datasets.get(settings.dataset)
+        asked = RaceSettings.of(read_values(list(document.items()), race_parameters))
+        unavailable = datasets.get(asked.dataset)
         if unavailable is not None:
-            raise XentlabError(f"dataset {settings.dataset} is not available here: {unavailable}")
+            raise XentlabError(f"dataset {asked.dataset} is not available here: {unavailable}")
         client = request.client.host if request.client else "unknown"
-        race = races.open(client, settings, INPUTS[settings.dataset], shared.data_dir)
+        race = races.open(client, asked, INPUTS[asked.dataset], shared.data_dir)
         return RaceStream(race)
 
     async def stop_race(request: Request) -> Response:

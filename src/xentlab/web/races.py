@@ -18,15 +18,17 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import settings as run_settings
 from ..checks import plural
 from ..errors import XentlabError
 from ..experiments import CompareSpec, prepare_cost_run
 from ..functions import SIGMOID_COST_NAMES
 from ..runs import StopRequest
+from ..settings import NetworkSettings, TrainConfig
 from ..training import EpochRecord, Probe, TrainState, stall_warning
 from .limits import Limits
 from .view import TooBusy
@@ -46,31 +48,50 @@ def event(kind: str, data: dict[str, Any]) -> bytes:
 
 @dataclass(frozen=True)
 class RaceSettings:
-    """What the page asked for, checked (``race_view.parameters``)."""
+    """What the page asked for, checked (``race_view.parameters``): the data set, the pace
+    (at least this many seconds per epoch, so that a reader can watch) and the settings of the
+    runs (``xentlab.settings``: those offered to the race; the others at their defaults)."""
 
     dataset: str
-    init: str
-    epochs: int
-    eta: float
-    hidden: int
-    batch_size: int
-    seed: int
-    pace: float  # at least this many seconds per epoch, so that a reader can watch
+    pace: float
+    network: NetworkSettings
+    config: TrainConfig
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> RaceSettings:
+        """From the page's checked values: ``dataset``, ``pace`` and settings."""
+        chosen = {k: v for k, v in values.items() if k not in ("dataset", "pace")}
+        network, config = run_settings.split(chosen)
+        return cls(values["dataset"], values["pace"], network, config)
+
+    @property
+    def seed(self) -> int:
+        return self.config.seed
+
+    def document(self) -> dict[str, Any]:
+        """What the page is told it asked for (one hidden width, as it gave one)."""
+        chosen = run_settings.document(self.network, self.config)
+        offered = {s.name: chosen[s.name] for s in run_settings.offered("race")}
+        return {
+            "dataset": self.dataset,
+            **offered,
+            "hidden": self.network.hidden[0],
+            "pace": self.pace,
+        }
 
     def compare_spec(self, inputs: int, data_dir: str | None) -> CompareSpec:
         """The pair of runs: sizes (inputs, hidden, 10), both costs at one η, probed
         PROBES_PER_EPOCH times in every epoch on up to 1,000 examples."""
         return CompareSpec(
             costs=COSTS,
-            eta=self.eta,
+            eta=self.config.eta,
             dataset=self.dataset,
             data_dir=data_dir,
-            sizes=(inputs, self.hidden, 10),
-            init=self.init,
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            seeds=(self.seed,),
-            fine_epochs=self.epochs,
+            sizes=(inputs, *self.network.hidden, 10),
+            network=self.network,
+            config=self.config,
+            seeds=(self.config.seed,),
+            fine_epochs=self.config.epochs,
             probes_per_epoch=PROBES_PER_EPOCH,
         )
 
@@ -126,7 +147,7 @@ class Race:
 
     async def stream(self) -> AsyncIterator[bytes]:
         """The race's events for the page, from its settings to its end."""
-        yield event("race", {"id": self.id, "costs": list(COSTS), **self.settings.__dict__})
+        yield event("race", {"id": self.id, "costs": list(COSTS), **self.settings.document()})
         while True:
             kind, data = await self.events.get()
             yield event(kind, data)
@@ -255,7 +276,6 @@ class Races:
                 "once (each holds about 0.8 GB): try again when one has ended, or race on digits"
             )
         spec = settings.compare_spec(inputs, data_dir)
-        spec.check()
         loop = asyncio.get_running_loop()
         race = Race(secrets.token_hex(8), client, settings, spec, loop)
         self.running[race.id] = race

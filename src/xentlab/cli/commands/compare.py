@@ -13,22 +13,24 @@ from collections.abc import Sequence
 import numpy as np
 from rich.console import Console
 
-from ... import experiments
+from ... import experiments, settings
 from ...checks import plural
 from ...experiments import TARGET_ACCURACIES, CompareResult, CompareSpec
 from ...files import atomic_write, beside, check_distinct_targets, check_output_target
 from ...functions import COST_NAMES
-from ...kernel import KERNELS
-from ...model import DTYPES, INITS
-from ...runs import DEFAULT_DATASET, DEFAULT_DTYPE, DEFAULT_HIDDEN, DEFAULT_INIT
+from ...runs import DEFAULT_DATASET, DEFAULT_HIDDEN
+from ...settings import offered
 from .. import render
 from ..argument_types import costs, etas, path, seeds, sizes
 from ..exit_codes import EXIT_OK
-from ..options import INIT_HELP, KERNEL_HELP, add_data_dir, add_dataset, add_force
+from ..options import add_data_dir, add_dataset, add_force
 from ..parser import Subcommands
+from ..setting_options import add_setting_options
 from ..tables import Column, FittedTable
 
-COMPARE = CompareSpec()  # compare's defaults, as the experiment declares them
+COMPARE = CompareSpec.of()  # compare's defaults, as the experiment declares them
+COMPARE_DEFAULTS = settings.document(COMPARE.network, COMPARE.config)
+BY_RUN = ("cost", "eta", "seed")
 
 
 def add_parser(subcommands: Subcommands) -> None:
@@ -58,15 +60,8 @@ def add_parser(subcommands: Subcommands) -> None:
     p.add_argument(
         "--sizes", type=sizes, help=f"layer sizes (default: inputs,{DEFAULT_HIDDEN},classes)"
     )
-    p.add_argument(
-        "--init",
-        choices=INITS,
-        default=DEFAULT_INIT,
-        help=INIT_HELP,
-    )
-    p.add_argument("--dtype", choices=DTYPES, default=DEFAULT_DTYPE, help="training precision")
-    p.add_argument("--epochs", type=int, default=COMPARE.epochs, help="epochs of each run")
-    p.add_argument("--batch-size", type=int, default=COMPARE.batch_size, help="mini-batch size")
+    # cost, η and seed are set run by run, by --costs, --eta and --seeds
+    add_setting_options(p, "compare", defaults=COMPARE_DEFAULTS, skip=BY_RUN)
     p.add_argument(
         "--seeds",
         type=seeds,
@@ -80,7 +75,6 @@ def add_parser(subcommands: Subcommands) -> None:
         help=f"probe every N mini-batches in the first {COMPARE.fine_epochs} epochs (then every "
         "epoch)",
     )
-    p.add_argument("--kernel", choices=KERNELS, default="auto", help=KERNEL_HELP)
     p.add_argument(
         "--out",
         type=path,
@@ -104,21 +98,17 @@ def add_parser(subcommands: Subcommands) -> None:
 def run(args: argparse.Namespace, out: Console) -> int:
     from ...plots import check_figure_target, compare_figure, save
 
-    spec = CompareSpec(
+    chosen = {s.name: getattr(args, s.name) for s in offered("compare") if s.name not in BY_RUN}
+    spec = CompareSpec.of(
+        **chosen,
         costs=args.costs,
         eta=args.eta,
         dataset=args.dataset,
         data_dir=args.data_dir,
         sizes=args.sizes,
-        init=args.init,
-        dtype=args.dtype,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
         seeds=args.seeds,
         probe_every=args.probe_every,
-        kernel=args.kernel,
     )
-    spec.check()
     # The data go beside the figure, named after it, unless given a place of their own.
     json_path = args.json if args.json is not None else beside(args.out, ".json")
     csv_path = args.csv if args.csv is not None else beside(args.out, ".csv")
@@ -127,7 +117,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
     check_output_target(csv_path, "data", force=args.force)
     check_distinct_targets([(args.out, "figure"), (json_path, "data"), (csv_path, "data")])
     runs = len(spec.costs) * len(spec.seeds)
-    with render.RunsProgress(out, runs, spec.epochs, "compare") as progress:
+    with render.RunsProgress(out, runs, spec.config.epochs, "compare") as progress:
         result = experiments.compare(spec, observers_for=progress.observers_for)
     out.print(compare_table(result, TARGET_ACCURACIES))
     save(compare_figure(result), args.out, force=args.force)
@@ -155,7 +145,7 @@ def compare_table(result: CompareResult, accuracies: Sequence[float]) -> FittedT
     seeds = len(spec.seeds)
     median = ", median over the seeds" if seeds > 1 else ""
     per_epoch = result.runs[0].per_epoch
-    budget = spec.epochs * per_epoch
+    budget = spec.config.epochs * per_epoch
     cells: dict[str, list[str]] = {cost: [f"{spec.eta_of(cost):g}"] for cost in spec.costs}
     ratios = censored = False
     for accuracy in accuracies:
@@ -190,8 +180,8 @@ def compare_table(result: CompareResult, accuracies: Sequence[float]) -> FittedT
         )
     legend.append(f"test accuracy: after the last epoch{median}")
     table = FittedTable(
-        f"{list(result.layer_sizes)} on {spec.dataset}, init {spec.init}, mini-batch "
-        f"{spec.batch_size}, {plural(seeds, 'seed')}: mini-batches to reach a validation "
+        f"{list(result.layer_sizes)} on {spec.dataset}, init {spec.network.init}, mini-batch "
+        f"{spec.config.batch_size}, {plural(seeds, 'seed')}: mini-batches to reach a validation "
         f"accuracy{median}",
         [
             Column("", justify="left", key=True, breaks=" "),

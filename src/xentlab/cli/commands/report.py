@@ -69,8 +69,12 @@ def report_commands(
         ),
         "compare": command_line(
             ("xentlab", "compare"),
-            [("--dataset", spec.dataset), ("--data-dir", spec.data_dir), ("--init", spec.init)]
-            + [("--eta", spec.eta), ("--epochs", spec.epochs), ("--seeds", spec.seeds)],
+            [
+                ("--dataset", spec.dataset),
+                ("--data-dir", spec.data_dir),
+                ("--init", spec.network.init),
+            ]
+            + [("--eta", spec.eta), ("--epochs", spec.config.epochs), ("--seeds", spec.seeds)],
         ),
     }
 
@@ -92,7 +96,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
             dataset = "mnist"
         except XentlabError:
             dataset = "digits"
-    spec = CompareSpec(
+    spec = CompareSpec.of(
         dataset=dataset,
         data_dir=args.data_dir,
         init="saturated",
@@ -100,10 +104,9 @@ def run(args: argparse.Namespace, out: Console) -> int:
         epochs=args.epochs,
         seeds=args.seeds,
     )
-    spec.check()
     out.print(f"running the slowdown, the saturation map and a comparison on {dataset} ...")
     runs = len(spec.costs) * len(spec.seeds)
-    with render.RunsProgress(out, runs, spec.epochs, "report: the comparison") as progress:
+    with render.RunsProgress(out, runs, spec.config.epochs, "report: the comparison") as progress:
         comparison = experiments.compare(spec, observers_for=progress.observers_for)
     with render.PassesProgress(out, "report: the slowdown") as progress:
         slowdown = experiments.slowdown(progress=progress)

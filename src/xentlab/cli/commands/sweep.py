@@ -14,10 +14,9 @@ from ... import runs, sweeps
 from ...checks import plural
 from ...errors import XentlabError
 from ...files import check_output_target
-from ...functions import COST_NAMES
 from ...hints import command_line
-from ...model import DTYPES, REGULARIZATIONS
-from ...runs import DEFAULT_DATASET, DEFAULT_DTYPE, DEFAULT_HIDDEN, DEFAULT_INIT
+from ...runs import DEFAULT_DATASET
+from ...settings import offered
 from ...sweeps import (
     CONFIRM_ABOVE,
     CONNECT_TIMEOUT,
@@ -30,18 +29,16 @@ from ...sweeps import (
     show_value,
 )
 from .. import progress, text
-from ..argument_types import costs, hidden_layers, integers, names, numbers, path, seeds
+from ..argument_types import path
 from ..exit_codes import EXIT_INTERRUPTED, EXIT_OK
-from ..options import DATA_DIR_HELP, INIT_HELP, TRAIN_DEFAULTS, add_dataset, add_force
+from ..options import DATA_DIR_HELP, add_dataset, add_force
 from ..parser import Subcommands
+from ..setting_options import add_setting_options
 from ..signals import signals_request_stop
 from ..tables import Column, FittedTable
 
 # The options that set an axis of the grid (each option's dest is the axis's name).
-GRID_OPTIONS = (
-    *("cost", "eta", "lmbda", "regularization", "hidden"),
-    *("init", "batch_size", "epochs", "seed", "dtype"),
-)
+GRID_OPTIONS = tuple(s.name for s in offered("sweep"))
 # A sweep given only by options compares the costs over three seeds unless told otherwise.
 OPTIONS_DEFAULTS = {"cost": ("quadratic", "cross-entropy"), "seed": (1, 2, 3)}
 DEFAULT_OUT, BOOK_OUT = "xentlab-sweep", "xentlab-book"
@@ -80,66 +77,8 @@ def add_parser(subcommands: Subcommands) -> None:
     grid = p.add_argument_group(
         "the grid", "each option takes a comma-separated list of values to try"
     )
-    grid.add_argument(
-        "--costs",
-        dest="cost",
-        type=costs,
-        metavar="NAMES",
-        help="from " + ", ".join(COST_NAMES) + " (default without a file: quadratic,cross-entropy)",
-    )
-    grid.add_argument(
-        "--eta",
-        type=numbers,
-        metavar="VALUES",
-        help=f"learning rates η > 0 (default: {TRAIN_DEFAULTS.eta:g})",
-    )
-    grid.add_argument(
-        "--lmbda",
-        type=numbers,
-        metavar="VALUES",
-        help=f"regularisation λ ≥ 0 (default: {TRAIN_DEFAULTS.lmbda:g})",
-    )
-    grid.add_argument(
-        "--regularization",
-        type=names,
-        metavar="NAMES",
-        help=f"from {', '.join(REGULARIZATIONS)} (default: {TRAIN_DEFAULTS.regularization})",
-    )
-    grid.add_argument(
-        "--hidden",
-        type=hidden_layers,
-        metavar="WIDTHS",
-        help="hidden-layer widths, one network each; widths joined by : make a deeper network "
-        f"(30,100,60:30; default: {DEFAULT_HIDDEN})",
-    )
-    grid.add_argument(
-        "--init",
-        type=names,
-        metavar="NAMES",
-        help=f"{INIT_HELP} (default: {DEFAULT_INIT})",
-    )
-    grid.add_argument(
-        "--batch-size",
-        type=integers,
-        metavar="SIZES",
-        help=f"mini-batch sizes (default: {TRAIN_DEFAULTS.batch_size})",
-    )
-    grid.add_argument(
-        "--epochs", type=integers, metavar="COUNTS", help=f"default: {TRAIN_DEFAULTS.epochs}"
-    )
-    grid.add_argument(
-        "--seeds",
-        dest="seed",
-        type=seeds,
-        metavar="SEEDS",
-        help="one run per seed: 1,2,3 or 1-5 (default without a file: 1-3)",
-    )
-    grid.add_argument(
-        "--dtype",
-        type=names,
-        metavar="NAMES",
-        help=f"from {', '.join(DTYPES)} (default: {DEFAULT_DTYPE})",
-    )
+    without_file = {"cost": "quadratic,cross-entropy without a file", "seed": "1-3 without a file"}
+    add_setting_options(grid, "sweep", many=True, shown_defaults=without_file)
     add_dataset(p, f"the data (default: {DEFAULT_DATASET})")
     p.add_argument(
         "--data-dir",

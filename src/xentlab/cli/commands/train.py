@@ -6,7 +6,6 @@ with the command that resumes it. Nothing here decides how training works; that 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 
@@ -15,24 +14,22 @@ from rich.console import Console
 from ... import runs
 from ...checks import plural
 from ...files import beside
-from ...functions import COST_NAMES
 from ...hints import command_line
-from ...kernel import KERNELS
-from ...model import DTYPES, INITS, REGULARIZATIONS
-from ...runs import DEFAULT_COST, DEFAULT_DATASET, DEFAULT_DTYPE, DEFAULT_HIDDEN, DEFAULT_INIT
-from ...training import SCHEDULE_FLOOR, EpochRecord, TrainConfig, TrainState, stall_warning
+from ...runs import DEFAULT_DATASET, DEFAULT_HIDDEN
+from ...settings import offered
+from ...training import EpochRecord, TrainState, stall_warning
 from .. import progress, text
 from ..argument_types import path, sizes
 from ..exit_codes import EXIT_INTERRUPTED, EXIT_OK
-from ..options import INIT_HELP, KERNEL_HELP, TRAIN_DEFAULTS, add_data_dir, add_dataset, add_force
+from ..options import add_data_dir, add_dataset, add_force
 from ..parser import Subcommands
+from ..setting_options import add_setting_options
 from ..signals import signals_request_stop
 
 # Where Ctrl-C saves a run that has no checkpoint: beside the file the user named, named after
 # it (net.json: net-interrupted.ckpt), or, when none was named, in the current folder.
 INTERRUPT_SUFFIX = "-interrupted.ckpt"
 INTERRUPT_CHECKPOINT = "interrupted.ckpt"
-SETTINGS = tuple(f.name for f in dataclasses.fields(TrainConfig))  # each is also an option
 # The options of train that a checkpoint does not record, which the command resuming a run must
 # give again: where the data is, the settings that may change on resuming, and what to write.
 NOT_IN_CHECKPOINT = (
@@ -53,7 +50,6 @@ def add_parser(subcommands: Subcommands) -> None:
         "(to extend a run, say). With --start-from, a new run begins from a saved network's "
         "weights (JSON or .safetensors) instead of fresh ones.",
     )
-    d = TRAIN_DEFAULTS
     saved = "or the checkpoint's"
     add_dataset(p, f"default: {DEFAULT_DATASET} {saved}")
     add_data_dir(p)
@@ -62,34 +58,7 @@ def add_parser(subcommands: Subcommands) -> None:
         type=sizes,
         help=f"layer sizes, e.g. 784,30,10 (default: inputs,{DEFAULT_HIDDEN},classes)",
     )
-    p.add_argument("--cost", choices=COST_NAMES, help=f"default: {DEFAULT_COST} {saved}")
-    p.add_argument("--epochs", type=int, help=f"default: {d.epochs} {saved}")
-    p.add_argument("--batch-size", type=int, help=f"mini-batch size (default: {d.batch_size})")
-    p.add_argument("--eta", type=float, help=f"learning rate η > 0 (default: {d.eta:g})")
-    p.add_argument("--lmbda", type=float, help=f"regularisation λ ≥ 0 (default: {d.lmbda:g})")
-    p.add_argument("--regularization", choices=REGULARIZATIONS, help=f"default: {d.regularization}")
-    p.add_argument(
-        "--init",
-        choices=INITS,
-        help=f"{INIT_HELP} (default: {DEFAULT_INIT})",
-    )
-    p.add_argument("--seed", type=int, help=f"weights, shuffles and splits (default: {d.seed})")
-    p.add_argument("--dtype", choices=DTYPES, help=f"default: {DEFAULT_DTYPE}")
-    p.add_argument("--kernel", choices=KERNELS, help=f"{KERNEL_HELP} (default: {d.kernel})")
-    p.add_argument(
-        "--early-stop",
-        type=int,
-        metavar="N",
-        help="stop after N epochs without a better validation accuracy (default: never)",
-    )
-    p.add_argument(
-        "--schedule",
-        type=int,
-        metavar="N",
-        help="halve η after N epochs without a better validation accuracy; stop at "
-        f"η₀/{SCHEDULE_FLOOR} "
-        "(default: a constant η)",
-    )
+    add_setting_options(p, "train", note=f", {saved}")
     p.add_argument(
         "--save",
         type=path,
@@ -128,15 +97,12 @@ def add_parser(subcommands: Subcommands) -> None:
 def run_spec(args: argparse.Namespace) -> runs.RunSpec:
     """The run the ``train`` arguments describe: only what the user typed is set, so that a
     resumed run can tell a setting given on purpose from a default."""
-    settings = {key: getattr(args, key) for key in SETTINGS}
-    return runs.RunSpec(
+    given = {s.name: getattr(args, s.name) for s in offered("train")}
+    return runs.RunSpec.of(
+        **{name: value for name, value in given.items() if value is not None},
         dataset=args.dataset,
         data_dir=args.data_dir,
         sizes=args.sizes,
-        cost=args.cost,
-        init=args.init,
-        dtype=args.dtype,
-        settings={key: value for key, value in settings.items() if value is not None},
         resume=args.resume,
         checkpoint=args.checkpoint,
         checkpoint_every=args.checkpoint_every,
@@ -237,7 +203,7 @@ def run_title(run: runs.Run) -> str:
     elif run.spec.start_from is not None:
         init = f", from {os.path.basename(run.spec.start_from)}"
     else:
-        init = f", init {run.spec.init or DEFAULT_INIT}"
+        init = f", init {run.spec.network.init}"
     lmbda = f", λ = {config.lmbda:g} ({config.regularization})" if config.lmbda else ""
     return (
         f"{list(network.sizes)} on {run.data_info['dataset']}, {network.cost.name}, "
