@@ -1,6 +1,7 @@
 """The run layer: what every front end (the CLI, the page, the estimator, sweeps) calls.
 
-``training_run``: describe a run (RunSpec), prepare it (Run), train it (RunResult).
+``run_spec``: describe a run (RunSpec: its typed settings and which were given).
+``training_run``: prepare a run (Run), train it (RunResult).
 ``stopping``: StopRequest, the flag a front end sets to end a run at a mini-batch boundary.
 ``evaluation``: a saved network's accuracy and confusion matrix on a split.
 ``file_kinds``: which reader a user's file needs.
@@ -17,20 +18,17 @@ from .network_files import (
     load_saved_network,
     save_network_file,
 )
-from .stopping import RunStopped, StopRequest
-from .training_run import (
+from .run_spec import (
     DEFAULT_COST,
     DEFAULT_DATASET,
     DEFAULT_DTYPE,
     DEFAULT_HIDDEN,
     DEFAULT_INIT,
     RESUMABLE_SETTINGS,
-    DatasetLoader,
-    Run,
-    RunResult,
     RunSpec,
-    prepare,
 )
+from .stopping import RunStopped, StopRequest
+from .training_run import DatasetLoader, Run, RunResult, prepare
 
 __all__ = [
     "DEFAULT_COST",

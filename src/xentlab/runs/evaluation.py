@@ -15,8 +15,8 @@ from ..errors import XentlabError
 from ..model import Network
 from .network_files import load_saved_network
 from .recorded import data_mismatches
+from .run_spec import DEFAULT_DATASET
 from .sizes_fit import check_saved_sizes
-from .training_run import DEFAULT_DATASET
 
 
 @dataclass(frozen=True)
