@@ -1,4 +1,6 @@
-"""The run layer: what every front end (the CLI, the page, the estimator, sweeps) calls.
+"""The run layer: what the front ends that train a named data set (the CLI, the page, sweeps)
+call. The scikit-learn estimators train the arrays they are given with ``training.fit``
+directly, under the same settings (``xentlab.settings``).
 
 ``run_spec``: describe a run (RunSpec: its typed settings and which were given).
 ``training_run``: prepare a run (Run), train it (RunResult).
