@@ -68,15 +68,24 @@ class CompareSpec:
     fine_epochs: int = 5
     probe_size: int = 1000
     probes_per_epoch: int | None = None  # if given, probe_every is chosen from the data
+    # each cost's η, checked when the comparison is made
+    _etas: dict[str, float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Refuse a bad comparison before any training: each cost, η and seed by the
         constraint its setting declares."""
         if not self.costs:
             raise XentlabError("costs must name at least one cost")
+        etas = {}
         for cost in self.costs:
             SETTINGS["cost"].check(cost)
-            self.eta_of(cost)
+            if isinstance(self.eta, Mapping) and cost not in self.eta:
+                raise XentlabError(
+                    f"eta for {cost} is missing: give one η per cost, or one for all"
+                )
+            eta = self.eta[cost] if isinstance(self.eta, Mapping) else self.eta
+            etas[cost] = float(SETTINGS["eta"].constraint.check(f"eta for {cost}", eta))
+        object.__setattr__(self, "_etas", etas)
         if len(set(self.costs)) != len(self.costs):
             raise XentlabError(f"costs must not repeat; got {', '.join(self.costs)}")
         if isinstance(self.eta, Mapping):
@@ -108,10 +117,9 @@ class CompareSpec:
 
     def eta_of(self, cost: str) -> float:
         """The learning rate of ``cost``'s runs."""
-        if isinstance(self.eta, Mapping) and cost not in self.eta:
-            raise XentlabError(f"eta for {cost} is missing: give one η per cost, or one for all")
-        eta = self.eta[cost] if isinstance(self.eta, Mapping) else self.eta
-        return float(SETTINGS["eta"].constraint.check(f"eta for {cost}", eta))
+        if cost not in self._etas:
+            raise XentlabError(f"{cost} is not one of the costs compared")
+        return self._etas[cost]
 
     def document(self) -> dict[str, Any]:
         """The comparison as JSON-ready data (where its data lives left out): its costs first,
