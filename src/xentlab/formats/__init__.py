@@ -40,12 +40,21 @@ from .network import (
     network_from_document,
     save_network,
 )
-from .safetensors_file import Tensors, read_safetensors, write_safetensors
+from .safetensors_file import (
+    SafetensorsReader,
+    TensorInfo,
+    Tensors,
+    open_safetensors,
+    read_safetensors,
+    write_safetensors,
+)
 from .safetensors_network import (
+    SafetensorsNetwork,
     load_safetensors,
     network_from_tensors,
     network_meta,
     network_tensors,
+    read_safetensors_network,
     recorded_cost,
     save_safetensors,
 )
@@ -56,6 +65,9 @@ __all__ = [
     "MAX_FILE_BYTES",
     "NETWORK_FORMAT",
     "NETWORK_VERSION",
+    "SafetensorsNetwork",
+    "SafetensorsReader",
+    "TensorInfo",
     "Tensors",
     "checkpoint_document",
     "content_digest",
@@ -73,7 +85,9 @@ __all__ = [
     "network_tensors",
     "read_document",
     "read_json",
+    "open_safetensors",
     "read_safetensors",
+    "read_safetensors_network",
     "recognise_document",
     "recorded_cost",
     "save_checkpoint",

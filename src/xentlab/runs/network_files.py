@@ -12,10 +12,7 @@ from ..errors import XentlabError
 from ..files import check_output_target
 from ..formats import (
     load_network,
-    network_from_tensors,
-    network_meta,
-    read_safetensors,
-    recorded_cost,
+    read_safetensors_network,
     save_network,
     save_safetensors,
 )
@@ -46,10 +43,8 @@ def load_saved_network(
     default: from the name). ``cost`` is for a safetensors file that records none (default
     cross-entropy); a file that records another cost is refused."""
     if (kind or file_kind(path)) == "safetensors":
-        tensors = read_safetensors(path)
-        network = network_from_tensors(tensors, path, cost)
-        recorded = recorded_cost(tensors) is not None
-        return SavedNetwork(path, "safetensors", network, network_meta(tensors, path), recorded)
+        read = read_safetensors_network(path, cost)
+        return SavedNetwork(path, "safetensors", read.network, read.meta, read.cost_recorded)
     network, meta = load_network(path)
     if cost is not None and get_cost(cost) != network.cost:
         raise XentlabError(
