@@ -8,7 +8,11 @@ that overlap, leave gaps, run past the file or would take petabytes; with tensor
 one network's (names, shapes, dtypes), NaN weights, metadata that contradicts the tensors or
 has been changed after xentlab sealed it; and the same files through every command that reads a
 network (evaluate, export, data inspect, train --start-from), plus a FIFO and a device named
-like one. Each file is built byte by byte here, without the safetensors package.
+like one. Each file is built byte by byte here, without the safetensors package, but for the
+shapes and counts that only the package's own writer should vouch for (issue 19): tensors of 65
+and of 10,000 dimensions, zero-size tensors that declare a dimension of 2⁶³ or 2⁶², and
+10,001 tensors, one more than xentlab reads — written by ``safetensors.serialize_file``, so the
+package (a test extra) is needed to regenerate them, not to run them.
 """
 
 from __future__ import annotations
@@ -50,6 +54,19 @@ DATA = np.random.default_rng(0).standard_normal(385).astype("<f4").tobytes()  # 
 def safetensors(header, data=DATA, length=None) -> bytes:
     text = header if isinstance(header, bytes) else json.dumps(header).encode()
     return struct.pack("<Q", len(text) if length is None else length) + text + data
+
+
+def package_file(path: Path, tensors: dict[str, tuple[list[int], int]]) -> None:
+    """Write F32 tensors {name: (shape, bytes of data)} with the safetensors package's own
+    writer (it takes any shape, whatever NumPy would make of it); the data is zeros."""
+    from safetensors import TensorSpec, serialize_file
+
+    zeros = np.zeros(max(n for _, n in tensors.values()) // 4 + 1, np.float32)
+    specs = {
+        name: TensorSpec(dtype="float32", shape=shape, data_ptr=zeros.ctypes.data, data_len=n)
+        for name, (shape, n) in tensors.items()
+    }
+    serialize_file(specs, str(path), None)
 
 
 def main() -> None:
@@ -236,6 +253,50 @@ def main() -> None:
         ),
     ]:
         case(name, args, needle, **extra)
+    # --- shapes NumPy refuses and too many tensors, as the safetensors package writes them ------
+    commands = {
+        "evaluate": ["evaluate", "{path}"],
+        "export": ["export", "{path}", "--to", "{tmp}/net.json"],
+        "inspect": ["data", "inspect", "{path}"],
+        "start-from": ["train", "--start-from", "{path}", "--epochs", "1"],
+    }
+    for name, shape, data_bytes, needle, through in [
+        ("65-dimensions", [1] * 65, 4, "tensor '0.weight' has 65 dimensions", commands),
+        (
+            "10000-dimensions",
+            [1] * 10_000,
+            4,
+            "tensor '0.weight' has 10000 dimensions",
+            ["evaluate", "inspect"],
+        ),
+        (
+            "shape-2-to-the-63-by-0",
+            [2**63, 0],
+            0,
+            "tensor '0.weight' has shape [9223372036854775808, 0]; no dimension",
+            commands,
+        ),
+        (
+            "shape-0-by-2-to-the-62",
+            [0, 2**62],
+            0,
+            "tensor '0.weight' has shape [0, 4611686018427387904]",
+            ["export"],
+        ),
+    ]:
+        file = f"safetensors-package-{name}.safetensors"
+        package_file(FILES / file, {"0.weight": (shape, data_bytes), "0.bias": ([1], 4)})
+        for command in through:
+            args = [arg.replace("{path}", f"{{files}}/{file}") for arg in commands[command]]
+            case(f"{file}-{command}", args, f"{{files}}/{file}: {needle}")
+    file = "safetensors-package-10001-tensors.safetensors"
+    package_file(FILES / file, {str(i): ([0], 0) for i in range(10_001)})
+    case(
+        file,
+        ["data", "inspect", f"{{files}}/{file}"],
+        "header describes more than 10000 tensors; xentlab reads at most 10000",
+    )
+
     mnist_shape = Network.create([784, 5, 10], seed=0)
     save_safetensors(mnist_shape, FILES / "safetensors-mnist-shape.safetensors")
 
