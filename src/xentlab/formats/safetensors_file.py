@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 
 from ..errors import FormatError, XentlabError
 from ..files import atomic_write, open_input, read_capped, register_output_kind
-from .documents import MAX_FILE_BYTES, not_json
+from .documents import MAX_FILE_BYTES, parse_json
 
 LENGTH_BYTES = 8
 MAX_HEADER_BYTES = 100_000_000  # the largest header the reference implementation reads
@@ -150,22 +150,12 @@ def _parse_header(path: Any, raw: bytes, length: int) -> dict[str, Any]:
     if not text.startswith("{"):
         raise FormatError(f"{path}: its safetensors header is not a JSON object")
     try:
-        header = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=not_json)
-    except (ValueError, RecursionError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise FormatError(f"{path}: its safetensors header is not JSON ({reason})") from None
+        header = parse_json(text)
+    except ValueError as exc:  # a key twice among them
+        raise FormatError(f"{path}: its safetensors header is not JSON ({exc})") from None
     if not isinstance(header, dict):
         raise FormatError(f"{path}: its safetensors header is not a JSON object")
     return header
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise ValueError(f"the key {key[:60]!r} appears twice")
-        found[key] = value
-    return found
 
 
 def _metadata(path: Any, metadata: Any) -> dict[str, str]:

@@ -38,7 +38,7 @@ from ..errors import FormatError, XentlabError
 from ..functions import Cost, get_cost
 from ..model import LOGITS_COST, Network, check_sizes
 from ..sequential import parameter_names
-from .documents import not_json
+from .documents import parse_json
 from .safetensors_file import Tensors, little_endian, read_safetensors, write_safetensors
 
 CHECKSUM = "xentlab_sha256"
@@ -93,9 +93,11 @@ def load_safetensors(
 def network_meta(tensors: Tensors, path: Any) -> dict[str, Any]:
     """The network's meta that xentlab wrote into the metadata ("xentlab_meta"), else {}."""
     try:
-        meta = json.loads(tensors.metadata.get("xentlab_meta", "{}"), parse_constant=not_json)
-    except (ValueError, RecursionError):
-        meta = None
+        meta = parse_json(tensors.metadata.get("xentlab_meta", "{}"))
+    except ValueError as exc:
+        raise FormatError(
+            f"{path}: its metadata 'xentlab_meta' must be a JSON object; it is not JSON ({exc})"
+        ) from None
     if not isinstance(meta, dict):
         raise FormatError(f"{path}: its metadata 'xentlab_meta' must be a JSON object")
     return meta

@@ -26,6 +26,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import XentlabError
+from ..formats.documents import parse_json
 from .limits import Limits
 from .params import Parameter, read_values
 
@@ -86,9 +87,9 @@ class Shared:
             if len(body) > MAX_BODY_BYTES:
                 raise XentlabError(f"the settings must be at most {MAX_BODY_BYTES} bytes of JSON")
         try:
-            return json.loads(body)
-        except (ValueError, RecursionError):
-            raise XentlabError("the settings are not valid JSON") from None
+            return parse_json(body)
+        except ValueError as exc:  # {"epochs": 1, "epochs": 30} among them: which was meant?
+            raise XentlabError(f"the settings are not valid JSON ({exc})") from None
 
     async def computed(self, work: Callable[..., bytes], values: Mapping[str, Any]) -> Response:
         """``work(**values)`` as a JSON answer, run in a worker thread so that the event loop
