@@ -40,7 +40,6 @@ def add_parser(subcommands: Subcommands) -> None:
     p.add_argument(
         "--trusted-proxy",
         action="append",
-        default=[],
         metavar="ADDRESS",
         help="a reverse proxy in front of the server (an IP address or network; may be given "
         "again): only its X-Forwarded-For header names the client. Without one, a client is "
@@ -69,7 +68,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
                 "pip install 'xentlab[web]'"
             ) from None
         web.address_of(args.host, args.port)  # a bad host or port is an error, not a warning
-        proxies = web.trusted_proxies(args.trusted_proxy)
+        proxies = web.trusted_proxies(args.trusted_proxy or ())
         private = web.is_loopback(args.host)
         if not private:
             text.warning_line(
