@@ -273,3 +273,154 @@ def test_atheris_target_runs_clean_for_a_while(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Done" in result.stderr
     assert not list(tmp_path.glob("crash-*"))
+
+
+# --- the documents a user or a page sends: sweep files (TOML, JSON) and race bodies ------------
+
+VALID_SWEEP_TOML = b"""dataset = "digits"
+cost = ["quadratic", "cross-entropy"]
+eta = [0.1, 0.5]
+seed = [1, 2]
+epochs = [1]
+
+[[grid]]
+hidden = [30]
+
+[[grid]]
+hidden = [10]
+init = ["saturated"]
+"""
+VALID_SWEEP_JSON = json.dumps(
+    {
+        "dataset": "digits",
+        "cost": ["quadratic", "cross-entropy"],
+        "eta": [0.1, 0.5],
+        "seed": [1, 2],
+        "grid": [{"hidden": [30]}, {"hidden": [10], "epochs": [1]}],
+    }
+).encode()
+VALID_RACE_BODY = (
+    b'{"epochs": 3, "eta": 0.5, "hidden": 30, "seed": 2, "pace": 0, "init": "default"}'
+)
+
+
+@st.composite
+def a_key_repeated(draw, valid: bytes, toml: bool = False):
+    """(``valid`` with one of its top-level keys given again, with another of its values, the
+    key): a document that must be refused by name, whatever the value."""
+    document = json.loads(VALID_SWEEP_JSON) if toml else json.loads(valid)
+    key = draw(st.sampled_from(sorted(k for k in document if k != "grid")))
+    value = document[draw(st.sampled_from(sorted(k for k in document if k != "grid")))]
+    if toml:
+        line = f"{key} = {json.dumps(value)}\n".encode()
+        at = draw(st.booleans())  # before the key's first line, or after it
+        return (line + valid if at else valid.replace(b"\n", b"\n" + line, 1)), key
+    given = json.dumps(key).encode() + b": " + json.dumps(value).encode()
+    return b"{" + given + b", " + valid[1:], key
+
+
+def first(pair: tuple[bytes, str]) -> bytes:
+    return pair[0]
+
+
+def keys_once(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    keys = [key for key, _ in pairs]
+    assert len(set(keys)) == len(keys), f"a key given twice was accepted: {keys}"
+    return dict(pairs)
+
+
+def check_sweep_file(path: Path, raw: bytes) -> None:
+    """A sweep file is refused with XentlabError, or read into a sweep whose every point is a
+    run within the sweep's limits, from a document that gives each key once."""
+    from xentlab import sweeps
+
+    try:
+        spec = sweeps.read_sweep_file(path)
+        points = spec.points()
+    except XentlabError:
+        return
+    if path.suffix == ".json":
+        json.loads(raw, object_pairs_hook=keys_once)
+    assert 1 <= len(points) <= sweeps.MAX_RUNS
+    assert len({point.id for point in points}) == len(points)
+
+
+@FUZZ
+@given(st.binary(max_size=300), st.sampled_from([".toml", ".json"]))
+def test_sweep_file_random_bytes(tmp_path, raw, suffix):
+    path = tmp_path / f"s{suffix}"
+    path.write_bytes(raw)
+    check_sweep_file(path, raw)
+
+
+@FUZZ
+@given(
+    st.one_of(
+        st.tuples(mutations(VALID_SWEEP_TOML), st.just(".toml")),
+        st.tuples(mutations(VALID_SWEEP_JSON), st.just(".json")),
+        st.tuples(a_key_repeated(VALID_SWEEP_TOML, toml=True).map(first), st.just(".toml")),
+        st.tuples(a_key_repeated(VALID_SWEEP_JSON).map(first), st.just(".json")),
+    )
+)
+def test_sweep_file_mutations(tmp_path, mutated):
+    raw, suffix = mutated
+    path = tmp_path / f"s{suffix}"
+    path.write_bytes(raw)
+    check_sweep_file(path, raw)
+
+
+def check_race_body(raw: bytes) -> None:
+    """A race body is refused with XentlabError, or read into settings within the server's
+    limits, from a JSON object that gives each setting once."""
+    pytest.importorskip("starlette", reason="the web extra is not installed")
+    from xentlab.web import Limits
+    from xentlab.web.race_view import parameters, race_settings
+    from xentlab.web.view import read_json_body
+
+    limits = Limits()
+    try:
+        settings_asked = race_settings(read_json_body(raw), parameters(limits))
+    except XentlabError:
+        return
+    given = json.loads(raw, object_pairs_hook=keys_once)
+    document = settings_asked.document()
+    assert 1 <= document["epochs"] <= limits.race_epochs
+    for key, value in given.items():  # text ("3") is read as the number it names
+        assert key not in document or isinstance(value, str) or document[key] == value, key
+
+
+@FUZZ
+@given(st.binary(max_size=200))
+def test_race_body_random_bytes(raw):
+    check_race_body(raw)
+
+
+@FUZZ
+@given(st.one_of(mutations(VALID_RACE_BODY), a_key_repeated(VALID_RACE_BODY).map(first)))
+def test_race_body_mutations(raw):
+    check_race_body(raw)
+
+
+@FUZZ
+@given(
+    st.one_of(
+        st.tuples(a_key_repeated(VALID_SWEEP_TOML, toml=True), st.just("s.toml")),
+        st.tuples(a_key_repeated(VALID_SWEEP_JSON), st.just("s.json")),
+        st.tuples(a_key_repeated(VALID_RACE_BODY), st.just("race")),
+    )
+)
+def test_a_key_given_twice_is_always_refused_by_name(tmp_path, repeated):
+    (raw, key), name = repeated
+    if name == "race":
+        pytest.importorskip("starlette", reason="the web extra is not installed")
+        from xentlab.web.view import read_json_body
+
+        with pytest.raises(XentlabError) as caught:
+            read_json_body(raw)
+    else:
+        from xentlab import sweeps
+
+        (tmp_path / name).write_bytes(raw)
+        with pytest.raises(XentlabError) as caught:
+            sweeps.read_sweep_file(tmp_path / name)
+    assert f"the key '{key}' appears twice" in str(caught.value)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from xentlab.errors import FormatError
-from xentlab.formats import load_safetensors, read_safetensors, safetensors_file
+from xentlab.formats import documents, load_safetensors, read_safetensors
 from xentlab.formats.safetensors_file import MAX_TENSORS
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -87,13 +87,13 @@ def test_dimensions_up_to_the_bounds_are_read(tmp_path, package_file):
 def counting_objects(monkeypatch) -> list[int]:
     """Count the JSON objects the header's parse completes (through its duplicate-key check)."""
     seen = [0]
-    unique_keys = safetensors_file._unique_keys
+    unique_keys = documents._unique_keys
 
     def counted(pairs):
         seen[0] += 1
         return unique_keys(pairs)
 
-    monkeypatch.setattr(safetensors_file, "_unique_keys", counted)
+    monkeypatch.setattr(documents, "_unique_keys", counted)
     return seen
 
 

@@ -16,12 +16,13 @@ BASE_URL = "http://127.0.0.1"  # the Host header the app answers to by default
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """``app`` served by uvicorn on 127.0.0.1 and a free port, in a thread; yields its URL."""
+def serving(app: Any, **options: Any) -> Iterator[str]:
+    """``app`` served by uvicorn on 127.0.0.1 and a free port, in a thread; yields its URL.
+    ``options`` go to ``make_server`` (log_level, proxies, request_seconds)."""
     from xentlab.web import listen, make_server, page_address
 
     sock = listen("127.0.0.1", 0)
-    server = make_server(app)
+    server = make_server(app, **options)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

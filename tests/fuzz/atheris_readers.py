@@ -4,7 +4,9 @@
     python tests/fuzz/atheris_readers.py -max_total_time=600 [corpus_dir]
 
 Each input goes to every reader of a file a user can give: IDX, the network (JSON and
-safetensors) and checkpoint loaders, and the MNIST-pickle reader. The only outcomes allowed are
+safetensors) and checkpoint loaders, the MNIST-pickle reader, and sweep files (as TOML and as
+JSON); and to the page's reader of a race's body (its JSON and the settings it asks for, when
+the web extra is installed). The only outcomes allowed are
 a result or xentlab's own XentlabError. Anything else (another exception, a crash, a hang) is a
 finding, and libFuzzer writes the input that caused it to crash-*. The test suite runs this for
 a few seconds (tests/test_fuzz.py); run it longer by hand.
@@ -25,23 +27,45 @@ import tempfile
 
 import atheris
 
-with atheris.instrument_imports():
-    from xentlab import data
+with atheris.instrument_imports(include=["xentlab"]):  # not dask and starlette: slow to load
+    from xentlab import data, sweeps
     from xentlab.errors import XentlabError
     from xentlab.formats import load_checkpoint, load_network, load_safetensors
+
+    try:
+        from xentlab.web import Limits
+        from xentlab.web.race_view import parameters, race_settings
+        from xentlab.web.view import read_json_body
+    except ImportError:  # the web extra is not installed: its reader is left out
+        race_settings = None
 
 MEMORY_CAP = 2 * 2**30
 _DIR = tempfile.mkdtemp(prefix="xentlab-fuzz-")
 _PATH = os.path.join(_DIR, "input")
 READERS = (data.read_idx, load_network, load_safetensors, load_checkpoint, data.read_mnist_pkl)
+SWEEP_PATHS = (os.path.join(_DIR, "sweep.toml"), os.path.join(_DIR, "sweep.json"))
+RACE_PARAMETERS = parameters(Limits()) if race_settings is not None else ()
+
+
+def read_sweep(path: str) -> None:
+    sweeps.read_sweep_file(path).points()
+
+
+def read_race_body(raw: bytes) -> None:
+    if race_settings is not None:
+        race_settings(read_json_body(raw), RACE_PARAMETERS)
 
 
 def one_input(raw: bytes) -> None:
-    with open(_PATH, "wb") as handle:
-        handle.write(raw)
-    for reader in READERS:
+    for path in (_PATH, *SWEEP_PATHS):
+        with open(path, "wb") as handle:
+            handle.write(raw)
+    readings = [(reader, _PATH) for reader in READERS]
+    readings += [(read_sweep, path) for path in SWEEP_PATHS]
+    readings.append((read_race_body, raw))
+    for reader, given in readings:
         try:
-            reader(_PATH)
+            reader(given)
         except XentlabError:
             pass
 

@@ -4,6 +4,12 @@ type checked.
 
 Reading parses JSON and checks each field before building anything from it; nothing is executed.
 
+Every JSON and TOML document xentlab reads (these files, safetensors headers and their metadata,
+sweep files, the page's request bodies) is parsed here, by :func:`parse_json` or
+:func:`parse_toml`, and nowhere else (a test scans the source for any other call): a key given
+twice is refused by name, never settled silently by keeping the last value, and NaN and Infinity,
+which JSON does not have, are refused.
+
 The checksum ("sealed" documents, from version 2 of each format on): the key "sha256" holds the
 SHA-256, in 64 lowercase hexadecimal digits, of the document without that key, written as
 canonical JSON — keys sorted, no whitespace, non-ASCII characters escaped, numbers as Python's
@@ -19,6 +25,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import importlib
+import itertools
 import json
 import math
 import os
@@ -100,8 +108,8 @@ def content_digest(document: dict[str, Any]) -> str:
 def seal(document: dict[str, Any]) -> dict[str, Any]:
     """``document`` as JSON will carry it, with its checksum under "sha256" (replacing any)."""
     try:  # what a reader will see: keys as strings, tuples as lists; NaN refused now
-        carried = json.loads(json.dumps(document, allow_nan=False))
-    except (TypeError, ValueError) as exc:
+        carried = parse_json(json.dumps(document, allow_nan=False))
+    except (TypeError, ValueError) as exc:  # also keys 1 and "1", which JSON would give twice
         raise XentlabError(f"the document cannot be written as JSON: {exc}") from None
     return {**carried, CHECKSUM_KEY: content_digest(carried)}
 
@@ -155,10 +163,9 @@ def read_json(path: str | os.PathLike[str], kind: str) -> dict[str, Any]:
     path = Path(path)
     text = read_bytes_capped(path, kind, MAX_FILE_BYTES)
     try:
-        document = json.loads(text, parse_constant=not_json)
-    except (ValueError, RecursionError) as exc:  # bad UTF-8 and JSON; integers of 4300+ digits
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise FormatError(f"{path} is not a {kind} file: not JSON ({reason})") from None
+        document = parse_json(text)
+    except ValueError as exc:  # bad UTF-8 and JSON, a key twice, integers of 4300+ digits
+        raise FormatError(f"{path} is not a {kind} file: not JSON ({exc})") from None
     except MemoryError:  # parsed JSON takes several times its text: a file near the cap
         raise FormatError(
             f"{path}: {len(text)} bytes of JSON do not fit in the memory left to parse them"
@@ -168,10 +175,125 @@ def read_json(path: str | os.PathLike[str], kind: str) -> dict[str, Any]:
     return document
 
 
-def not_json(name: str) -> Any:
-    """json's ``parse_constant``: NaN and Infinity are refused, as strict JSON has neither (the
-    one copy: xentlab's files, safetensors headers and sweep files are parsed with it)."""
+class TooManyObjects(ValueError):
+    """A document holds more JSON objects than its reader allows (parse_json's ``max_objects``)."""
+
+
+def parse_json(text: str | bytes, max_objects: int | None = None) -> Any:
+    """The value of the JSON document ``text`` (str, or bytes in UTF-8, -16 or -32), strictly:
+    an object that gives a key twice, NaN and Infinity (not JSON) are refused, as is anything
+    json refuses. The one JSON parser of every document xentlab reads. With ``max_objects``,
+    the parse stops with TooManyObjects as soon as the document has shown more objects than
+    that (a header of millions of tensors is refused before it has taken seconds).
+
+    Raises ValueError whose message is one line saying why ("the key 'eta' appears twice",
+    "Expecting value: line 1 column 7 (char 6)"), for the caller to put after the name of what
+    it read; a document nested too deeply to parse is one of these, not a RecursionError."""
+    hook = _unique_keys
+    if max_objects is not None:
+        objects = itertools.count(1)
+
+        def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+            if next(objects) > max_objects:
+                raise TooManyObjects(f"more than {max_objects} objects")
+            return _unique_keys(pairs)
+
+    try:
+        return json.loads(text, object_pairs_hook=hook, parse_constant=_not_json)
+    except TooManyObjects:
+        raise
+    except RecursionError:
+        raise ValueError("nested too deeply to be read") from None
+    except ValueError as exc:  # json's errors, bad UTF-8, the hooks' refusals
+        raise ValueError(_one_line(exc)) from None
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json's ``object_pairs_hook``: the object's keys, each of which must appear once."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise ValueError(f"the key {key[:60]!r} appears twice")
+        found[key] = value
+    return found
+
+
+def _not_json(name: str) -> Any:
+    """json's ``parse_constant``: NaN and Infinity are refused, as strict JSON has neither."""
     raise ValueError(f"{name} is not a JSON value")
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """The table of the TOML document ``text``. TOML itself forbids a key given twice (the
+    reader refuses it); the message then names the key, which the reader's own does not.
+
+    Raises ValueError with a one-line reason ("the key 'eta' appears twice (line 2)"), and
+    XentlabError (also a ValueError: catch it first) where no TOML reader is installed: Python
+    3.11 has tomllib; before it, the tomli package is the same reader."""
+    toml = _toml_reader()
+    try:
+        document: dict[str, Any] = toml.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply to be read") from None
+    except ValueError as exc:  # tomllib.TOMLDecodeError is a ValueError
+        raise ValueError(_toml_reason(text, _one_line(exc))) from None
+    return document
+
+
+def _toml_reader() -> Any:
+    for name in ("tomllib", "tomli"):
+        try:
+            return importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue
+    raise XentlabError(
+        "reading TOML needs Python 3.11 or later, or the tomli package (pip install tomli)"
+    )
+
+
+# A TOML key as a line begins it: bare, "quoted" or 'literal' parts joined by dots.
+_TOML_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
+_TOML_KEY = rf"{_TOML_PART}(?:\s*\.\s*{_TOML_PART})*"
+_TOML_ASSIGNMENT = re.compile(rf"\s*({_TOML_KEY})\s*=")
+_TOML_TABLE = re.compile(rf"\s*\[\[?\s*({_TOML_KEY})\s*\]")
+_TOML_WHERE = re.compile(r"\(at line (\d+), column \d+\)|\(at end of document\)")
+
+
+def _toml_reason(text: str, reason: str) -> str:
+    """The reader's reason, with the key named where it refused a key given twice: its message
+    ("Cannot overwrite a value (at line 8, column 2)") gives only where the second value ends,
+    so the key is the nearest one assigned or declared as a table at or above that line."""
+    declared = re.match(r"Cannot declare \((.*)\) twice", reason)
+    if declared:  # a table header given twice: ('a', 'b') names it
+        parts = re.findall(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"", declared.group(1))
+        key = ".".join(single or double for single, double in parts)
+        return f"the table {key[:60]!r} appears twice{_toml_line(reason)}"
+    inline = re.match(r"Duplicate inline table key '(.*)'", reason)
+    if inline:
+        return f"the key {inline.group(1)[:60]!r} appears twice{_toml_line(reason)}"
+    if not reason.startswith("Cannot overwrite a value"):
+        return reason
+    where = _TOML_WHERE.search(reason)
+    lines = text.splitlines()
+    last = int(where.group(1)) if where and where.group(1) else len(lines)
+    for line in reversed(lines[:last]):
+        found = _TOML_ASSIGNMENT.match(line) or _TOML_TABLE.match(line)
+        if found:
+            parts = re.findall(_TOML_PART, found.group(1))
+            key = ".".join(part.strip("\"'") for part in parts)
+            return f"the key {key[:60]!r} appears twice{_toml_line(reason)}"
+    return f"a key appears twice{_toml_line(reason)}"
+
+
+def _toml_line(reason: str) -> str:
+    where = _TOML_WHERE.search(reason)
+    return f" (line {where.group(1)})" if where and where.group(1) else ""
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's message as one line, never empty."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def check_header(document: dict[str, Any], path: Any, kind: str, fmt: str, version: int) -> None:

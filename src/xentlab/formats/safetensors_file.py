@@ -33,7 +33,6 @@ of another model's tensors is refused having read its header and nothing more.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import math
 import os
@@ -47,7 +46,7 @@ from numpy.typing import NDArray
 
 from ..errors import FormatError, XentlabError
 from ..files import PIECE, atomic_write, open_input, read_capped, register_output_kind
-from .documents import MAX_FILE_BYTES, not_json
+from .documents import MAX_FILE_BYTES, TooManyObjects, parse_json
 
 LENGTH_BYTES = 8
 MAX_HEADER_BYTES = 100_000_000  # the largest header the reference implementation reads
@@ -261,29 +260,16 @@ def _parse_header(path: Any, raw: bytes, length: int) -> dict[str, Any]:
         raise FormatError(f"{path}: its safetensors header is not UTF-8 text") from None
     if not text.startswith("{"):
         raise FormatError(f"{path}: its safetensors header is not a JSON object")
-    objects = itertools.count(1)
-
-    def counted_unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        # one object per tensor, besides the header and its metadata: stop at the bound, before
-        # the parse of a header of millions of tensors has taken seconds
-        if next(objects) > MAX_TENSORS + 2:
-            raise _TooManyTensors
-        return _unique_keys(pairs)
-
     try:
-        header = json.loads(text, object_pairs_hook=counted_unique_keys, parse_constant=not_json)
-    except _TooManyTensors:
+        # one object per tensor, besides the header and its metadata: stop at the bound
+        header = parse_json(text, max_objects=MAX_TENSORS + 2)
+    except TooManyObjects:
         raise FormatError(_too_many_tensors(path)) from None
-    except (ValueError, RecursionError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise FormatError(f"{path}: its safetensors header is not JSON ({reason})") from None
+    except ValueError as exc:  # a key twice among them
+        raise FormatError(f"{path}: its safetensors header is not JSON ({exc})") from None
     if not isinstance(header, dict):
         raise FormatError(f"{path}: its safetensors header is not a JSON object")
     return header
-
-
-class _TooManyTensors(Exception):
-    """Raised from within the JSON parse once the header holds more objects than allowed."""
 
 
 def _too_many_tensors(path: Any) -> str:
@@ -291,15 +277,6 @@ def _too_many_tensors(path: Any) -> str:
         f"{path}: its safetensors header describes more than {MAX_TENSORS} tensors; xentlab "
         f"reads at most {MAX_TENSORS} (a network has 2 per layer)"
     )
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise ValueError(f"the key {key[:60]!r} appears twice")
-        found[key] = value
-    return found
 
 
 def _metadata(path: Any, metadata: Any) -> dict[str, str]:

@@ -44,7 +44,7 @@ from ..errors import FormatError, XentlabError
 from ..functions import Cost, get_cost
 from ..model import LOGITS_COST, Network, check_sizes
 from ..sequential import parameter_names
-from .documents import not_json
+from .documents import parse_json
 from .safetensors_file import (
     SafetensorsReader,
     Tensors,
@@ -136,9 +136,11 @@ def read_safetensors_network(
 def network_meta(tensors: Tensors | SafetensorsReader, path: Any) -> dict[str, Any]:
     """The network's meta that xentlab wrote into the metadata ("xentlab_meta"), else {}."""
     try:
-        meta = json.loads(tensors.metadata.get("xentlab_meta", "{}"), parse_constant=not_json)
-    except (ValueError, RecursionError):
-        meta = None
+        meta = parse_json(tensors.metadata.get("xentlab_meta", "{}"))
+    except ValueError as exc:
+        raise FormatError(
+            f"{path}: its metadata 'xentlab_meta' must be a JSON object; it is not JSON ({exc})"
+        ) from None
     if not isinstance(meta, dict):
         raise FormatError(f"{path}: its metadata 'xentlab_meta' must be a JSON object")
     return meta

@@ -1,17 +1,16 @@
 """Sweep files: a sweep written down in TOML or JSON, read within a size cap and handed to
 :meth:`SweepSpec.from_document <xentlab.sweeps.grid.SweepSpec.from_document>`, which checks
-its keys and values; a file that is not UTF-8, not TOML or not JSON is refused by name."""
+its keys and values; a file that is not UTF-8, not TOML or not JSON, or that gives a key twice
+(``eta = 0.1`` then ``eta = 5``: which was meant?), is refused by name."""
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
-from types import ModuleType
 
 from ..errors import XentlabError
 from ..files import read_bytes_capped
-from ..formats.documents import not_json
+from ..formats.documents import parse_json, parse_toml
 from .grid import SweepSpec
 
 MAX_SWEEP_FILE_BYTES = 2**20
@@ -38,30 +37,13 @@ def read_sweep_file(path: str | os.PathLike[str]) -> SweepSpec:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise XentlabError(f"{os.fspath(path)} is not a sweep file: not UTF-8 text") from None
-    if suffix == ".json":
-        import json
-
-        try:
-            document = json.loads(text, parse_constant=not_json)
-        except (ValueError, RecursionError) as exc:
-            raise XentlabError(f"{os.fspath(path)} is not JSON: {exc}") from None
-    else:
-        toml = _toml_reader(path)
-        try:
-            document = toml.loads(text)
-        except (ValueError, RecursionError) as exc:  # tomllib.TOMLDecodeError is a ValueError
-            raise XentlabError(f"{os.fspath(path)} is not TOML: {exc}") from None
+    try:
+        document = parse_json(text) if suffix == ".json" else parse_toml(text)
+    except XentlabError as exc:  # no TOML reader installed
+        raise XentlabError(
+            f"cannot read the sweep file {os.fspath(path)}: {exc}; a JSON sweep file needs neither"
+        ) from None
+    except ValueError as exc:  # not JSON or TOML, a key given twice among them
+        kind = "JSON" if suffix == ".json" else "TOML"
+        raise XentlabError(f"{os.fspath(path)} is not {kind}: {exc}") from None
     return SweepSpec.from_document(document, where=os.fspath(path))
-
-
-def _toml_reader(path: str | os.PathLike[str]) -> ModuleType:
-    """tomllib (Python 3.11+) or, before 3.11, tomli where it is installed (the same API)."""
-    for name in ("tomllib", "tomli"):
-        try:
-            return importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue
-    raise XentlabError(
-        f"reading the TOML sweep file {os.fspath(path)} needs Python 3.11 or later, or the "
-        "tomli package (pip install tomli); a JSON sweep file needs neither"
-    )

@@ -12,7 +12,15 @@ listening socket and the uvicorn server. Nothing here imports a plotting library
 
 from .app import LOOPBACK_NAMES, create_app
 from .limits import Limits
-from .server import address_of, is_loopback, listen, make_server, page_address, serve
+from .server import (
+    address_of,
+    is_loopback,
+    listen,
+    make_server,
+    page_address,
+    serve,
+    trusted_proxies,
+)
 
 __all__ = [
     "LOOPBACK_NAMES",
@@ -24,4 +32,5 @@ __all__ = [
     "make_server",
     "page_address",
     "serve",
+    "trusted_proxies",
 ]

@@ -10,6 +10,8 @@ The views are the modules listed in VIEWS, each one ``build`` function (see ``vi
 knows nothing of any one view. A bad parameter is answered 400 with
 ``{"error": "<one line naming it>"}``; too much work at once 429. Computations run in worker
 threads, at most ``Limits.compute_threads`` at once, so that the event loop keeps answering.
+A client that leaves before its request has arrived whole is an ordinary event: one line in the
+server's log at the info level, never a traceback.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -34,6 +36,7 @@ from . import map_view, neuron_view, race_view
 from .assets import load_assets
 from .limits import Limits
 from .params import describe
+from .server import LOGGED, SERVER_LOG, client_name
 from .view import Shared, TooBusy, View
 
 # The page's views, in the order of their routes: a new view is one module and one line here.
@@ -110,6 +113,19 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return error(exc.detail, exc.status_code)
 
 
+async def client_left(request: Request, exc: Exception) -> Response:
+    """A client whose connection closed while its request was being read: it left (nothing went
+    wrong here), or the server closed it (too slow, or not HTTP), and has said so in its log.
+    Nobody is left to read an answer."""
+    if LOGGED not in request.scope:
+        SERVER_LOG.info(
+            "%s left before its request to %s arrived whole",
+            client_name(request.client),
+            request.url.path[:60],
+        )
+    return Response(status_code=400)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     return error("the server failed to answer (a bug; its log has the details)", 500)
 
@@ -162,6 +178,7 @@ def create_app(
             XentlabError: bad_input,
             TooBusy: too_busy,
             HTTPException: http_error,
+            ClientDisconnect: client_left,
             Exception: server_error,
         },
         lifespan=lifespan,

@@ -100,6 +100,13 @@ class RaceStream(StreamingResponse):
             self.race.request_stop("the page went away")  # nothing to do if it has ended
 
 
+def race_settings(document: Any, race_parameters: tuple[Parameter, ...]) -> RaceSettings:
+    """The race a body's JSON document asks for, every setting checked (XentlabError)."""
+    if not isinstance(document, dict):
+        raise XentlabError('the settings must be a JSON object: {"epochs": 10, ...}')
+    return RaceSettings.of(read_values(list(document.items()), race_parameters))
+
+
 def build(shared: Shared) -> View:
     """The race view: its parameters within ``shared.limits``, its routes, the data sets found
     in ``shared.data_dir``; its races (``app.state.races``) stop when the server stops."""
@@ -109,10 +116,7 @@ def build(shared: Shared) -> View:
     datasets = race_datasets(shared.data_dir)
 
     async def start_race(request: Request) -> Response:
-        document: Any = await shared.json_body(request)
-        if not isinstance(document, dict):
-            raise XentlabError('the settings must be a JSON object: {"epochs": 10, ...}')
-        asked = RaceSettings.of(read_values(list(document.items()), race_parameters))
+        asked = race_settings(await shared.json_body(request), race_parameters)
         unavailable = datasets.get(asked.dataset)
         if unavailable is not None:
             raise XentlabError(f"dataset {asked.dataset} is not available here: {unavailable}")

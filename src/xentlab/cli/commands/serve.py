@@ -37,6 +37,15 @@ def add_parser(subcommands: Subcommands) -> None:
         "reachable from other machines",
     )
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="0: any free port")
+    p.add_argument(
+        "--trusted-proxy",
+        action="append",
+        metavar="ADDRESS",
+        help="a reverse proxy in front of the server (an IP address or network; may be given "
+        "again): only its X-Forwarded-For header names the client. Without one, a client is "
+        "the address it connects from, whatever its headers say, and the limits per client "
+        "hold",
+    )
     p.add_argument("--open", action="store_true", help="open the page in a browser")
     p.add_argument(
         "--data-dir",
@@ -59,6 +68,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
                 "pip install 'xentlab[web]'"
             ) from None
         web.address_of(args.host, args.port)  # a bad host or port is an error, not a warning
+        proxies = web.trusted_proxies(args.trusted_proxy or ())
         private = web.is_loopback(args.host)
         if not private:
             text.warning_line(
@@ -74,6 +84,6 @@ def run(args: argparse.Namespace, out: Console) -> int:
             out.print(f"the page is at {address} (Ctrl-C stops the server)")
             if args.open:
                 webbrowser.open(address)
-            web.serve(web.make_server(app), sock, stop)
+            web.serve(web.make_server(app, proxies=proxies), sock, stop)
     out.print("the server has stopped")
     return EXIT_OK
