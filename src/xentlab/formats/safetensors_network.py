@@ -39,6 +39,7 @@ from ..functions import Cost, get_cost
 from ..model import LOGITS_COST, Network, check_sizes
 from ..sequential import parameter_names
 from .documents import not_json
+from .history import check_meta
 from .safetensors_file import Tensors, little_endian, read_safetensors, write_safetensors
 
 CHECKSUM = "xentlab_sha256"
@@ -98,6 +99,7 @@ def network_meta(tensors: Tensors, path: Any) -> dict[str, Any]:
         meta = None
     if not isinstance(meta, dict):
         raise FormatError(f"{path}: its metadata 'xentlab_meta' must be a JSON object")
+    check_meta(meta, path)
     return meta
 
 
