@@ -62,6 +62,8 @@ def two_epochs_of_five() -> tuple[dict, Network, dict]:
         "fingerprint": training.fingerprint(),
     }
     document = json.loads(json.dumps(checkpoint_document(state, info)))
+    for entry in document["history"]["records"]:
+        entry["seconds"] = 0.25  # not the time it took: the same files every time
     meta = {
         "dataset": "digits",
         "config": document["config"],
