@@ -53,10 +53,10 @@ def raw_file(header, data=b"", length=None) -> bytes:
 def test_round_trip_is_bit_exact(tmp_path, cost, dtype):
     net = network(cost, dtype, sizes=(7, 6, 5, 4, 3, 2, 3, 4))  # 7 layers: names up to 12.*
     path = tmp_path / "net.safetensors"
-    save_safetensors(net, path, {"dataset": "toy", "history": {"records": [1.5, None]}})
+    save_safetensors(net, path, {"dataset": "toy", "notes": [1.5, None]})
     loaded, meta = load_safetensors(path)
     assert same_network(loaded, net)
-    assert meta == {"dataset": "toy", "history": {"records": [1.5, None]}}
+    assert meta == {"dataset": "toy", "notes": [1.5, None]}
     assert [p.name for p in tmp_path.iterdir()] == ["net.safetensors"]
     _, data = header_of(path)
     assert (path.stat().st_size - len(data)) % 8 == 0  # the data start 8-byte aligned

@@ -231,11 +231,12 @@ def test_the_book_sweep_is_the_three_chapter_3_runs_of_the_slow_test_each_with_t
 
 
 def record_of(point, accuracy, diverged=None):
-    """A run's record without training it (the network is random)."""
+    """A run's record without training it (the network is random; one record an epoch)."""
     from xentlab.model import Network
 
     network = Network.create(point.sizes, point.cost, seed=point.seed)
-    history = History([EpochRecord(1, point.config.eta, 0.5, 0.9, 0.6, 0.85, 0.1)])
+    epochs = range(1, point.config.epochs + 1)
+    history = History([EpochRecord(e, point.config.eta, 0.5, 0.9, 0.6, 0.85, 0.1) for e in epochs])
     return sweeps.RunRecord(point, network, history, accuracy, diverged, (), {"train": 0.1})
 
 

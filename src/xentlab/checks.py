@@ -105,6 +105,9 @@ class Interval:
         return number
 
 
+FRACTION = Interval(0.0, 1.0)  # an accuracy, a share of outputs: a number in [0, 1]
+
+
 @dataclasses.dataclass(frozen=True)
 class Optional:
     """None, or a value that ``constraint`` allows."""
@@ -132,11 +135,16 @@ def constrained(constraint: Constraint, **kwargs: Any) -> Any:
 
 def check_fields(instance: Any, prefix: str = "") -> None:
     """Check every field of a dataclass instance that declares a constraint; the message names
-    the field (after ``prefix``, e.g. "history ")."""
+    the field (after ``prefix``, e.g. "history "). Then, if the class has a method
+    ``check_consistency(prefix)``, the rules that join its fields (a history's epochs run
+    1, 2, ...; a part of a fraction is no larger than it), so every reader applies them too."""
     for f in dataclasses.fields(instance):
         constraint = f.metadata.get("constraint")
         if constraint is not None:
             constraint.check(prefix + f.name, getattr(instance, f.name))
+    consistent = getattr(instance, "check_consistency", None)
+    if consistent is not None:
+        consistent(prefix)
 
 
 def positive_number(name: str, value: Any) -> float:

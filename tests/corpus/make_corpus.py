@@ -380,7 +380,7 @@ def main() -> None:
     cases[-1]["args"] += ["--sizes", "64,30,10"]
     ckpt_case(
         "ckpt-history-text-cost.ckpt",
-        "history training_cost must be a finite number",
+        "history record 1 training_cost must be a finite number",
         lambda d: d["history"].update(
             records=[
                 {

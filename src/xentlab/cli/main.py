@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from ..errors import XentlabError
-from . import text
+from ..files import places
+from . import streams, text
 from .commands import build_parser
 from .exit_codes import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED
 from .parser import option_names
@@ -41,20 +42,27 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    streams.open_closed_streams()  # `xentlab train >&-`: the work is still done and saved
     text.fall_back_to_ascii(sys.stdout, sys.stderr)
+    stand_in = places.point_dependency_caches()  # before Matplotlib or Numba is imported
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        return _run(argv)
+        return _run(argv, stand_in)
     finally:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _run(argv: Sequence[str] | None) -> int:
+def _run(argv: Sequence[str] | None, stand_in: places.Cache | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as done:  # --help, --version, or a usage error already printed
         return done.code if isinstance(done.code, int) else EXIT_BAD_INPUT
+    if stand_in is not None and stand_in.stand_in_because is not None:
+        text.warning_line(
+            f"{stand_in.stand_in_because}: caching in {stand_in.path} instead; set HOME or "
+            "XDG_CACHE_HOME to keep a cache of your own"
+        )
     # No line is wrapped or cut: tables lay themselves out within 80 columns (cli/tables.py),
     # at the terminal's width, COLUMNS if set, else 80, whichever is narrower.
     out = QuietOnClosedPipe(highlight=False, markup=False, emoji=False, soft_wrap=True)

@@ -1,5 +1,6 @@
 """Where data lives: an explicit ``data_dir``, then ``$XENTLAB_DATA``, then the per-user cache
-(``$XDG_CACHE_HOME/xentlab`` or ``~/.cache/xentlab``); and finding a file in a directory,
+(``$XDG_CACHE_HOME/xentlab`` or ``~/.cache/xentlab``, or without a home directory a temporary
+stand-in: see files.places); and finding a file in a directory,
 plain or gzipped.
 
 In a directory the files lie in a subfolder named for the data set (``mnist/``,
@@ -16,6 +17,7 @@ import os
 from pathlib import Path
 
 from ..errors import XentlabError
+from ..files import places
 from ..hints import command_line
 from .idx import IDX_FILES
 from .mnist_pkl import PKL_NAME
@@ -27,9 +29,9 @@ PKL_STEM = PKL_NAME.removesuffix(".gz")  # the book's pickle, gzipped or not
 
 
 def cache_dir() -> Path:
-    """The per-user cache: $XDG_CACHE_HOME/xentlab, or ~/.cache/xentlab."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "xentlab"
+    """The per-user cache: $XDG_CACHE_HOME/xentlab, or ~/.cache/xentlab, or without a home
+    directory a temporary one of the user's own (see files.places)."""
+    return places.cache().path
 
 
 def check_data_dir(data_dir: str | os.PathLike[str] | None) -> None:

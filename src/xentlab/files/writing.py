@@ -117,11 +117,17 @@ def _sync_directory(directory: Path) -> None:
 
 # --- output targets ---------------------------------------------------------------------------
 
-# A temporary file is named .{name}.xentlab-{pid}-{host}-{token}.tmp: xentlab's, written by
+# A temporary file is named .{stem}.xentlab-{pid}-{host}-{token}.tmp: xentlab's, written by
 # process {pid} on the host whose name hashes to {host}, unique by {token} (8 random hex digits).
+# {stem} is the target's name, or for a name longer than TEMP_STEM_MAX bytes its beginning, cut
+# at a character, then "~" and 8 hex digits of the whole name's CRC-32: so a temporary name is
+# never longer than TEMP_STEM_MAX + TEMP_EXTRA bytes (142, which fits even eCryptfs's 143),
+# whatever the target's (up to the file system's 255), and still names its target alone.
 TEMP_TAG = ".xentlab-"
 HOST_TAG = f"{zlib.crc32(os.uname().nodename.encode()):08x}"
-TEMP_EXTRA = len(f".{TEMP_TAG}{'9' * 10}-{HOST_TAG}-{'f' * 8}.tmp")  # bytes a name gains
+TEMP_EXTRA = len(f".{TEMP_TAG}{'9' * 10}-{HOST_TAG}-{'f' * 8}.tmp")  # bytes beyond the stem
+TEMP_STEM_MAX = 100
+STEM_HASH = len("~01234567")
 IN_FLIGHT: set[str] = set()  # this process's temporary files being written now
 FALLBACK_NAME_MAX, FALLBACK_PATH_MAX = 255, 4096
 SPECIAL_FILES = (
@@ -137,10 +143,11 @@ def check_output_target(path: str | os.PathLike[str], kind: str, *, force: bool 
     "figure") cannot be written at ``path``, or writing it would destroy what it should not.
 
     Refused, each with an XentlabError naming the file and the reason: an empty path or one
-    that names a directory; a path or a file name too long for the file system (the name with
-    room for the temporary file beside it); a parent that is missing, not a directory or not
-    writable, or in which no file can be created (tried: a file is made there and removed, so
-    that /proc or a read-only mount is found now, not after hours of training);
+    that names a directory; a path or a file name too long for the file system (a name up to
+    its limit, 255 bytes mostly, is written: the temporary file's name is never longer than 142
+    bytes); a parent that is missing, not a directory or not writable, or in which no file can
+    be created (tried: a file is made there and removed, so that /proc or a read-only mount is
+    found now, not after hours of training);
     an existing directory, device, FIFO or socket (or a link to one), which xentlab never
     replaces with a regular file; an existing file that is read-only; and, unless ``force``,
     an existing file that is not empty and is not a ``kind`` file xentlab wrote (see
@@ -194,9 +201,12 @@ def beside(path: str | os.PathLike[str], suffix: str) -> str:
     """Where a file that goes with ``path`` is written: in the same folder, named after it
     (its name without its extension, then ``suffix``): ``cmp/compare.png`` with ``.json`` is
     ``cmp/compare.json``; ``runs/net.json`` with ``-interrupted.ckpt`` is
-    ``runs/net-interrupted.ckpt``."""
+    ``runs/net-interrupted.ckpt``. A name that would be too long for the file system (a
+    250-byte ``path``'s, say) has its stem cut (between characters) so that it fits."""
     folder, name = os.path.split(os.fspath(path))
-    return os.path.join(folder, os.path.splitext(name)[0] + suffix)
+    stem = os.path.splitext(name)[0]
+    room = _limit(os.fspath(path), "PC_NAME_MAX", FALLBACK_NAME_MAX) - len(os.fsencode(suffix))
+    return os.path.join(folder, cut_to_bytes(stem, max(room, 1)) + suffix)
 
 
 def _try_creating_beside(real: str, kind: str, path: str | os.PathLike[str]) -> None:
@@ -280,13 +290,18 @@ def _refuse_foreign(real: str, kind: str, where: str) -> None:
 
 
 def _check_name(where: str, path: str) -> None:
-    """The file name of ``path`` and that of its temporary file must fit the file system."""
-    size = len(os.fsencode(os.path.basename(path)))
+    """The file name of ``path`` (and that of its temporary file, which is never longer than
+    TEMP_STEM_MAX + TEMP_EXTRA bytes) must fit the file system."""
+    name = os.path.basename(path)
+    size = len(os.fsencode(name))
     name_max = _limit(path, "PC_NAME_MAX", FALLBACK_NAME_MAX)
-    if size + TEMP_EXTRA > name_max:
+    if size > name_max:
+        raise XentlabError(f"{where}: its name is {size} bytes long; at most {name_max} fit here")
+    temporary = len(os.fsencode(temporary_name(name, 0, "0" * 8))) - 1 + 10  # the longest pid
+    if temporary > name_max:  # a file system with very short names only
         raise XentlabError(
-            f"{where}: its name is {size} bytes long; at most {name_max - TEMP_EXTRA} fit here "
-            f"({name_max} less {TEMP_EXTRA} for the temporary file written beside it)"
+            f"{where}: the temporary file written beside it would have a name of {temporary} "
+            f"bytes; at most {name_max} fit here"
         )
 
 
@@ -331,14 +346,36 @@ def _shown(text: str) -> str:
 
 
 def temporary_name(target_name: str, pid: int, token: str) -> str:
-    """The name of the temporary file that process ``pid`` writes for ``target_name``."""
-    return f".{target_name}{TEMP_TAG}{pid}-{HOST_TAG}-{token}.tmp"
+    """The name of the temporary file that process ``pid`` writes for ``target_name``: at most
+    TEMP_STEM_MAX + TEMP_EXTRA bytes, whatever the length of ``target_name``."""
+    return f".{temporary_stem(target_name)}{TEMP_TAG}{pid}-{HOST_TAG}-{token}.tmp"
+
+
+def temporary_stem(target_name: str) -> str:
+    """``target_name`` if it is at most TEMP_STEM_MAX bytes long; else its beginning, cut
+    between characters (never inside a UTF-8 sequence), "~" and the CRC-32 of the whole name,
+    TEMP_STEM_MAX bytes at most."""
+    encoded = os.fsencode(target_name)
+    if len(encoded) <= TEMP_STEM_MAX:
+        return target_name
+    return f"{cut_to_bytes(target_name, TEMP_STEM_MAX - STEM_HASH)}~{zlib.crc32(encoded):08x}"
+
+
+def cut_to_bytes(text: str, limit: int) -> str:
+    """The longest beginning of the file name ``text`` whose encoding (os.fsencode) is at most
+    ``limit`` bytes, cut between characters."""
+    size = 0
+    for index, character in enumerate(text):
+        size += len(os.fsencode(character))
+        if size > limit:
+            return text[:index]
+    return text
 
 
 def temporary_owner(name: str, target_name: str) -> int | None:
     """The id of the process that wrote ``name``, if it is one of xentlab's temporary files
     for ``target_name`` made on this host; else None."""
-    prefix = f".{target_name}{TEMP_TAG}"
+    prefix = f".{temporary_stem(target_name)}{TEMP_TAG}"
     if not (name.startswith(prefix) and name.endswith(".tmp")):
         return None
     pid, host, token = ([*name[len(prefix) : -len(".tmp")].split("-", 2), "", ""])[:3]
@@ -353,7 +390,8 @@ def _remove_stale_temporaries(target: Path) -> None:
     host, regular files of this user) and whose writer is gone: no process has its id, or it is
     this process and the file is none of those it is writing now (an earlier process had the
     same id)."""
-    for candidate in target.parent.glob(f".{glob.escape(target.name)}{TEMP_TAG}*.tmp"):
+    stem = temporary_stem(target.name)
+    for candidate in target.parent.glob(f".{glob.escape(stem)}{TEMP_TAG}*.tmp"):
         pid = temporary_owner(candidate.name, target.name)
         if pid is None or str(candidate) in IN_FLIGHT or (pid != os.getpid() and _alive(pid)):
             continue

@@ -30,16 +30,15 @@ older file takes its default, if it has one.
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
 from .. import checks
 from ..errors import FormatError, XentlabError
 from ..files import register_output_kind
-from ..training import EpochRecord, History, TrainConfig, TrainState, batches_per_epoch
+from ..training import TrainConfig, TrainState, batches_per_epoch
 from .documents import (
     decode_array,
     encode_array,
@@ -49,56 +48,31 @@ from .documents import (
     seal,
     write_json,
 )
+from .history import (
+    declared_fields,
+    fields_document,
+    fields_from_document,
+    history_document,
+    history_from_document,
+)
 from .network import network_document, network_from_document
+
+# Declared in .history; imported from here too, where they were declared before.
+__all__ = [
+    "declared_fields",
+    "fields_document",
+    "fields_from_document",
+    "history_document",
+    "history_from_document",
+    "checkpoint_document",
+    "load_checkpoint",
+    "save_checkpoint",
+]
 
 CHECKPOINT_FORMAT = "xentlab.checkpoint"
 CHECKPOINT_VERSION = 2
 register_output_kind("checkpoint", recognise_document(CHECKPOINT_FORMAT))
 RNG_KEYS = {"bit_generator", "state", "has_uint32", "uinteger"}
-
-T = TypeVar("T")
-
-
-def declared_fields(cls: type) -> list[str]:
-    """The fields of a dataclass that declare a constraint: the ones a file stores as they are."""
-    return [f.name for f in dataclasses.fields(cls) if "constraint" in f.metadata]
-
-
-def fields_document(instance: Any) -> dict[str, Any]:
-    """{field: value} for the declared fields of a dataclass instance."""
-    return {name: getattr(instance, name) for name in declared_fields(type(instance))}
-
-
-def fields_from_document(cls: type[T], doc: Any, where: str, **others: Any) -> T:
-    """An instance of ``cls`` from its declared fields in ``doc`` (plus ``others``), each
-    checked against its constraint; unknown fields are refused, missing ones take defaults."""
-    if not isinstance(doc, dict):
-        raise XentlabError(f"{where} must be an object")
-    names = declared_fields(cls)
-    unknown = sorted(set(doc) - set(names))
-    if unknown:
-        raise XentlabError(f"{where} has unknown field(s) {', '.join(map(repr, unknown))}")
-    try:
-        instance = cls(**others, **{name: doc[name] for name in names if name in doc})
-    except TypeError:
-        missing = [n for n in names if n not in doc]
-        raise XentlabError(f"{where} lacks field(s) {', '.join(map(repr, missing))}") from None
-    checks.check_fields(instance, f"{where} ")
-    return instance
-
-
-def history_document(history: History) -> dict[str, Any]:
-    """The history as JSON-ready data (also stored in a saved network's meta)."""
-    return {"records": [fields_document(r) for r in history.records], **fields_document(history)}
-
-
-def history_from_document(doc: Any) -> History:
-    """The history saved by :func:`history_document`, each field checked."""
-    if not isinstance(doc, dict) or not isinstance(doc.get("records"), list):
-        raise XentlabError("history records must be a list of objects")
-    records = [fields_from_document(EpochRecord, r, "history") for r in doc["records"]]
-    rest = {k: v for k, v in doc.items() if k != "records"}
-    return fields_from_document(History, rest, "history", records=records)
 
 
 def checkpoint_document(state: TrainState, data: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,7 @@
  "sizes": [784, 30, 10], "cost": "cross-entropy", "dtype": "float32",
  "weights": [{"shape": [784, 30], "data": "<base64>"}, ...],   # W_l: (n_in, n_out)
  "biases":  [{"shape": [30], "data": "<base64>"}, ...],
- "meta": {...},                                                 # free-form, JSON only
+ "meta": {...},                 # JSON; a run's history, test_accuracy checked (.history)
  "sha256": "<64 hex digits>"}                                   # checksum of all the rest
 
 "sha256" is the SHA-256 of the canonical JSON of the document without it (see
@@ -35,6 +35,7 @@ from .documents import (
     seal,
     write_json,
 )
+from .history import check_meta
 
 NETWORK_FORMAT = "xentlab.network"
 NETWORK_VERSION = 2
@@ -111,4 +112,5 @@ def load_network(path: str | os.PathLike[str]) -> tuple[Network, dict[str, Any]]
     meta = document.get("meta", {})
     if not isinstance(meta, dict):
         raise FormatError(f"{path}: 'meta' must be an object")
+    check_meta(meta, path)
     return network, meta

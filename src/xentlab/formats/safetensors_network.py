@@ -45,6 +45,7 @@ from ..functions import Cost, get_cost
 from ..model import LOGITS_COST, Network, check_sizes
 from ..sequential import parameter_names
 from .documents import parse_json
+from .history import check_meta
 from .safetensors_file import (
     SafetensorsReader,
     Tensors,
@@ -143,6 +144,7 @@ def network_meta(tensors: Tensors | SafetensorsReader, path: Any) -> dict[str, A
         ) from None
     if not isinstance(meta, dict):
         raise FormatError(f"{path}: its metadata 'xentlab_meta' must be a JSON object")
+    check_meta(meta, path)
     return meta
 
 

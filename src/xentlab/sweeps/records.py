@@ -128,7 +128,8 @@ def read_record(path: str | os.PathLike[str], point: SweepPoint) -> RunRecord:
         )
     try:
         history = history_from_document(meta.get("history"))
-        accuracy = checks.Optional(checks.Real()).check("test_accuracy", meta.get("test_accuracy"))
+        fraction = checks.Optional(checks.FRACTION)
+        accuracy = fraction.check("test_accuracy", meta.get("test_accuracy"))
         diverged = checks.Optional(checks.Text()).check("diverged", section.get("diverged"))
         warnings = _texts("warnings", section.get("warnings"))
         seconds = _mapping("seconds", section.get("seconds"), checks.Real(non_negative=True))
@@ -140,6 +141,14 @@ def read_record(path: str | os.PathLike[str], point: SweepPoint) -> RunRecord:
         raise FormatError(f"{path}: {exc}") from None
     if (accuracy is None) == (diverged is None):
         raise FormatError(f"{path}: a run has a test accuracy unless it diverged, not both")
+    done, epochs = len(history.records), point.config.epochs
+    if done > epochs or (done < epochs and diverged is None and history.stop_reason is None):
+        raise FormatError(
+            f"{path}: its history holds {checks.plural(done, 'epoch')} of a run of "
+            f"{checks.plural(epochs, 'epoch')} that neither diverged nor stopped early"
+            if done < epochs
+            else f"{path}: its history holds {done} epochs of a run of {epochs}"
+        )
     return RunRecord(
         point,
         network,
