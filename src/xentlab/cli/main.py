@@ -77,9 +77,8 @@ def _run(argv: Sequence[str] | None) -> int:
         text.error_line("out of memory: ask for less (fewer epochs, starts or smaller layers)")
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
-        text.error_line(
-            f"{(exc.strerror or '').strip() or _said(exc, args.command_parser.prog)}{where}"
-        )
+        said = (exc.strerror or "").strip() or (os.strerror(exc.errno) if exc.errno else "")
+        text.error_line(f"{said or _said(exc, args.command_parser.prog)}{where}")
     return EXIT_BAD_INPUT
 
 

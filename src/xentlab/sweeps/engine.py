@@ -119,8 +119,10 @@ def run_sweep(
     """Run every point of ``spec`` not yet done in the folder ``out``, on a local cluster of
     ``workers`` processes (default: one per usable core) or on the cluster whose scheduler is
     at ``scheduler`` (tcp://host:8786). Everything is checked before any cluster starts: the
-    grid (more than CONFIRM_ABOVE runs need ``confirmed``), the folder, the results already
-    there, and for a local cluster that the data set can be found. ``stop`` ends the sweep
+    grid (its size, its values and each network's training memory; more than CONFIRM_ABOVE
+    runs need ``confirmed``), the folder (a file is made there), the results already there,
+    for a local cluster that the data set can be found, and for an existing one that a
+    scheduler answers at its address. ``stop`` ends the sweep
     within POLL_SECONDS, keeping every finished run; runs in flight are cancelled. A run that
     raises stops the sweep with its message (XentlabError), finished runs kept."""
     points = tuple(spec.points())
