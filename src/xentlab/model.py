@@ -58,6 +58,20 @@ def training_bytes(sizes: Sequence[int], dtype: np.dtype) -> int:
     return COPIES_IN_TRAINING * parameters * dtype.itemsize
 
 
+def check_training_memory(sizes: Sequence[int], dtype: str | np.dtype) -> None:
+    """Refuse, before anything is allocated, a network whose training would need more than
+    MAX_NETWORK_BYTES (:func:`training_bytes`): the one estimate, made by Network.create and,
+    before a cluster starts or data are read, by whoever knows the sizes first (a sweep's
+    client, a run about to load its data)."""
+    dt = check_dtype(dtype)
+    checks.within_memory(
+        f"a network with sizes {','.join(map(str, sizes))} in {dt.name}",
+        training_bytes(sizes, dt),
+        MAX_NETWORK_BYTES,
+        "use fewer or smaller layers",
+    )
+
+
 def check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
     """Layer sizes: at least an input and an output layer, each an integer in [1, 100000]."""
     try:
@@ -114,12 +128,7 @@ class Network:
         INITS.check("init", init)
         seed = checks.int_at_least("seed", seed, 0)
         dt = check_dtype(dtype)
-        checks.within_memory(
-            f"a network with sizes {','.join(map(str, sizes))} in {dt.name}",
-            training_bytes(sizes, dt),
-            MAX_NETWORK_BYTES,
-            "use fewer or smaller layers",
-        )
+        check_training_memory(sizes, dt)
         rng = np.random.default_rng(seed)
         weights, biases = [], []
         for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):

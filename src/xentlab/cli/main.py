@@ -79,10 +79,18 @@ def _run(argv: Sequence[str] | None, stand_in: places.Cache | None = None) -> in
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except XentlabError as exc:
-        text.error_line(text.in_user_words(str(exc), option_names(args.command_parser)))
+        said = _said(exc, args.command_parser.prog)
+        text.error_line(text.in_user_words(said, option_names(args.command_parser)))
     except MemoryError:  # every size is checked before it is allocated; this is the last net
         text.error_line("out of memory: ask for less (fewer epochs, starts or smaller layers)")
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
-        text.error_line(f"{exc.strerror or exc}{where}")
+        said = (exc.strerror or "").strip() or (os.strerror(exc.errno) if exc.errno else "")
+        text.error_line(f"{said or _said(exc, args.command_parser.prog)}{where}")
     return EXIT_BAD_INPUT
+
+
+def _said(exc: BaseException, command: str) -> str:
+    """What the exception says; where it says nothing (or only blanks), its type and what was
+    being done, so that an error line is never empty."""
+    return str(exc).strip() or f"{type(exc).__name__} with no message, while running {command}"

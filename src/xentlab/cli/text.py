@@ -64,9 +64,15 @@ def to_ascii(text: str) -> str:
     return text.encode("ascii", ERROR_HANDLER).decode("ascii")
 
 
+NO_MESSAGE = "(no message)"
+
+
 def one_line(message: str) -> str:
     """The message on one line: newlines and other control characters (in a path, say) are
-    shown escaped."""
+    shown escaped; a message that is empty or only blanks is shown as NO_MESSAGE, never as
+    nothing."""
+    if not message.strip():
+        return NO_MESSAGE
     return "".join(
         c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii")
         for c in message

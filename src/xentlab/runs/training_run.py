@@ -18,14 +18,14 @@ from typing import Any
 import numpy as np
 
 from ..checks import plural
-from ..data import Dataset, LabelledData, load_dataset
+from ..data import CLASSES, INPUTS, Dataset, LabelledData, load_dataset
 from ..errors import XentlabError
 from ..files import check_distinct_targets, check_output_target
 from ..formats import history_document, load_checkpoint, save_checkpoint
 from ..formats.checkpoint import fields_document
 from ..functions import get_cost
 from ..kernel import resolve_kernel
-from ..model import Network, check_sizes
+from ..model import Network, check_sizes, check_training_memory
 from ..training import (
     EpochRecord,
     History,
@@ -226,6 +226,8 @@ def _new(
         if saved is not None
         else []
     )
+    if start_from is None:
+        _check_memory_before_loading(spec, name)
     dataset = load(name, spec.data_dir, config.seed)
     features = dataset.train.X.shape[1]
     if start_from is not None and started is not None:
@@ -247,6 +249,19 @@ def _new(
     )
     info = {"dataset": name, "split_seed": config.seed}
     return TrainState.start(network, config), dataset, info, warnings
+
+
+def _check_memory_before_loading(spec: RunSpec, name: str) -> None:
+    """Refuse a new network too large to train before its data are read (MNIST takes a second
+    or more): its sizes are those given, or the data set's declared inputs and classes around
+    the hidden widths; the estimate is Network.create's."""
+    if spec.sizes is not None:
+        sizes = check_sizes(spec.sizes)
+    elif name in INPUTS:
+        sizes = (INPUTS[name], *spec.network.hidden, CLASSES[name])
+    else:  # an unknown data set: load names it
+        return
+    check_training_memory(sizes, spec.network.dtype)
 
 
 def _check_start_from(spec: RunSpec) -> None:

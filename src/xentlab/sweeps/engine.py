@@ -119,8 +119,10 @@ def run_sweep(
     """Run every point of ``spec`` not yet done in the folder ``out``, on a local cluster of
     ``workers`` processes (default: one per usable core) or on the cluster whose scheduler is
     at ``scheduler`` (tcp://host:8786). Everything is checked before any cluster starts: the
-    grid (more than CONFIRM_ABOVE runs need ``confirmed``), the folder, the results already
-    there, and for a local cluster that the data set can be found. ``stop`` ends the sweep
+    grid (its size, its values and each network's training memory; more than CONFIRM_ABOVE
+    runs need ``confirmed``), the folder (a file is made there), the results already there,
+    for a local cluster that the data set can be found, and for an existing one that a
+    scheduler answers at its address. ``stop`` ends the sweep
     within POLL_SECONDS, keeping every finished run; runs in flight are cancelled. A run that
     raises stops the sweep with its message (XentlabError), finished runs kept."""
     points = tuple(spec.points())
@@ -267,8 +269,21 @@ def _cluster(
                 _close_workers(cluster, client)
         return
     _check_scheduler(scheduler, timeout)
-    with distributed.Client(scheduler, timeout=timeout) as client:
-        count = len(client.scheduler_info().get("workers", {}))
+    # A scheduler that answered the handshake can still fail the client (it went away, or
+    # speaks another version): said in one line naming it, not as Dask's traceback.
+    try:
+        client = distributed.Client(scheduler, timeout=timeout)
+    except Exception as exc:
+        raise XentlabError(
+            f"cannot use the Dask scheduler at {scheduler}: {_described(exc)}"
+        ) from None
+    with client:
+        try:
+            count = len(client.scheduler_info().get("workers", {}))
+        except Exception as exc:
+            raise XentlabError(
+                f"cannot use the Dask scheduler at {scheduler}: {_described(exc)}"
+            ) from None
         yield client, f"the cluster at {scheduler} ({count} worker{'s' if count != 1 else ''})"
 
 
@@ -283,19 +298,48 @@ def _close_workers(cluster: Any, client: Client) -> None:
 
 
 def _check_scheduler(address: str, timeout: float) -> None:
-    """Fail within ``timeout`` seconds, in one line, unless a Dask scheduler answers at
-    ``address``. (Dask's own client waits for ever for a server that accepts the connection
-    and then says nothing, and a server that answers with something else can make it try to
-    allocate exabytes: so a handshake is tried first, under a deadline of our own.)"""
-    from distributed.comm import connect
-
-    async def handshake() -> None:
-        comm = await asyncio.wait_for(connect(address, timeout=timeout), timeout)
-        await comm.close()
+    """Fail within ``timeout`` seconds, in one line naming ``address``, unless a Dask scheduler
+    answers there. Dask's own client waits for ever for a server that accepts the connection
+    and then says nothing; a server of another protocol can make it try to allocate exabytes
+    or fail in its decoding (struct.error, TypeError, ...); a Dask worker or nanny answers it
+    with a TypeError. So a handshake is tried first, under a deadline of our own, with the
+    connection settings the client would use, and the peer is asked what it is (``identity``),
+    every failure that depends on what is at the address turned into an XentlabError."""
+    from distributed.comm import connect, parse_address, registry
+    from distributed.security import Security
 
     try:
-        asyncio.run(handshake())
+        scheme = parse_address(address)[0]
     except ValueError as exc:
+        raise XentlabError(
+            f"scheduler must be an address like tcp://host:8786; got {address!r} ({exc})"
+        ) from None
+    try:  # a scheme Dask knows but cannot use here (ucx:// without its package, say)
+        registry.get_backend(scheme).get_connector()
+    except Exception as exc:
+        raise XentlabError(
+            f"Dask cannot make {scheme}:// connections here ({_described(exc)}): use tcp:// "
+            f"for {address}"
+        ) from None
+    connection = Security().get_connection_args("client")
+    if scheme == "tls" and connection.get("ssl_context") is None:
+        raise XentlabError(
+            f"{address} is a TLS address, but Dask has no TLS settings for a client: set "
+            "distributed.comm.tls.ca-file, .client.cert and .client.key in Dask's "
+            "configuration (or DASK_DISTRIBUTED__COMM__TLS__... variables), or use tcp://"
+        )
+
+    async def identity() -> Any:
+        comm = await asyncio.wait_for(connect(address, timeout=timeout, **connection), timeout)
+        try:
+            await asyncio.wait_for(comm.write({"op": "identity", "reply": True}), timeout)
+            return await asyncio.wait_for(comm.read(), timeout)
+        finally:
+            comm.abort()
+
+    try:
+        answer = asyncio.run(identity())
+    except ValueError as exc:  # a malformed address (parse_address cannot see every fault)
         raise XentlabError(
             f"scheduler must be an address like tcp://host:8786; got {address!r} ({exc})"
         ) from None
@@ -308,6 +352,30 @@ def _check_scheduler(address: str, timeout: float) -> None:
         raise XentlabError(
             f"{address} answered, but not as a Dask scheduler does: is that the right port?"
         ) from None
+    except Exception as exc:  # whatever the peer's bytes make Dask's decoding raise
+        raise XentlabError(
+            f"{address} answered, but not as a Dask scheduler does ({_described(exc)}): is "
+            "that the right address and port?"
+        ) from None
+    kind = answer.get("type") if isinstance(answer, dict) else None
+    if kind != "Scheduler":
+        what = f"a Dask {kind}" if isinstance(kind, str) and kind.isidentifier() else "not Dask"
+        raise XentlabError(
+            f"{address} is {what}, not a Dask scheduler: give the scheduler's address (the "
+            "one `dask scheduler` prints as it starts, tcp://host:8786 by default)"
+        )
+
+
+def _described(exc: BaseException) -> str:
+    """An exception in a few words: its type, and its text where it has one."""
+    kind = type(exc)
+    name = (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
+    text = " ".join(str(exc).split())[:200]
+    return f"{name}: {text}" if text else name
 
 
 def _distributed() -> ModuleType:

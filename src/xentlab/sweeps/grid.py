@@ -33,6 +33,7 @@ from ..data import CLASSES, DATASETS, INPUTS
 from ..errors import XentlabError
 from ..formats import content_digest
 from ..formats.checkpoint import fields_document
+from ..model import check_training_memory
 from ..runs import DEFAULT_DATASET, RunSpec
 from ..settings import SETTINGS, NetworkSettings, TrainConfig
 
@@ -190,6 +191,7 @@ class SweepSpec:
             DATASETS.check("dataset", self.dataset)
             if not self.grids:
                 raise XentlabError("a sweep needs at least one grid")
+            _check_runs(self.size())  # bounds first: the values are checked only then
             grids = tuple(
                 _checked_grid(grid, f"grid {i + 1}: " if len(self.grids) > 1 else "")
                 for i, grid in enumerate(self.grids)
@@ -239,24 +241,33 @@ class SweepSpec:
         return SweepSpec(grids, dataset or self.dataset, self.where)
 
     def size(self) -> int:
-        """The number of runs before duplicates between grids are merged (an upper bound)."""
+        """The number of runs before duplicates between grids are merged (an upper bound): the
+        product of each grid's axis lengths, summed over the grids, computed without listing
+        any point."""
         return sum(math.prod(len(values) for values in grid.values()) for grid in self.grids)
 
     def points(self) -> list[SweepPoint]:
         """Every run of the sweep, in grid order, each once (a point two grids share is run
-        once); refused beyond MAX_RUNS."""
-        if self.size() > MAX_RUNS:
-            raise XentlabError(
-                f"{self.where + ': ' if self.where else ''}the sweep has {self.size():,} runs; "
-                f"at most {MAX_RUNS:,} are allowed"
-            )
+        once). At most MAX_RUNS (checked on construction), and each point's network within
+        the memory a worker allows (the estimate Network.create makes on the worker, made here
+        first, before any cluster starts)."""
         points: dict[str, SweepPoint] = {}
+        networks: set[tuple[tuple[int, ...], str]] = set()  # each checked once
         for grid in self.grids:
             axes = {axis: grid.get(axis, (_default(axis),)) for axis in AXES}
             for values in itertools.product(*axes.values()):
                 point = self._point(dict(zip(axes, values, strict=True)))
+                if (point.sizes, point.dtype) not in networks:
+                    self._check_memory(point)
+                    networks.add((point.sizes, point.dtype))
                 points.setdefault(point.id, point)
         return list(points.values())
+
+    def _check_memory(self, point: SweepPoint) -> None:
+        try:
+            check_training_memory(point.sizes, point.dtype)
+        except XentlabError as exc:
+            raise XentlabError(f"{self.where + ': ' if self.where else ''}{exc}") from None
 
     def _point(self, values: dict[str, Any]) -> SweepPoint:
         try:
@@ -272,6 +283,11 @@ class SweepSpec:
             "dataset": self.dataset,
             "grids": [{k: list(v) for k, v in grid.items()} for grid in self.grids],
         }
+
+
+def _check_runs(runs: int) -> None:
+    if runs > MAX_RUNS:
+        raise XentlabError(f"the sweep has {runs:,} runs; at most {MAX_RUNS:,} are allowed")
 
 
 def check_size(runs: int, confirmed: bool) -> None:
@@ -325,13 +341,24 @@ def _checked_grid(grid: Grid, prefix: str) -> dict[str, tuple[Any, ...]]:
             if not values:
                 raise XentlabError(f"{axis} must list at least one value; got none")
             normalised = tuple(_normalised(SETTINGS[axis].check(v)) for v in values)
-            repeated = sorted({repr(v) for v in normalised if normalised.count(v) > 1})
+            repeated = sorted({repr(v) for v in _repeated(normalised)})
             if repeated:
                 raise XentlabError(f"{axis} lists {', '.join(repeated)} more than once")
             checked[axis] = normalised
     except XentlabError as exc:
         raise XentlabError(f"{prefix}{exc}") from None
     return checked
+
+
+def _repeated(values: Sequence[Any]) -> list[Any]:
+    """The values listed more than once (3 and 3.0 are one value), found in one pass."""
+    seen: set[Any] = set()
+    repeated = []
+    for value in values:
+        if value in seen:
+            repeated.append(value)
+        seen.add(value)
+    return repeated
 
 
 def _normalised(value: Any) -> Any:

@@ -19,6 +19,7 @@ checksum first, instead of training the run again.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,7 +204,9 @@ class SweepFolder:
         self.runs = self.path / RUNS_FOLDER
 
     def check(self) -> None:
-        """Refuse a folder the sweep must not write to, before any work."""
+        """Refuse a folder the sweep must not write to, before any work: one that is not a
+        sweep's, or one (or whose parent, for a folder still to be made) in which no file can
+        be created, tried by creating one (a read-only folder or mount, /proc)."""
         where = os.fspath(self.path)
         if not where.strip():
             raise XentlabError("the sweep's folder must not be an empty path")
@@ -217,12 +220,16 @@ class SweepFolder:
                 )
             if self.index.exists():
                 read_document(self.index, "sweep", SWEEP_FORMAT, SWEEP_VERSION)
+            for folder in (self.path, self.runs):
+                if folder.is_dir():
+                    _check_writable(folder, f"cannot write to the sweep folder {where}")
             return
         parent = self.path.absolute().parent
         if not parent.is_dir():
             raise XentlabError(f"cannot create the sweep folder {where}: {parent} is not a folder")
         if not os.access(parent, os.W_OK | os.X_OK):
             raise XentlabError(f"cannot create the sweep folder {where}: {parent} is not writable")
+        _check_writable(parent, f"cannot create the sweep folder {where}")
 
     def start(self, spec: SweepSpec, points: Sequence[SweepPoint]) -> None:
         """Create the folder (and runs/) and describe the sweep in sweep.json."""
@@ -258,3 +265,15 @@ class SweepFolder:
         path = self.result_path(record.point)
         write_record(record, path)
         return path
+
+
+def _check_writable(folder: Path, refused: str) -> None:
+    """Create (and remove) a file in ``folder``: the one test that the sweep can write there,
+    whatever permission bits say (root ignores them; a read-only mount does not)."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise XentlabError(
+            f"{refused}: no file can be created in {folder} ({exc.strerror or exc})"
+        ) from None

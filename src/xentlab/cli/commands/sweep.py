@@ -195,11 +195,14 @@ def run(args: argparse.Namespace, out: Console) -> int:
 
 
 def check_outputs(folder: str, figure: str, force: bool) -> None:
-    """Refuse now, not after the sweep, a file of the user's where the summary or the figure
-    would go. Those inside a sweep folder not made yet are checked with the folder (the sweep
-    makes it, and it may hold nothing but the sweep's)."""
+    """Refuse now, not after the sweep, a summary or figure that could not be written: a
+    folder missing, a folder where the file would go, a file of the user's. A file directly
+    inside a sweep folder not made yet is checked with the folder (the sweep makes it, and it
+    may hold nothing but the sweep's); anywhere else its folder must exist now."""
     for file, kind in (*((p, "data") for p in sweeps.summary_paths(folder)), (figure, "figure")):
-        if os.path.isdir(os.path.dirname(file) or "."):
+        parent = os.path.dirname(file) or "."
+        made_by_the_sweep = os.path.abspath(parent) == os.path.abspath(folder)
+        if os.path.isdir(parent) or not made_by_the_sweep:
             check_output_target(file, kind, force=force)
 
 
