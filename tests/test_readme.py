@@ -111,14 +111,18 @@ def test_the_corpus_counts_are_the_corpus():
     # The README counts the bad-input cases by kind; each kind is one file of cases.
     match = re.search(
         r"(\d+) cases: (\d+) files of every kind, (\d+) dangerous to read .*?, (\d+) about "
-        r"writing and integrity .*?, (\d+) arguments, (\d+) safetensors files",
+        r"writing and integrity .*?, (\d+) arguments, (\d+) safetensors files .*?, (\d+) "
+        r"documents .*?, (\d+) histories .*?, (\d+) sweeps",
         " ".join(README.split()),
     )
     assert match is not None
     cases = ROOT / "tests" / "corpus" / "cases"
     counted = [
         len(json.loads((cases / f"{kind}.json").read_text(encoding="utf-8")))
-        for kind in ("base", "reads", "writes", "args", "safetensors")
+        for kind in (
+            *("base", "reads", "writes", "args"),
+            *("safetensors", "documents", "process", "sweeps"),
+        )
     ]
     assert [int(n) for n in match.groups()] == [sum(counted), *counted]
     assert len(list(cases.glob("*.json"))) == len(counted)
