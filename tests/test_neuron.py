@@ -141,3 +141,46 @@ def test_slowdown_runs_of_any_trajectory_measure_the_distance_to_the_target():
     assert article.first_below[0.5] == 232 and article.setting == "custom"
     assert (mirrored.w0, mirrored.b0) == (-2.0, -2.0)
     assert mirrored.steepest_epoch == article.steepest_epoch == 214
+
+
+# --- one start in plain floats, against the arrays -------------------------------------------
+
+
+@pytest.mark.parametrize("cost", ["quadratic", "cross-entropy"])
+@pytest.mark.parametrize("seed", range(6))
+def test_one_start_in_plain_floats_follows_the_arrays_path(cost, seed):
+    rng = np.random.default_rng(seed)
+    n, d = int(rng.integers(1, 5)), int(rng.integers(1, 4))
+    w, b = rng.normal(0, 3, d), float(rng.normal(0, 3))
+    x, y = rng.normal(0, 2, (n, d)), rng.uniform(0, 1, n)
+    eta = float(rng.uniform(0.01, 2.0))
+    plain = neuron.train(w, b, x, y, cost=cost, eta=eta, epochs=400)
+    arrays = neuron.train(w, b, x, y, cost=cost, eta=eta, epochs=400, path="arrays")
+    for name in ("w", "b", "cost"):
+        got, expected = getattr(plain, name), getattr(arrays, name)
+        assert got.shape == expected.shape
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-300)
+
+
+def test_the_article_s_neuron_is_the_same_bits_on_either_path():
+    for cost in ("quadratic", "cross-entropy"):
+        plain = neuron.train(2.0, 2.0, cost=cost, eta=0.15, epochs=300, path="scalar")
+        arrays = neuron.train(2.0, 2.0, cost=cost, eta=0.15, epochs=300, path="arrays")
+        assert np.array_equal(plain.w, arrays.w) and np.array_equal(plain.cost, arrays.cost)
+
+
+def test_the_plain_path_refuses_and_fails_as_the_arrays_do():
+    with pytest.raises(XentlabError, match="path 'scalar' trains one start"):
+        neuron.train([1.0, 2.0], [0.0, 0.0], path="scalar")  # two starts
+    with pytest.raises(XentlabError, match="path must be one of scalar, arrays"):
+        neuron.train(1.0, 0.0, path="fast")
+    messages = []
+    for path in ("scalar", "arrays"):
+        with pytest.raises(XentlabError) as error:
+            neuron.train(1e300, 0.0, 1e10, 0.0, eta=1.0, epochs=3, path=path)
+        messages.append(str(error.value))
+    assert messages[0] == messages[1] and "overflows" in messages[0]
+    told = {path: [] for path in ("scalar", "arrays")}
+    for path, calls in told.items():
+        neuron.train(2.0, 2.0, epochs=2500, path=path, progress=lambda *a, c=calls: c.append(a))
+    assert told["scalar"] == told["arrays"] and told["scalar"][-1] == (2500, 2500)

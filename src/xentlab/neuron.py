@@ -14,6 +14,7 @@ Many neurons (many starting points (w, b)) are trained at once: ``w`` may have s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,13 +24,19 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import checks
 from .errors import XentlabError
-from .functions import SIGMOID_COST_NAMES, Cost, get_cost, sigmoid
+from .functions import SIGMOID_COST_NAMES, Cost, OutputRule, get_cost, sigmoid
 
 NEURON_COSTS = SIGMOID_COST_NAMES  # one sigmoid neuron: the costs of a sigmoid output
 BOTH = "both"  # the third choice of every front end (command line, page): each cost, one start
 NEURON_COST_CHOICES = checks.OneOf((*NEURON_COSTS, BOTH))
 MAX_TRAJECTORY_BYTES = 2**30
 PROGRESS_CALLS = 1000  # a pass tells its progress this many times at most, whatever its length
+TRAINING_PATHS = checks.OneOf(("scalar", "arrays"))
+SCALAR_NUMBERS = 64  # one start with at most this many inputs (n × d) trains in plain floats
+OVERFLOW = (
+    "z = w·x + b overflows floating point for these w, b and x (|z| must stay below "
+    "about 1.8e308); use smaller values"
+)
 
 # Told (epochs done, epochs) as a pass goes on; the front end renders it (the library never prints).
 EpochsProgress = Callable[[int, int], None]
@@ -89,10 +96,7 @@ def _z(w: F64, b: F64, x: F64) -> F64:
     with np.errstate(over="ignore", invalid="ignore"):  # judged just below, with a message
         z = w @ x.T + b[:, None]
     if not np.isfinite(z).all():
-        raise XentlabError(
-            "z = w·x + b overflows floating point for these w, b and x (|z| must stay below "
-            "about 1.8e308); use smaller values"
-        )
+        raise XentlabError(OVERFLOW)
     return z
 
 
@@ -204,11 +208,15 @@ def train(
     eta: float = 0.15,
     epochs: int = 300,
     progress: EpochsProgress | None = None,
+    path: str | None = None,
 ) -> Trajectory:
     """Gradient descent from each start (w, b): w ← w − η ∂C/∂w, b ← b − η ∂C/∂b, once an epoch.
 
     Each epoch is one full-batch step over the n examples (the article's experiment has one
-    example, x = 1, y = 0). All starts move together in one array operation per epoch.
+    example, x = 1, y = 0). Many starts move together in one array operation per epoch; one
+    start on a few numbers (at most SCALAR_NUMBERS inputs in all) moves in plain floats, since
+    NumPy's call overhead is most of an epoch on arrays of one element: the same formulas, to
+    rounding (``path``: "scalar" or "arrays" to choose; the tests hold the two together).
     ``progress(epochs done, epochs)`` is told how far training is, up to PROGRESS_CALLS times.
     """
     p = _check(w, b, x, y, cost)
@@ -222,6 +230,15 @@ def train(
         MAX_TRAJECTORY_BYTES,
         "use fewer epochs or starts",
     )
+    fits = _scalar_fits(p)
+    path = TRAINING_PATHS.check("path", path) if path is not None else None
+    if path == "scalar" and not fits:
+        raise XentlabError(
+            f"path 'scalar' trains one start of at most {SCALAR_NUMBERS} inputs under a cost "
+            "whose δ is (a − y) σ'(z) or a − y; use path 'arrays'"
+        )
+    if path == "scalar" or (path is None and fits):
+        return _train_scalar(p, eta, epochs, progress)
     ws = np.empty((epochs + 1, starts, d))
     bs = np.empty((epochs + 1, starts))
     cs = np.empty((epochs + 1, starts))
@@ -241,6 +258,58 @@ def train(
         if progress is not None and _progress_due(t + 1, epochs):
             progress(t + 1, epochs)
     return Trajectory(p.cost.name, eta, p.x, p.y, ws, bs, cs)
+
+
+def _scalar_fits(p: NeuronProblem) -> bool:
+    """Whether the plain-float path can train ``p``: one start, few inputs, a sigmoid output
+    whose δ is (a − y) σ'(z) or a − y (a cost with a δ of its own goes through the arrays)."""
+    rule = p.cost.rule
+    known = rule in (OutputRule.CARRIES_SIGMA_PRIME, OutputRule.CANCELS)
+    return p.w.shape[0] == 1 and p.x.size <= SCALAR_NUMBERS and known and not p.cost.softmax_output
+
+
+def _train_scalar(
+    p: NeuronProblem, eta: float, epochs: int, progress: EpochsProgress | None
+) -> Trajectory:
+    """:func:`train` for one start, in Python floats: z, then σ(z) and σ'(z) through
+    e = e^(−|z|) as ``functions.sigmoid`` computes them, δ by the cost's rule, and the step.
+    The costs of the path come at the end, from its z, by the cost's own per-example formula."""
+    examples = [list(map(float, row)) for row in p.x]
+    targets = list(map(float, p.y))
+    n, d = len(examples), len(examples[0])
+    carries = p.cost.rule is OutputRule.CARRIES_SIGMA_PRIME
+    w, b = list(map(float, p.w[0])), float(p.b[0])
+    ws, bs = [w], [b]
+    for t in range(epochs):
+        dw, db = [0.0] * d, 0.0
+        for row, y in zip(examples, targets, strict=True):
+            z = sum(wj * xj for wj, xj in zip(w, row, strict=True)) + b
+            if not math.isfinite(z):
+                raise XentlabError(OVERFLOW)
+            e = math.exp(-abs(z))
+            r = 1.0 / (1.0 + e)
+            delta = (r if z >= 0 else e * r) - y
+            if carries:
+                delta *= e / (1.0 + e) ** 2
+            db += delta
+            dw = [g + delta * xj for g, xj in zip(dw, row, strict=True)]
+        w = [wj - eta * (g / n) for wj, g in zip(w, dw, strict=True)]
+        b = b - eta * (db / n)
+        if not (all(map(math.isfinite, w)) and math.isfinite(b)):
+            raise XentlabError(
+                f"training diverged at epoch {t + 1}: the weights became infinite; "
+                f"try a smaller eta than {eta:g}"
+            )
+        ws.append(w)
+        bs.append(b)
+        if progress is not None and _progress_due(t + 1, epochs):
+            progress(t + 1, epochs)
+    w_path = np.array(ws).reshape(epochs + 1, 1, d)
+    b_path = np.array(bs).reshape(epochs + 1, 1)
+    # z on every example after every epoch, (epochs + 1, n, 1); refused if it overflows
+    z_path = _z(w_path[:, 0], b_path[:, 0], p.x)[..., None]
+    costs = p.cost.per_example(z_path, p.y[:, None]).mean(axis=-1).reshape(epochs + 1, 1)
+    return Trajectory(p.cost.name, eta, p.x, p.y, w_path, b_path, costs)
 
 
 def epochs_until(
