@@ -20,7 +20,8 @@ import pytest
 
 from xentlab import data, files
 from xentlab.files import places
-from xentlab.files.writing import TEMP_EXTRA, TEMP_STEM_MAX, beside, temporary_stem
+from xentlab.files.temporaries import TEMP_EXTRA, TEMP_STEM_MAX, temporary_stem
+from xentlab.files.writing import beside
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
