@@ -6,6 +6,8 @@ import json
 import os
 import platform
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,16 @@ from rich.console import Console
 from rich.table import Table
 
 RESULTS = Path(os.environ.get("XENTLAB_BENCH_DIR", "bench-results"))
+
+
+def best_of(repeats: int, fn: Callable[[], object]) -> float:
+    """The shortest of ``repeats`` timings of ``fn()``, in seconds: the least disturbed."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def report(name: str, title: str, rows: list[dict[str, Any]], meta: dict[str, Any]) -> Path:

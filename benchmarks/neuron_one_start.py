@@ -9,21 +9,11 @@ from __future__ import annotations
 
 import argparse
 import functools
-import time
 
 import numpy as np
-from _report import report
+from _report import best_of, report
 
 from xentlab import neuron
-
-
-def best_of(repeats: int, fn) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

@@ -7,25 +7,14 @@ against training the same starts one at a time (timed on a sample and scaled up)
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
-from _report import report
+from _report import best_of, report
 
 from xentlab.experiments.saturation import saturation_map
 from xentlab.neuron import NEURON_COSTS, epochs_until
 
 POINTS, EPOCHS, SAMPLE = 201, 300, 200
-
-
-def seconds(function, repeats: int) -> float:
-    """The fastest of ``repeats`` timings: the least disturbed by the machine's other work."""
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def main() -> None:
@@ -37,9 +26,9 @@ def main() -> None:
     sample = np.random.default_rng(0).choice(len(W), SAMPLE, replace=False)
     rows = []
     for cost in NEURON_COSTS:
-        vectorised = seconds(lambda c=cost: epochs_until(W, B, cost=c, epochs=EPOCHS), args.repeats)
-        one_at_a_time = seconds(
-            lambda c=cost: [epochs_until(W[i], B[i], cost=c, epochs=EPOCHS) for i in sample], 1
+        vectorised = best_of(args.repeats, lambda c=cost: epochs_until(W, B, cost=c, epochs=EPOCHS))
+        one_at_a_time = best_of(
+            1, lambda c=cost: [epochs_until(W[i], B[i], cost=c, epochs=EPOCHS) for i in sample]
         ) * (len(W) / SAMPLE)
         rows.append(
             {
@@ -51,7 +40,7 @@ def main() -> None:
                 "speed-up": one_at_a_time / vectorised,
             }
         )
-    whole = seconds(lambda: saturation_map(POINTS, epochs=EPOCHS), args.repeats)
+    whole = best_of(args.repeats, lambda: saturation_map(POINTS, epochs=EPOCHS))
     rows.append(
         {
             "cost": "both (saturation_map)",
