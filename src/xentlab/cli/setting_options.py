@@ -70,6 +70,15 @@ def add_setting_options(
     return tuple(added)
 
 
+def setting_values(
+    args: argparse.Namespace, front_end: FrontEnd, skip: Collection[str] = ()
+) -> dict[str, Any]:
+    """{name: value} of the setting options of ``front_end`` (but those in ``skip``) that hold
+    a value: given, or defaulted by :func:`add_setting_options`'s ``defaults``."""
+    names = [s.name for s in settings.offered(front_end) if s.name not in skip]
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+
+
 def _reading(setting: Setting, many: bool) -> dict[str, Any]:
     """How argparse reads the option: its type, or its choices, and what the help calls it."""
     constraint = setting.constraint

@@ -19,13 +19,12 @@ from ...experiments import TARGET_ACCURACIES, CompareResult, CompareSpec
 from ...files import atomic_write, beside, check_distinct_targets, check_output_target
 from ...functions import COST_NAMES
 from ...runs import DEFAULT_DATASET, DEFAULT_HIDDEN
-from ...settings import offered
 from .. import render
 from ..argument_types import costs, etas, path, seeds, sizes
 from ..exit_codes import EXIT_OK
 from ..options import add_data_dir, add_dataset, add_force
 from ..parser import Subcommands
-from ..setting_options import add_setting_options
+from ..setting_options import add_setting_options, setting_values
 from ..tables import Column, FittedTable
 
 COMPARE = CompareSpec.of()  # compare's defaults, as the experiment declares them
@@ -98,9 +97,8 @@ def add_parser(subcommands: Subcommands) -> None:
 def run(args: argparse.Namespace, out: Console) -> int:
     from ...plots import check_figure_target, compare_figure, save
 
-    chosen = {s.name: getattr(args, s.name) for s in offered("compare") if s.name not in BY_RUN}
     spec = CompareSpec.of(
-        **chosen,
+        **setting_values(args, "compare", skip=BY_RUN),
         costs=args.costs,
         eta=args.eta,
         dataset=args.dataset,

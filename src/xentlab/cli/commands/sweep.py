@@ -16,7 +16,6 @@ from ...errors import XentlabError
 from ...files import check_output_target
 from ...hints import command_line
 from ...runs import DEFAULT_DATASET
-from ...settings import offered
 from ...sweeps import (
     CONFIRM_ABOVE,
     CONNECT_TIMEOUT,
@@ -33,12 +32,10 @@ from ..argument_types import path
 from ..exit_codes import EXIT_INTERRUPTED, EXIT_OK
 from ..options import DATA_DIR_HELP, add_dataset, add_force
 from ..parser import Subcommands
-from ..setting_options import add_setting_options
+from ..setting_options import add_setting_options, setting_values
 from ..signals import signals_request_stop
 from ..tables import Column, FittedTable
 
-# The options that set an axis of the grid (each option's dest is the axis's name).
-GRID_OPTIONS = tuple(s.name for s in offered("sweep"))
 # A sweep given only by options compares the costs over three seeds unless told otherwise.
 OPTIONS_DEFAULTS = {"cost": ("quadratic", "cross-entropy"), "seed": (1, 2, 3)}
 DEFAULT_OUT, BOOK_OUT = "xentlab-sweep", "xentlab-book"
@@ -129,7 +126,7 @@ def add_parser(subcommands: Subcommands) -> None:
 def sweep_spec(args: argparse.Namespace) -> sweeps.SweepSpec:
     """The sweep the arguments describe: a file's or the book's, with the grid options given
     replacing its values; or the grid options alone."""
-    given = {axis: getattr(args, axis) for axis in GRID_OPTIONS if getattr(args, axis) is not None}
+    given = setting_values(args, "sweep")
     if args.book and args.file is not None:
         raise XentlabError("give a sweep file or --book, not both")
     if args.book:

@@ -16,14 +16,13 @@ from ...checks import plural
 from ...files import beside
 from ...hints import command_line
 from ...runs import DEFAULT_DATASET, DEFAULT_HIDDEN
-from ...settings import offered
 from ...training import EpochRecord, TrainState, stall_warning
 from .. import progress, text
 from ..argument_types import path, sizes
 from ..exit_codes import EXIT_INTERRUPTED, EXIT_OK
 from ..options import add_data_dir, add_dataset, add_force
 from ..parser import Subcommands
-from ..setting_options import add_setting_options
+from ..setting_options import add_setting_options, setting_values
 from ..signals import signals_request_stop
 
 # Where Ctrl-C saves a run that has no checkpoint: beside the file the user named, named after
@@ -97,9 +96,8 @@ def add_parser(subcommands: Subcommands) -> None:
 def run_spec(args: argparse.Namespace) -> runs.RunSpec:
     """The run the ``train`` arguments describe: only what the user typed is set, so that a
     resumed run can tell a setting given on purpose from a default."""
-    given = {s.name: getattr(args, s.name) for s in offered("train")}
     return runs.RunSpec.of(
-        **{name: value for name, value in given.items() if value is not None},
+        **setting_values(args, "train"),
         dataset=args.dataset,
         data_dir=args.data_dir,
         sizes=args.sizes,
