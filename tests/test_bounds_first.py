@@ -44,7 +44,6 @@ def one_error_line(capsys) -> str:
 LIST_TYPES = [
     (argument_types.seeds, "3"),
     (argument_types.integer_lists, "3"),
-    (argument_types.integers, "3"),
     (argument_types.numbers, "0.5"),
     (argument_types.names, "l2"),
     (argument_types.costs, "quadratic"),

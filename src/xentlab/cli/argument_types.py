@@ -68,16 +68,6 @@ def numbers(text: str) -> tuple[float, ...]:
         ) from None
 
 
-def integers(text: str) -> tuple[int, ...]:
-    """Integers, comma-separated: 10,20."""
-    try:
-        return tuple(int(part) for part in _parts(text))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"must be integers, comma-separated like 10,20; got {text!r}"
-        ) from None
-
-
 def integer_lists(text: str) -> tuple[int, ...]:
     """Integers as a list (10,20), a range (1-5), or both (1-3,7)."""
     return _integer_ranges(text, "integers like 10,20 or a range like 1-5")
