@@ -93,7 +93,7 @@ def test_the_compiled_kernel_refuses_a_cost_it_does_not_implement_by_name():
     from xentlab.kernel.compiled import CompiledEpochKernel
 
     with pytest.raises(XentlabError, match="does not implement the output error"):
-        CompiledEpochKernel((12, 9, 4), 7, np.dtype(np.float64), DOUBLED)
+        CompiledEpochKernel([((12, 9, 4), DOUBLED)], 7, np.dtype(np.float64))
     assert resolve_kernel("auto", DOUBLED) == "numpy"
     assert make_kernel("auto", (12, 9, 4), 7, np.dtype(np.float64), DOUBLED).name == "numpy"
     assert resolve_kernel("auto", "cross-entropy") == "compiled"

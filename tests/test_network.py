@@ -80,7 +80,7 @@ def test_kernel_equals_plain_path(cost, batch_size, lmbda, reg):
     Y = one_hot(labels, 4, np.float64)
     fast = Network.create([6, 5, 4], cost=cost, seed=1, dtype="float64")
     slow = fast.copy()
-    kernel = EpochKernel(fast.sizes, batch_size, np.dtype("float64"), cost)
+    kernel = EpochKernel([(fast.sizes, cost)], batch_size, np.dtype("float64"))
     batches = -(-len(X) // batch_size)
     for _ in range(3):
         kernel.run(fast.weights, fast.biases, X, Y, 0, batches, 0.7, lmbda, len(X), reg)
@@ -94,7 +94,7 @@ def test_kernel_in_ranges_equals_one_pass():
     Y = one_hot(labels, 4, np.float64)
     a = Network.create([6, 5, 4], seed=2, dtype="float64")
     b = a.copy()
-    kernel = EpochKernel(a.sizes, 3, np.dtype("float64"), "cross-entropy")
+    kernel = EpochKernel([(a.sizes, "cross-entropy")], 3, np.dtype("float64"))
     kernel.run(a.weights, a.biases, X, Y, 0, 14, 0.5, 0.1, 40, "l2")
     for lo, hi in [(0, 5), (5, 6), (6, 14)]:
         kernel.run(b.weights, b.biases, X, Y, lo, hi, 0.5, 0.1, 40, "l2")
@@ -369,7 +369,7 @@ def test_unknown_regularization_is_refused_everywhere(reg):
     with pytest.raises(XentlabError, match=needle):
         net.total_cost(X, Y, 1.0, 10, reg)
     with pytest.raises(XentlabError, match=needle):
-        EpochKernel(net.sizes, 4, net.dtype, "cross-entropy").run(
+        EpochKernel([(net.sizes, "cross-entropy")], 4, net.dtype).run(
             net.weights, net.biases, X, Y, 0, 1, 0.1, 1.0, 40, reg
         )
     with pytest.raises(XentlabError, match=needle):

@@ -121,7 +121,7 @@ def test_one_kernel_step_matches_torch_sgd(cost, lmbda, regularization):
     optimiser = torch.optim.SGD(weights + biases, lr=0.7)
     value.backward()
     optimiser.step()
-    EpochKernel(net.sizes, 6, np.dtype("float64"), cost).run(
+    EpochKernel([(net.sizes, cost)], 6, np.dtype("float64")).run(
         net.weights, net.biases, X, Y, 0, 1, 0.7, lmbda, 6, regularization
     )
     for ours, theirs in zip(net.weights + net.biases, weights + biases, strict=True):

@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 from ..checks import OneOf
 from ..errors import XentlabError
 from ..functions import Cost, OutputRule, get_cost
-from .numpy_loop import EpochKernel, sgd_batches
+from .numpy_loop import EpochKernel, Member, NetworkShape, Step, sgd_batches
 
 KERNELS = OneOf(("auto", "numpy", "compiled"))
 INSTALL_HINT = "pip install numba"
@@ -46,13 +46,17 @@ COMPILED_RULES = frozenset({OutputRule.CARRIES_SIGMA_PRIME, OutputRule.CANCELS})
 
 
 class Kernel(Protocol):
-    """What the training loop asks of a kernel (both kernels are this). ``blas_threads``: the
-    BLAS threads the loop should allow around it (None: the machine's default)."""
+    """What the training loop asks of a kernel (both kernels are this): built for a group of
+    networks (one or more) that share their training data and order of mini-batches.
+    ``blas_threads``: the BLAS threads the loop should allow around it (None: the machine's
+    default)."""
 
     name: str
     blas_threads: int | None
 
     def prepare(self, X: NDArray[np.floating], Y: NDArray[np.floating]) -> None: ...
+
+    def alone(self, index: int) -> Kernel: ...
 
     def run(
         self,
@@ -66,6 +70,16 @@ class Kernel(Protocol):
         lmbda: float,
         n_train: int,
         regularization: str,
+        order: NDArray[np.integer] | None = None,
+    ) -> None: ...
+
+    def run_group(
+        self,
+        members: Sequence[Member],
+        X: NDArray[np.floating],
+        Y: NDArray[np.floating],
+        first_batch: int,
+        stop_batch: int,
         order: NDArray[np.integer] | None = None,
     ) -> None: ...
 
@@ -110,18 +124,35 @@ def make_kernel(
 ) -> Kernel:
     """The kernel called ``name`` (see :func:`resolve_kernel`) for one network shape,
     mini-batch size, dtype and cost."""
-    if resolve_kernel(name, cost) == "numpy":
-        return EpochKernel(sizes, batch_size, dtype, cost)
+    return make_group_kernel(name, [(sizes, cost)], batch_size, dtype)
+
+
+def make_group_kernel(
+    name: str,
+    shapes: Sequence[tuple[Sequence[int], str | Cost]],
+    batch_size: int,
+    dtype: np.dtype,
+) -> Kernel:
+    """The kernel called ``name`` for a group of networks, each given as (sizes, cost), that
+    share their inputs, outputs, mini-batch size and dtype: ``auto`` is ``compiled`` only where
+    it implements every network's cost."""
+    resolved = {resolve_kernel(name, cost) for _, cost in shapes}
+    if "numpy" in resolved:
+        return EpochKernel(shapes, batch_size, dtype)
     from .compiled import CompiledEpochKernel
 
-    return CompiledEpochKernel(sizes, batch_size, dtype, cost)
+    return CompiledEpochKernel(shapes, batch_size, dtype)
 
 
 __all__ = [
     "KERNELS",
     "EpochKernel",
     "Kernel",
+    "Member",
+    "NetworkShape",
+    "Step",
     "compiled_unavailable",
+    "make_group_kernel",
     "make_kernel",
     "resolve_kernel",
     "sgd_batches",

@@ -17,10 +17,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import XentlabError
-from ..functions import Cost, get_cost
-from ..model import REGULARIZATIONS
+from ..functions import Cost
 from . import COMPILED_RULES
-from .compiled_loop import count_nonzero_rows, fill_rows, sgd_batches_compiled
+from .compiled_loop import FIRST_ROW, L1, sgd_batches_compiled
+from .compiled_support import count_nonzero_rows, fill_rows
+from .numpy_loop import Member, NetworkShape, one_member, shapes_of
 
 Arr = NDArray[np.floating]
 VECTOR_BYTES = 64  # one AVX-512 register (two AVX2 ones): rows of W are padded to this
@@ -44,34 +45,35 @@ class CompressedRows:
 
 class CompiledEpochKernel:
     """The compiled twin of :class:`~xentlab.kernel.EpochKernel`: same arguments, same
-    mini-batches in the same order, results equal to rounding."""
+    mini-batches in the same order, results equal to rounding; a group's networks train in one
+    pass over the data, each to the same bits as alone."""
 
     name = "compiled"
     blas_threads: int | None = 1  # one core: BLAS threads spinning beside it would take it
 
     def __init__(
-        self, sizes: Sequence[int], batch_size: int, dtype: np.dtype, cost: str | Cost
+        self,
+        shapes: Sequence[tuple[Sequence[int], str | Cost]],
+        batch_size: int,
+        dtype: np.dtype,
     ) -> None:
-        self.sizes = tuple(sizes)
+        self.shapes = shapes_of(shapes)
         self.batch_size = batch_size
         self.dtype = np.dtype(dtype)
-        self.cost = get_cost(cost)
-        if self.cost.rule not in COMPILED_RULES:
-            raise XentlabError(
-                f"kernel 'compiled' does not implement the output error of cost "
-                f"{self.cost.name!r} (δ = {self.cost.rule.value}): use kernel 'numpy'"
-            )
-        lanes = VECTOR_BYTES // self.dtype.itemsize
-        layout, offset = [], 0
-        for inputs, outputs in zip(self.sizes[:-1], self.sizes[1:], strict=True):
-            width = -(-outputs // lanes) * lanes
-            layout.append((inputs, outputs, width, offset, offset + inputs * width))
-            offset += (inputs + 1) * width
-        self.layout = np.array(layout, np.int64)
-        self.params = np.zeros(offset, self.dtype)
-        scratch = batch_size * int(self.layout[:, 2].sum())
+        for shape in self.shapes:
+            if shape.cost.rule not in COMPILED_RULES:
+                raise XentlabError(
+                    f"kernel 'compiled' does not implement the output error of cost "
+                    f"{shape.cost.name!r} (δ = {shape.cost.rule.value}): use kernel 'numpy'"
+                )
+        self.layout, self.members, size, scratch = _layout(self.shapes, batch_size, self.dtype)
+        self.params = np.zeros(size, self.dtype)
         self.acts = np.zeros(scratch, self.dtype)
         self.deltas = np.zeros(scratch, self.dtype)
+        self.flags = np.array(
+            [(0, s.cost.softmax_output, s.cost.delta_has_sigma_prime) for s in self.shapes],
+            np.int64,
+        )
         self._rows: tuple[Any, CompressedRows] | None = None
         self._targets: tuple[Any, Arr] | None = None
         self._identity = np.arange(0, dtype=np.int64)
@@ -89,6 +91,13 @@ class CompiledEpochKernel:
         """The inputs last prepared, compressed (None before any)."""
         return self._rows[1] if self._rows else None
 
+    def alone(self, index: int) -> CompiledEpochKernel:
+        """The kernel of network ``index`` alone (it trains to the same bits), sharing the
+        inputs this one has prepared."""
+        single = CompiledEpochKernel([self.shapes[index]], self.batch_size, self.dtype)
+        single._rows, single._targets = self._rows, self._targets
+        return single
+
     def run(
         self,
         weights: list[Arr],
@@ -104,7 +113,24 @@ class CompiledEpochKernel:
         order: NDArray[np.integer] | None = None,
     ) -> None:
         """As :meth:`EpochKernel.run <xentlab.kernel.EpochKernel.run>`."""
-        l1 = REGULARIZATIONS.check("regularization", regularization) == "l1"
+        members = one_member(weights, biases, eta, lmbda, n_train, regularization)
+        self.run_group(members, X, Y, first_batch, stop_batch, order)
+
+    def run_group(
+        self,
+        members: Sequence[Member],
+        X: Arr,
+        Y: Arr,
+        first_batch: int,
+        stop_batch: int,
+        order: NDArray[np.integer] | None = None,
+    ) -> None:
+        """As :meth:`EpochKernel.run_group <xentlab.kernel.EpochKernel.run_group>`."""
+        if len(members) != len(self.shapes):
+            raise ValueError(f"this kernel trains {len(self.shapes)} networks at once")
+        n_train = {member.step.n_train for member in members}
+        if len(n_train) != 1:
+            raise ValueError("the networks of a group train on one training set")
         self.prepare(X, Y)
         assert self._rows is not None and self._targets is not None
         rows, targets = self._rows[1], self._targets[1]
@@ -112,36 +138,76 @@ class CompiledEpochKernel:
             if len(self._identity) != rows.shape[0]:
                 self._identity = np.arange(rows.shape[0], dtype=np.int64)
             order = self._identity
-        self._pack(weights, biases)
+        steps = np.array([(m.step.eta, m.step.lmbda) for m in members], np.float64)
+        self.flags[:, L1] = [m.step.l1 for m in members]
+        for member, first in zip(members, self.members[:, FIRST_ROW], strict=True):
+            self._pack(member, first)
         sgd_batches_compiled(
             self.params,
             self.layout,
+            self.members,
+            steps,
+            self.flags,
             (rows.indptr, rows.indices, rows.values),
             targets,
             np.asarray(order, np.int64),
-            (first_batch, stop_batch, self.batch_size),
-            (float(eta), float(lmbda), n_train, l1),
-            (self.cost.softmax_output, self.cost.delta_has_sigma_prime),
+            (first_batch, stop_batch, self.batch_size, n_train.pop()),
             (self.acts, self.deltas),
         )
-        self._unpack(weights, biases)
+        for member, first in zip(members, self.members[:, FIRST_ROW], strict=True):
+            self._unpack(member, first)
 
-    def _pack(self, weights: list[Arr], biases: list[Arr]) -> None:
-        for (inputs, outputs, width, w_at, b_at), W, b in zip(
-            self.layout, weights, biases, strict=True
-        ):
-            block = self.params[w_at : w_at + inputs * width].reshape(inputs, width)
-            block[:, :outputs] = W
-            block[:, outputs:] = 0  # the padding is never read, but is kept finite
-            self.params[b_at : b_at + width] = 0
-            self.params[b_at : b_at + outputs] = b
+    def _blocks(self, row: int) -> tuple[Arr, Arr]:
+        """Layout row ``row``'s W and b (their padded columns) as views of params."""
+        inputs, _, width, w_at, b_at, stride, column, _ = self.layout[row]
+        W = self.params[w_at : w_at + inputs * stride].reshape(inputs, stride)
+        return W[:, column : column + width], self.params[b_at + column : b_at + column + width]
 
-    def _unpack(self, weights: list[Arr], biases: list[Arr]) -> None:
-        for (inputs, outputs, width, w_at, b_at), W, b in zip(
-            self.layout, weights, biases, strict=True
-        ):
-            W[...] = self.params[w_at : w_at + inputs * width].reshape(inputs, width)[:, :outputs]
-            b[...] = self.params[b_at : b_at + outputs]
+    def _pack(self, member: Member, first: int) -> None:
+        for row, (W, b) in enumerate(zip(member.weights, member.biases, strict=True), first):
+            W_block, b_block = self._blocks(row)
+            outputs = W.shape[1]
+            W_block[:, :outputs] = W
+            W_block[:, outputs:] = 0  # the padding is never read, but is kept finite
+            b_block[:outputs] = b
+            b_block[outputs:] = 0
+
+    def _unpack(self, member: Member, first: int) -> None:
+        for row, (W, b) in enumerate(zip(member.weights, member.biases, strict=True), first):
+            W_block, b_block = self._blocks(row)
+            outputs = W.shape[1]
+            W[...] = W_block[:, :outputs]
+            b[...] = b_block[:outputs]
+
+
+def _layout(
+    shapes: Sequence[NetworkShape], batch_size: int, dtype: np.dtype
+) -> tuple[NDArray[np.int64], NDArray[np.int64], int, int]:
+    """The group's layout rows and member rows (see ``compiled_loop``), the size of params and
+    of each scratch buffer. The input layers come first, side by side; then each network's
+    own layers."""
+    lanes = VECTOR_BYTES // dtype.itemsize
+
+    def padded(outputs: int) -> int:
+        return -(-outputs // lanes) * lanes
+
+    inputs = shapes[0].sizes[0]
+    shared = sum(padded(shape.sizes[1]) for shape in shapes)  # the input layers' columns
+    size, scratch = (inputs + 1) * shared, batch_size * shared
+    rows: list[tuple[int, ...]] = []
+    members: list[tuple[int, int]] = []
+    column = 0
+    for shape in shapes:
+        members.append((len(rows), len(shape.sizes) - 1))
+        width = padded(shape.sizes[1])
+        rows.append((inputs, shape.sizes[1], width, 0, inputs * shared, shared, column, 0))
+        column += width
+        for below, outputs in zip(shape.sizes[1:-1], shape.sizes[2:], strict=True):
+            width = padded(outputs)
+            rows.append((below, outputs, width, size, size + below * width, width, 0, scratch))
+            size += (below + 1) * width
+            scratch += batch_size * width
+    return np.array(rows, np.int64), np.array(members, np.int64), size, scratch
 
 
 def warm_up() -> None:
@@ -152,6 +218,6 @@ def warm_up() -> None:
         Y: Arr = np.eye(3, 2, dtype=dtype)
         weights = [np.ones((4, 3), dtype), np.ones((3, 2), dtype)]
         biases = [np.zeros(3, dtype), np.zeros(2, dtype)]
-        CompiledEpochKernel((4, 3, 2), 2, dtype, "cross-entropy").run(
+        CompiledEpochKernel([((4, 3, 2), "cross-entropy")], 2, dtype).run(
             weights, biases, X, Y, 0, 2, 0.1, 0.0, 3, "l2"
         )

@@ -21,115 +21,68 @@ spend it on arithmetic, and can skip what NumPy cannot:
 - σ(z) is the article's 1/(1 + e^(−z)) (five times cheaper than the C library's tanh, which the
   NumPy kernel uses to avoid an overflow warning that compiled code does not raise).
 
-Single-threaded (no BLAS, no threads to fight), no allocation, no exceptions; compiled once
-per machine and dtype (see :func:`compiled`), on first use.
+- Several networks that share their inputs and their order of mini-batches train in one pass
+  (a group): their input layers are side by side in one W, so each example's non-zero inputs
+  are read once for all of them; above it each network has its own layers, cost, η and λ.
+  Every weight gets the same operations in the same order in any group (a sum runs along one
+  column, whatever the columns beside it), so a network trains to the same bits alone or in a
+  group, and one network is a group of one.
 
-Layout of ``params`` (one flat array of the network's dtype): for each layer l, a row
-``layout[l] = (inputs, outputs, width, w_offset, b_offset)``: W_l is ``params[w_offset:]`` read
-as (inputs, width), b_l is ``params[b_offset:]`` of length width, with columns ``outputs ..
-width − 1`` zero. ``acts`` and ``deltas`` hold, per layer, a (batch_size, width) block after
-the blocks of the layers before it.
+Single-threaded (no BLAS, no threads to fight), no allocation, no exceptions; compiled once
+per machine and dtype (see ``compiled_support.compiled``), on first use.
+
+Layout of ``params`` (one flat array of the group's dtype): for each layer l of each network, a
+row ``layout[r] = (inputs, outputs, width, w_offset, b_offset, stride, column, act_offset)``:
+W_l is ``params[w_offset:]`` read as (inputs, stride), in its columns column .. column + width
+− 1 (columns ``outputs ..`` of them padding, zero); b_l is ``params[b_offset:]`` of length
+stride, in the same columns; ``acts`` and ``deltas`` hold it in a (batch_size, stride) block
+at ``act_offset``. A network's own layers have column 0 and stride = width; the input layers
+of all the group's networks share one W, b and block, each in its own columns. ``members``
+gives each network's first row and number of layers.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
-from llvmlite import ir
-from numba import njit
-from numba.core import cgutils, types
-from numba.extending import intrinsic
 
+from .compiled_support import compiled, prefetch_batch
 
-def compiled(function: Any) -> Any:
-    """``function`` compiled by numba, once per machine: the machine code is cached beside this
-    file, or in numba's per-user cache where the package's folder is not writable; with
-    neither writable, in each process anew. error_model="numpy": a division by zero gives
-    inf, as in NumPy, rather than a check per division that would keep loops from vectorising.
-    """
-    try:
-        return njit(cache=True, nogil=True, error_model="numpy")(function)
-    except RuntimeError:  # "cannot cache function ...: no locator available"
-        return njit(cache=False, nogil=True, error_model="numpy")(function)
-
-
-INPUTS, OUTPUTS, WIDTH, W_OFFSET, B_OFFSET = range(5)
-CACHE_LINE = 64  # bytes
-
-
-@intrinsic
-def _prefetch(typingctx, array, index):  # type: ignore[no-untyped-def]
-    """Ask the CPU to start loading the cache line of array[index] (a hint: it changes no
-    result). The examples of a mini-batch lie anywhere in the training set, so their rows
-    are fetched one mini-batch ahead rather than waited for."""
-
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
-        array_type = signature.args[0]
-        view = context.make_array(array_type)(context, builder, args[0])
-        pointer = cgutils.get_item_pointer(
-            context, builder, array_type, view, [args[1]], wraparound=False
-        )
-        byte_pointer, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
-        function = cgutils.get_or_insert_function(
-            builder.module,
-            ir.FunctionType(ir.VoidType(), [byte_pointer, i32, i32, i32]),
-            "llvm.prefetch.p0",
-        )
-        # read (0), keep in all cache levels (3), data (1)
-        builder.call(function, [builder.bitcast(pointer, byte_pointer), i32(0), i32(3), i32(1)])
-        return context.get_dummy_value()
-
-    return types.void(array, index), codegen
+# The columns of a layout row (one per layer of every network of the group), see above.
+INPUTS, OUTPUTS, WIDTH, W_OFFSET, B_OFFSET, STRIDE, COLUMN, ACT_OFFSET = range(8)
+FIRST_ROW, LAYERS = range(2)  # the columns of a member row
+ETA, LMBDA = range(2)  # a member's step
+L1, SOFTMAX, SIGMA_PRIME = range(3)  # a member's flags
 
 
 @compiled
-def _weights(params, layout, layer):  # type: ignore[no-untyped-def]
-    """W_l as an (inputs, width) view of params."""
-    inputs, width, start = layout[layer, INPUTS], layout[layer, WIDTH], layout[layer, W_OFFSET]
-    return params[start : start + inputs * width].reshape((inputs, width))
+def _weights(params, layout, row):  # type: ignore[no-untyped-def]
+    """The (inputs, stride) array that holds W of layout row ``row``, in its columns COLUMN ..
+    COLUMN + WIDTH − 1 (all of them but in the shared input layer)."""
+    inputs, stride = layout[row, INPUTS], layout[row, STRIDE]
+    start = layout[row, W_OFFSET]
+    return params[start : start + inputs * stride].reshape((inputs, stride))
 
 
 @compiled
-def _biases(params, layout, layer):  # type: ignore[no-untyped-def]
-    start = layout[layer, B_OFFSET]
-    return params[start : start + layout[layer, WIDTH]]
+def _biases(params, layout, row):  # type: ignore[no-untyped-def]
+    start = layout[row, B_OFFSET]
+    return params[start : start + layout[row, STRIDE]]
 
 
 @compiled
-def _block(scratch, layout, layer, batch_size):  # type: ignore[no-untyped-def]
-    """Layer l's (batch_size, width) block of acts or deltas."""
-    start = 0
-    for earlier in range(layer):
-        start += batch_size * layout[earlier, WIDTH]
-    width = layout[layer, WIDTH]
-    return scratch[start : start + batch_size * width].reshape((batch_size, width))
-
-
-@compiled
-def _prefetch_batch(indptr, indices, values, targets, outputs, order, lo, hi, ahead):  # type: ignore[no-untyped-def]
-    """Start loading the compressed rows and targets (``targets``: Y flattened, ``outputs``
-    wide) of examples order[lo:hi], and the row pointers of the ``ahead`` examples after them
-    (needed to find those rows next time)."""
-    n = order.shape[0]
-    for q in range(hi, min(hi + ahead, n)):
-        _prefetch(indptr, order[q])
-    index_step = CACHE_LINE // indices.itemsize
-    value_step = CACHE_LINE // values.itemsize
-    for q in range(lo, min(hi, n)):
-        row = order[q]
-        start, end = indptr[row], indptr[row + 1]
-        for p in range(start, end, index_step):
-            _prefetch(indices, p)
-        for p in range(start, end, value_step):
-            _prefetch(values, p)
-        _prefetch(targets, row * outputs)
+def _block(scratch, layout, row, batch_size):  # type: ignore[no-untyped-def]
+    """The (batch_size, stride) block of acts or deltas that holds layout row ``row``'s, in its
+    columns (as for :func:`_weights`)."""
+    start, stride = layout[row, ACT_OFFSET], layout[row, STRIDE]
+    return scratch[start : start + batch_size * stride].reshape((batch_size, stride))
 
 
 @compiled
 def _input_layer(W, b, z, indptr, indices, values, order, lo, m):  # type: ignore[no-untyped-def]
-    """z = x W + b for the m examples order[lo:lo + m], from their non-zero inputs."""
+    """z = x W + b for the m examples order[lo:lo + m], from their non-zero inputs (all
+    columns at once: every network's input layer)."""
     width = z.shape[1]
     for e in range(m):
         row = order[lo + e]
@@ -158,8 +111,9 @@ def _input_layer(W, b, z, indptr, indices, values, order, lo, m):  # type: ignor
 
 
 @compiled
-def _dense_layer(W, b, z, below, inputs, m):  # type: ignore[no-untyped-def]
-    """z = a W + b for the m rows of ``below`` (the layer beneath's activations)."""
+def _dense_layer(W, b, z, below, column, inputs, m):  # type: ignore[no-untyped-def]
+    """z = a W + b for the m rows of the layer beneath's activations a, which are ``below``'s
+    columns ``column`` .. ``column + inputs − 1``."""
     width = z.shape[1]
     for e in range(m):
         zr, a = z[e], below[e]
@@ -168,12 +122,13 @@ def _dense_layer(W, b, z, below, inputs, m):  # type: ignore[no-untyped-def]
         i = 0
         while i + 4 <= inputs:
             w0, w1, w2, w3 = W[i], W[i + 1], W[i + 2], W[i + 3]
-            v0, v1, v2, v3 = a[i], a[i + 1], a[i + 2], a[i + 3]
+            at = column + i
+            v0, v1, v2, v3 = a[at], a[at + 1], a[at + 2], a[at + 3]
             for j in range(width):
                 zr[j] += ((v0 * w0[j] + v1 * w1[j]) + v2 * w2[j]) + v3 * w3[j]
             i += 4
         while i < inputs:
-            w0, v0 = W[i], a[i]
+            w0, v0 = W[i], a[column + i]
             for j in range(width):
                 zr[j] += v0 * w0[j]
             i += 1
@@ -182,51 +137,54 @@ def _dense_layer(W, b, z, below, inputs, m):  # type: ignore[no-untyped-def]
 
 
 @compiled
-def _sigmoid(z, outputs, m):  # type: ignore[no-untyped-def]
-    """a = σ(z) = 1 / (1 + e^(−z)), the article's formula. Compiled code raises no warning
-    where e^(−z) overflows to inf (z < −88 in float32), and σ is then 0, its limit; the NumPy
-    kernel's ½ tanh(z/2) + ½ avoids that warning, but the C library's tanh costs about five
-    times its exp. The two agree to rounding."""
+def _sigmoid(z, column, outputs, m):  # type: ignore[no-untyped-def]
+    """a = σ(z) = 1 / (1 + e^(−z)), the article's formula, in columns ``column`` .. ``column +
+    outputs − 1``. Compiled code raises no warning where e^(−z) overflows to inf (z < −88 in
+    float32), and σ is then 0, its limit; the NumPy kernel's ½ tanh(z/2) + ½ avoids that
+    warning, but the C library's tanh costs about five times its exp. The two agree to
+    rounding."""
     for e in range(m):
         zr = z[e]
-        for j in range(outputs):
+        for j in range(column, column + outputs):
             zr[j] = 1 / (1 + math.exp(-zr[j]))
 
 
 @compiled
-def _softmax(z, outputs, m):  # type: ignore[no-untyped-def]
-    """a_j = e^(z_j − max z) / Σ_k e^(z_k − max z) along each row."""
+def _softmax(z, column, outputs, m):  # type: ignore[no-untyped-def]
+    """a_j = e^(z_j − max z) / Σ_k e^(z_k − max z) along each row (its columns as above)."""
+    stop = column + outputs
     for e in range(m):
         zr = z[e]
-        top = zr[0]
-        for j in range(1, outputs):
+        top = zr[column]
+        for j in range(column + 1, stop):
             top = max(top, zr[j])
-        total = zr[0] * 0
-        for j in range(outputs):
+        total = zr[column] * 0
+        for j in range(column, stop):
             zr[j] = math.exp(zr[j] - top)
             total += zr[j]
-        for j in range(outputs):
+        for j in range(column, stop):
             zr[j] /= total
 
 
 @compiled
-def _output_error(a, Y, order, lo, m, outputs, scale, delta, has_sigma_prime):  # type: ignore[no-untyped-def]
-    """δ = (a − y) [σ'(z) = a (1 − a) under the quadratic cost], times η/m; padding zero."""
-    width = delta.shape[1]
+def _output_error(a, Y, order, lo, m, column, outputs, width, scale, delta, has_sigma_prime):  # type: ignore[no-untyped-def]
+    """δ = (a − y) [σ'(z) = a (1 − a) under the quadratic cost], times η/m, in the columns
+    ``column`` .. ``column + width − 1`` of a and δ; the padding (past ``outputs``) zero."""
     for e in range(m):
         row = order[lo + e]
         for j in range(outputs):
-            error = a[e, j] - Y[row, j]
+            error = a[e, column + j] - Y[row, j]
             if has_sigma_prime:
-                error *= (1 - a[e, j]) * a[e, j]
-            delta[e, j] = error * scale
-        for j in range(outputs, width):
+                error *= (1 - a[e, column + j]) * a[e, column + j]
+            delta[e, column + j] = error * scale
+        for j in range(column + outputs, column + width):
             delta[e, j] = 0
 
 
 @compiled
-def _hidden_error(delta, W, below, delta_below, inputs, outputs, m):  # type: ignore[no-untyped-def]
-    """δ_{l−1} = (δ_l W_lᵀ) ⊙ σ'(z_{l−1}), σ'(z) = a (1 − a); the padding of δ_{l−1} zero.
+def _hidden_error(delta, W, below, delta_below, column, width, inputs, outputs, m):  # type: ignore[no-untyped-def]
+    """δ_{l−1} = (δ_l W_lᵀ) ⊙ σ'(z_{l−1}), σ'(z) = a (1 − a), into the layer beneath's columns
+    ``column`` .. ``column + width − 1`` of ``below`` and ``delta_below``; its padding zero.
     Must run before W_l is updated: back-propagation uses this step's weights."""
     for e in range(m):
         d, a, out = delta[e], below[e], delta_below[e]
@@ -235,17 +193,19 @@ def _hidden_error(delta, W, below, delta_below, inputs, outputs, m):  # type: ig
             total = d[0] * w[0]
             for j in range(1, outputs):
                 total += d[j] * w[j]
-            out[i] = total * ((1 - a[i]) * a[i])
-        for i in range(inputs, out.shape[0]):
+            at = column + i
+            out[at] = total * ((1 - a[at]) * a[at])
+        for i in range(column + inputs, column + width):
             out[i] = 0
 
 
 @compiled
-def _shrink(W, inputs, l1, decay, l1_step):  # type: ignore[no-untyped-def]
-    """The regularisation step: L2 W ← (1 − ηλ/n) W, L1 W ← W − (ηλ/n) sgn(W)."""
+def _shrink(W, column, width, inputs, l1, decay, l1_step):  # type: ignore[no-untyped-def]
+    """The regularisation step on W's columns ``column`` .. ``column + width − 1``: L2 W ←
+    (1 − ηλ/n) W, L1 W ← W − (ηλ/n) sgn(W)."""
     for i in range(inputs):
         w = W[i]
-        for j in range(w.shape[0]):
+        for j in range(column, column + width):
             if l1:
                 w[j] -= np.sign(w[j]) * l1_step
             else:
@@ -253,9 +213,9 @@ def _shrink(W, inputs, l1, decay, l1_step):  # type: ignore[no-untyped-def]
 
 
 @compiled
-def _update_biases(b, delta, m):  # type: ignore[no-untyped-def]
-    """b ← b − Σ_x δ_x (δ already holds η/m)."""
-    for j in range(b.shape[0]):
+def _update_biases(b, column, width, delta, m):  # type: ignore[no-untyped-def]
+    """b ← b − Σ_x δ_x (δ already holds η/m), in its columns as above."""
+    for j in range(column, column + width):
         total = delta[0, j]
         for e in range(1, m):
             total += delta[e, j]
@@ -263,20 +223,22 @@ def _update_biases(b, delta, m):  # type: ignore[no-untyped-def]
 
 
 @compiled
-def _update_dense(W, below, delta, inputs, m):  # type: ignore[no-untyped-def]
-    """W ← W − aᵀδ, one example's outer product at a time."""
+def _update_dense(W, below, column, delta, inputs, m):  # type: ignore[no-untyped-def]
+    """W ← W − aᵀδ, one example's outer product at a time (a: ``below``'s columns from
+    ``column``)."""
     width = W.shape[1]
     for e in range(m):
         a, d = below[e], delta[e]
         for i in range(inputs):
-            v, w = a[i], W[i]
+            v, w = a[column + i], W[i]
             for j in range(width):
                 w[j] -= v * d[j]
 
 
 @compiled
 def _update_input_layer(W, delta, indptr, indices, values, order, lo, m):  # type: ignore[no-untyped-def]
-    """W ← W − xᵀδ over the non-zero inputs x_i of each example: only their rows change."""
+    """W ← W − xᵀδ over the non-zero inputs x_i of each example: only their rows change (all
+    columns at once: every network's input layer)."""
     width = W.shape[1]
     for e in range(m):
         row, d = order[lo + e], delta[e]
@@ -287,34 +249,91 @@ def _update_input_layer(W, delta, indptr, indices, values, order, lo, m):  # typ
 
 
 @compiled
-def sgd_batches_compiled(  # type: ignore[no-untyped-def]
-    params, layout, rows, Y, order, batches, step, output, scratch
-):
-    """Mini-batches first_batch .. stop_batch − 1: batch k is the examples order[k m:(k + 1) m]
-    (the last may be shorter), X given as compressed rows, Y dense. The named parts, as tuples
-    numba takes: ``rows`` (indptr, indices, values); ``batches`` (first_batch, stop_batch,
-    batch_size); ``step`` (η, λ, n_train, L1 rather than L2); ``output`` (softmax rather than
-    sigmoid, δ carries σ'(z): the cost's declared rule); ``scratch`` (activations, δ)."""
-    indptr, indices, values = rows
-    first_batch, stop_batch, batch_size = batches
-    eta, lmbda, n_train, l1 = step
-    softmax_output, delta_has_sigma_prime = output
-    acts, deltas = scratch
-    layers = layout.shape[0]
-    n = order.shape[0]
+def _member_forward(params, layout, acts, first, layers, softmax_output, m, batch_size):  # type: ignore[no-untyped-def]
+    """One network's forward pass above the shared input layer's z: its activations."""
+    for layer in range(layers):
+        row = first + layer
+        z = _block(acts, layout, row, batch_size)
+        column, outputs = layout[row, COLUMN], layout[row, OUTPUTS]
+        if layer:
+            W, b = _weights(params, layout, row), _biases(params, layout, row)
+            below = _block(acts, layout, row - 1, batch_size)
+            _dense_layer(W, b, z, below, layout[row - 1, COLUMN], layout[row, INPUTS], m)
+        if softmax_output and layer == layers - 1:
+            _softmax(z, column, outputs, m)
+        else:
+            _sigmoid(z, column, outputs, m)
+
+
+@compiled
+def _member_backward(params, layout, acts, deltas, Y, order, lo, m, batch_size, member, step):  # type: ignore[no-untyped-def]
+    """One network's output error (scaled by its η/m), back-propagation, and the update of
+    every layer but the shared input layer's weights: that layer's δ and biases, and its
+    regularisation step on the network's own columns of W."""
+    first, layers = member
+    eta, lmbda, n_train, l1, sigma_prime = step
     real = params.dtype.type
     decay = real(1.0 - eta * lmbda / n_train)
     l1_step = real(eta * lmbda / n_train)
+    last = first + layers - 1
+    a, delta = _block(acts, layout, last, batch_size), _block(deltas, layout, last, batch_size)
+    column, outputs, width = layout[last, COLUMN], layout[last, OUTPUTS], layout[last, WIDTH]
+    scale = real(eta / m)
+    _output_error(a, Y, order, lo, m, column, outputs, width, scale, delta, sigma_prime)
+    for row in range(last, first - 1, -1):  # last layer first
+        W, b = _weights(params, layout, row), _biases(params, layout, row)
+        delta = _block(deltas, layout, row, batch_size)
+        inputs, column, width = layout[row, INPUTS], layout[row, COLUMN], layout[row, WIDTH]
+        if row > first:
+            below = _block(acts, layout, row - 1, batch_size)
+            delta_below = _block(deltas, layout, row - 1, batch_size)
+            beneath, beneath_width = layout[row - 1, COLUMN], layout[row - 1, WIDTH]
+            outputs = layout[row, OUTPUTS]
+            _hidden_error(delta, W, below, delta_below, beneath, beneath_width, inputs, outputs, m)
+        if lmbda != 0:
+            _shrink(W, column, width, inputs, l1, decay, l1_step)
+        if row > first:
+            _update_dense(W, below, beneath, delta, inputs, m)
+        _update_biases(b, column, width, delta, m)
+
+
+@compiled
+def sgd_batches_compiled(  # type: ignore[no-untyped-def]
+    params, layout, members, steps, flags, rows, Y, order, batches, scratch
+):
+    """Mini-batches first_batch .. stop_batch − 1 of a group of networks: batch k is the
+    examples order[k m:(k + 1) m] (the last may be shorter), X given as compressed rows, Y
+    dense; ``members`` (first layout row, layers) per network, ``steps`` its (η, λ) and
+    ``flags`` its (L1 rather than L2, softmax rather than sigmoid output, δ carries σ'(z): the
+    cost's declared rule). The named parts, as tuples numba takes: ``rows`` (indptr, indices,
+    values); ``batches`` (first_batch, stop_batch, batch_size, n_train); ``scratch``
+    (activations, δ).
+
+    Every network's input layer is one block of columns of one shared W (the layout rows of
+    the networks' first layers differ only in COLUMN), so each example's non-zero inputs are
+    read once for all of them. Each weight is computed by the same operations in the same
+    order as in a group of one: every sum runs along one column, whatever the columns beside
+    it, so a network trains to the same bits alone or in any group."""
+    indptr, indices, values = rows
+    first_batch, stop_batch, batch_size, n_train = batches
+    acts, deltas = scratch
+    n = order.shape[0]
+    shared = members[0, FIRST_ROW]  # any network's first layer: the shared arrays
+    W0, b0 = _weights(params, layout, shared), _biases(params, layout, shared)
+    z0, delta0 = (
+        _block(acts, layout, shared, batch_size),
+        _block(deltas, layout, shared, batch_size),
+    )
     Yflat = Y.reshape(-1)
     if first_batch < stop_batch:  # the first mini-batch's rows, and the next one's pointers
         lo = first_batch * batch_size
-        _prefetch_batch(
+        prefetch_batch(
             indptr, indices, values, Yflat, Y.shape[1], order, lo, lo + batch_size, batch_size
         )
     for k in range(first_batch, stop_batch):
         lo = k * batch_size
         m = min(lo + batch_size, n) - lo
-        _prefetch_batch(
+        prefetch_batch(
             indptr,
             indices,
             values,
@@ -325,67 +344,19 @@ def sgd_batches_compiled(  # type: ignore[no-untyped-def]
             lo + 2 * batch_size,
             batch_size,
         )
-        # forward
-        for layer in range(layers):
-            W, b = _weights(params, layout, layer), _biases(params, layout, layer)
-            z = _block(acts, layout, layer, batch_size)
-            if layer == 0:
-                _input_layer(W, b, z, indptr, indices, values, order, lo, m)
-            else:
-                below = _block(acts, layout, layer - 1, batch_size)
-                _dense_layer(W, b, z, below, layout[layer, INPUTS], m)
-            if softmax_output and layer == layers - 1:
-                _softmax(z, layout[layer, OUTPUTS], m)
-            else:
-                _sigmoid(z, layout[layer, OUTPUTS], m)
-        # output error, already scaled by η/m
-        last = layers - 1
-        delta = _block(deltas, layout, last, batch_size)
-        a = _block(acts, layout, last, batch_size)
-        scale = real(eta / m)
-        _output_error(
-            a, Y, order, lo, m, layout[last, OUTPUTS], scale, delta, delta_has_sigma_prime
-        )
-        # backward and update, last layer first
-        for layer in range(last, -1, -1):
-            W, b = _weights(params, layout, layer), _biases(params, layout, layer)
-            delta = _block(deltas, layout, layer, batch_size)
-            inputs = layout[layer, INPUTS]
-            if layer:
-                below = _block(acts, layout, layer - 1, batch_size)
-                delta_below = _block(deltas, layout, layer - 1, batch_size)
-                _hidden_error(delta, W, below, delta_below, inputs, layout[layer, OUTPUTS], m)
-            if lmbda != 0:
-                _shrink(W, inputs, l1, decay, l1_step)
-            if layer:
-                _update_dense(W, below, delta, inputs, m)
-            else:
-                _update_input_layer(W, delta, indptr, indices, values, order, lo, m)
-            _update_biases(b, delta, m)
-
-
-@compiled
-def count_nonzero_rows(X, counts):  # type: ignore[no-untyped-def]
-    """counts[r] = the non-zero entries of row r; returns their total."""
-    total = 0
-    for r in range(X.shape[0]):
-        found = 0
-        for i in range(X.shape[1]):
-            if X[r, i] != 0:
-                found += 1
-        counts[r] = found
-        total += found
-    return total
-
-
-@compiled
-def fill_rows(X, indptr, indices, values):  # type: ignore[no-untyped-def]
-    """Compressed rows of X: row r's non-zero entries are values[indptr[r]:indptr[r + 1]], in
-    columns indices[...], in column order (indptr already holds the running counts)."""
-    for r in range(X.shape[0]):
-        p = indptr[r]
-        for i in range(X.shape[1]):
-            if X[r, i] != 0:
-                indices[p] = i
-                values[p] = X[r, i]
-                p += 1
+        _input_layer(W0, b0, z0, indptr, indices, values, order, lo, m)
+        for net in range(members.shape[0]):
+            first, layers = members[net, FIRST_ROW], members[net, LAYERS]
+            softmax_output = flags[net, SOFTMAX] != 0
+            _member_forward(params, layout, acts, first, layers, softmax_output, m, batch_size)
+            step = (
+                steps[net, ETA],
+                steps[net, LMBDA],
+                n_train,
+                flags[net, L1] != 0,
+                flags[net, SIGMA_PRIME] != 0,
+            )
+            _member_backward(
+                params, layout, acts, deltas, Y, order, lo, m, batch_size, (first, layers), step
+            )
+        _update_input_layer(W0, delta0, indptr, indices, values, order, lo, m)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,8 +25,64 @@ from ..model import REGULARIZATIONS
 Arr = NDArray[np.floating]
 
 
+class NetworkShape(NamedTuple):
+    """What a kernel is built for, per network: its layer sizes and its cost."""
+
+    sizes: tuple[int, ...]
+    cost: Cost
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one SGD step is given besides the data: η, λ, the training set's size n (the
+    penalty is ηλ/n per step), and whether the penalty is L1 rather than L2."""
+
+    eta: float
+    lmbda: float
+    n_train: int
+    l1: bool
+
+
+class Member(NamedTuple):
+    """One network of a group, as a kernel trains it: its arrays (changed in place) and its
+    step."""
+
+    weights: list[Arr]
+    biases: list[Arr]
+    step: Step
+
+
+def shapes_of(
+    shapes: Sequence[tuple[Sequence[int], str | Cost]],
+) -> tuple[NetworkShape, ...]:
+    """``shapes`` as NetworkShapes (sizes a tuple, the cost looked up), checked to share their
+    input width and their outputs: the networks of a group train on the same data."""
+    found = tuple(NetworkShape(tuple(sizes), get_cost(cost)) for sizes, cost in shapes)
+    if not found:
+        raise ValueError("a group of networks needs at least one")
+    ends = {(shape.sizes[0], shape.sizes[-1]) for shape in found}
+    if len(ends) != 1:
+        raise ValueError(f"the networks of a group must share inputs and outputs; got {ends}")
+    return found
+
+
+def one_member(
+    weights: list[Arr],
+    biases: list[Arr],
+    eta: float,
+    lmbda: float,
+    n_train: int,
+    regularization: str,
+) -> list[Member]:
+    """One network's arrays and step, as a group of one."""
+    l1 = REGULARIZATIONS.check("regularization", regularization) == "l1"
+    return [Member(weights, biases, Step(eta, lmbda, n_train, l1))]
+
+
 class EpochKernel:
-    """Preallocated buffers for one network shape, mini-batch size, dtype and cost."""
+    """Preallocated buffers for a group of networks (their shapes and costs; see
+    :class:`NetworkShape`), one mini-batch size and dtype. Each network trains as it would
+    alone; the group shares the gathering of each chunk's rows."""
 
     name = "numpy"
     blas_threads: int | None = (
@@ -33,16 +90,23 @@ class EpochKernel:
     )
 
     def __init__(
-        self, sizes: Sequence[int], batch_size: int, dtype: np.dtype, cost: str | Cost
+        self,
+        shapes: Sequence[tuple[Sequence[int], str | Cost]],
+        batch_size: int,
+        dtype: np.dtype,
     ) -> None:
-        self.sizes = tuple(sizes)
+        self.shapes = shapes_of(shapes)
         self.batch_size = batch_size
-        self.cost = get_cost(cost)
-        self.scratch = Scratch.allocate(self.sizes, batch_size, np.dtype(dtype))
+        self.dtype = np.dtype(dtype)
+        self.scratch = [Scratch.allocate(s.sizes, batch_size, self.dtype) for s in self.shapes]
         self._gathered: tuple[Arr, Arr] | None = None  # a chunk's rows, in the epoch's order
 
     def prepare(self, X: Arr, Y: Arr) -> None:
         """Nothing to prepare: the compiled kernel compresses X here."""
+
+    def alone(self, index: int) -> EpochKernel:
+        """The kernel of network ``index`` alone (it trains to the same bits)."""
+        return EpochKernel([self.shapes[index]], self.batch_size, self.dtype)
 
     def run(
         self,
@@ -58,27 +122,43 @@ class EpochKernel:
         regularization: str,
         order: NDArray[np.integer] | None = None,
     ) -> None:
-        """Apply mini-batches first_batch, ..., stop_batch − 1 to weights and biases, in place.
-        Batch k is the rows order[k m:(k + 1) m] of X and Y (rows k m .. (k + 1) m − 1 without
-        an order); the last batch of an epoch may be shorter."""
-        l1 = REGULARIZATIONS.check("regularization", regularization) == "l1"
+        """Apply mini-batches first_batch, ..., stop_batch − 1 to the weights and biases of a
+        kernel's one network, in place (see :meth:`run_group`)."""
+        members = one_member(weights, biases, eta, lmbda, n_train, regularization)
+        self.run_group(members, X, Y, first_batch, stop_batch, order)
+
+    def run_group(
+        self,
+        members: Sequence[Member],
+        X: Arr,
+        Y: Arr,
+        first_batch: int,
+        stop_batch: int,
+        order: NDArray[np.integer] | None = None,
+    ) -> None:
+        """Apply mini-batches first_batch, ..., stop_batch − 1 to each network of the group
+        (``members``, in the order of the shapes), in place. Batch k is the rows order[k m:(k +
+        1) m] of X and Y (rows k m .. (k + 1) m − 1 without an order); the last batch of an
+        epoch may be shorter."""
+        if len(members) != len(self.shapes):
+            raise ValueError(f"this kernel trains {len(self.shapes)} networks at once")
         if order is not None:  # the chunk's rows, gathered: its batches are then 0, 1, ...
             m = self.batch_size
             X, Y = self._gather(X, Y, order[first_batch * m : stop_batch * m])
             first_batch, stop_batch = 0, stop_batch - first_batch
-        step = Step(eta, lmbda, n_train, l1)
-        sgd_batches(
-            weights,
-            biases,
-            X,
-            Y,
-            first_batch,
-            stop_batch,
-            self.batch_size,
-            step,
-            self.cost,
-            self.scratch,
-        )
+        for member, shape, scratch in zip(members, self.shapes, self.scratch, strict=True):
+            sgd_batches(
+                member.weights,
+                member.biases,
+                X,
+                Y,
+                first_batch,
+                stop_batch,
+                self.batch_size,
+                member.step,
+                shape.cost,
+                scratch,
+            )
 
     def _gather(self, X: Arr, Y: Arr, rows: NDArray[np.integer]) -> tuple[Arr, Arr]:
         """X[rows], Y[rows] in buffers kept from one chunk to the next."""
@@ -91,17 +171,6 @@ class EpochKernel:
         np.take(X, rows, axis=0, out=X_rows)
         np.take(Y, rows, axis=0, out=Y_rows)
         return X_rows, Y_rows
-
-
-@dataclass(frozen=True)
-class Step:
-    """What one SGD step is given besides the data: η, λ, the training set's size n (the
-    penalty is ηλ/n per step), and whether the penalty is L1 rather than L2."""
-
-    eta: float
-    lmbda: float
-    n_train: int
-    l1: bool
 
 
 @dataclass(frozen=True)

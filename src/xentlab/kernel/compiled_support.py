@@ -1,0 +1,97 @@
+"""What the compiled loops share: compiling once per machine, asking the CPU to load memory
+ahead, and inputs as compressed rows (their non-zero entries: most pixels are 0)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llvmlite import ir
+from numba import njit
+from numba.core import cgutils, types
+from numba.extending import intrinsic
+
+CACHE_LINE = 64  # bytes
+
+
+def compiled(function: Any) -> Any:
+    """``function`` compiled by numba, once per machine: the machine code is cached beside this
+    file, or in numba's per-user cache where the package's folder is not writable; with
+    neither writable, in each process anew. error_model="numpy": a division by zero gives
+    inf, as in NumPy, rather than a check per division that would keep loops from vectorising.
+    """
+    try:
+        return njit(cache=True, nogil=True, error_model="numpy")(function)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return njit(cache=False, nogil=True, error_model="numpy")(function)
+
+
+@intrinsic
+def prefetch(typingctx, array, index):  # type: ignore[no-untyped-def]
+    """Ask the CPU to start loading the cache line of array[index] (a hint: it changes no
+    result). The examples of a mini-batch lie anywhere in the training set, so their rows
+    are fetched one mini-batch ahead rather than waited for."""
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        array_type = signature.args[0]
+        view = context.make_array(array_type)(context, builder, args[0])
+        pointer = cgutils.get_item_pointer(
+            context, builder, array_type, view, [args[1]], wraparound=False
+        )
+        byte_pointer, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        function = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [byte_pointer, i32, i32, i32]),
+            "llvm.prefetch.p0",
+        )
+        # read (0), keep in all cache levels (3), data (1)
+        builder.call(function, [builder.bitcast(pointer, byte_pointer), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(array, index), codegen
+
+
+@compiled
+def prefetch_batch(indptr, indices, values, targets, outputs, order, lo, hi, ahead):  # type: ignore[no-untyped-def]
+    """Start loading the compressed rows and targets (``targets``: Y flattened, ``outputs``
+    wide) of examples order[lo:hi], and the row pointers of the ``ahead`` examples after them
+    (needed to find those rows next time)."""
+    n = order.shape[0]
+    for q in range(hi, min(hi + ahead, n)):
+        prefetch(indptr, order[q])
+    index_step = CACHE_LINE // indices.itemsize
+    value_step = CACHE_LINE // values.itemsize
+    for q in range(lo, min(hi, n)):
+        row = order[q]
+        start, end = indptr[row], indptr[row + 1]
+        for p in range(start, end, index_step):
+            prefetch(indices, p)
+        for p in range(start, end, value_step):
+            prefetch(values, p)
+        prefetch(targets, row * outputs)
+
+
+@compiled
+def count_nonzero_rows(X, counts):  # type: ignore[no-untyped-def]
+    """counts[r] = the non-zero entries of row r; returns their total."""
+    total = 0
+    for r in range(X.shape[0]):
+        found = 0
+        for i in range(X.shape[1]):
+            if X[r, i] != 0:
+                found += 1
+        counts[r] = found
+        total += found
+    return total
+
+
+@compiled
+def fill_rows(X, indptr, indices, values):  # type: ignore[no-untyped-def]
+    """Compressed rows of X: row r's non-zero entries are values[indptr[r]:indptr[r + 1]], in
+    columns indices[...], in column order (indptr already holds the running counts)."""
+    for r in range(X.shape[0]):
+        p = indptr[r]
+        for i in range(X.shape[1]):
+            if X[r, i] != 0:
+                indices[p] = i
+                values[p] = X[r, i]
+                p += 1
