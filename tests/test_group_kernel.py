@@ -79,6 +79,6 @@ def test_a_group_trains_each_network_to_the_bits_it_gets_alone(
         )
     for index, net in enumerate(start):
         alone = net.copy()
-        group.alone(index).run_group([member(alone, index, len(X))], X, Y, 0, 9, order)
+        group.subgroup([index]).run_group([member(alone, index, len(X))], X, Y, 0, 9, order)
         assert bits(alone) == bits(together[index]), f"network {index} {alone.sizes}"
         assert bits(alone) != bits(net)  # it did train

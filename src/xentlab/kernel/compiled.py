@@ -91,12 +91,12 @@ class CompiledEpochKernel:
         """The inputs last prepared, compressed (None before any)."""
         return self._rows[1] if self._rows else None
 
-    def alone(self, index: int) -> CompiledEpochKernel:
-        """The kernel of network ``index`` alone (it trains to the same bits), sharing the
-        inputs this one has prepared."""
-        single = CompiledEpochKernel([self.shapes[index]], self.batch_size, self.dtype)
-        single._rows, single._targets = self._rows, self._targets
-        return single
+    def subgroup(self, indices: Sequence[int]) -> CompiledEpochKernel:
+        """The kernel of the networks ``indices`` of this group (each trains to the same bits
+        in it as here), sharing the inputs this one has prepared."""
+        part = CompiledEpochKernel([self.shapes[i] for i in indices], self.batch_size, self.dtype)
+        part._rows, part._targets = self._rows, self._targets
+        return part
 
     def run(
         self,

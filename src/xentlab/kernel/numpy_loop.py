@@ -104,9 +104,10 @@ class EpochKernel:
     def prepare(self, X: Arr, Y: Arr) -> None:
         """Nothing to prepare: the compiled kernel compresses X here."""
 
-    def alone(self, index: int) -> EpochKernel:
-        """The kernel of network ``index`` alone (it trains to the same bits)."""
-        return EpochKernel([self.shapes[index]], self.batch_size, self.dtype)
+    def subgroup(self, indices: Sequence[int]) -> EpochKernel:
+        """The kernel of the networks ``indices`` of this group (each trains to the same bits in
+        it as here)."""
+        return EpochKernel([self.shapes[i] for i in indices], self.batch_size, self.dtype)
 
     def run(
         self,

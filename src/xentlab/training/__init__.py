@@ -1,14 +1,17 @@
 """Training a network: the run state, the epoch loop with its observers, the divergence guard.
 
 ``state``: TrainConfig, TrainState, History, EpochRecord, the Observer protocol.
-``loop``: fit (run or continue a state) on labelled data or targets, train (the one-call form),
-evaluate, check_labelled and check_targets (data checked for a network).
+``loop``: fit (run or continue a state) on labelled data or targets, fit_group (several runs
+in one pass over their data), train and train_many (the one-call forms), evaluate,
+check_labelled and check_targets (data checked for a network).
+``groups``: which runs can share a pass (group_key).
 ``guard``: the divergence guard and TrainingDiverged.
 ``diagnosis``: a run stalled in saturation, a dead network, said in one line.
 ``probes``: measurements within epochs (saturation, per-layer δ and gradients) as an observer.
 """
 
 from .diagnosis import dead_network_warning, stall_warning
+from .groups import group_key, grouped
 from .guard import DivergenceGuard, TrainingDiverged
 from .loop import (
     batches_per_epoch,
@@ -17,7 +20,9 @@ from .loop import (
     check_targets,
     evaluate,
     fit,
+    fit_group,
     train,
+    train_many,
 )
 from .probes import Probe, ProbeRecord, measure
 from .state import (
@@ -49,7 +54,11 @@ __all__ = [
     "dead_network_warning",
     "evaluate",
     "fit",
+    "fit_group",
+    "group_key",
+    "grouped",
     "measure",
     "stall_warning",
     "train",
+    "train_many",
 ]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import NDArray
 from threadpoolctl import ThreadpoolController
 
 from ..data import TrainingData
 from ..errors import XentlabError
-from ..kernel import Kernel
+from ..kernel import Kernel, Member, Step
 from ..model import Network
 from .state import TrainState
 
@@ -74,32 +76,59 @@ class DivergenceGuard:
 
 def run_checked(
     kernel: Kernel,
+    states: Sequence[TrainState],
+    guards: Sequence[DivergenceGuard],
+    X: NDArray[np.floating],
+    Y: NDArray[np.floating],
+    stop: int,
+    n: int,
+) -> list[TrainingDiverged | None]:
+    """Apply mini-batches batch..stop − 1 of the shared order to each network of the group
+    ``states`` (all at the same batch of the same order, trained by ``kernel``, built for
+    them); returns, per network, None, or how it diverged: stopped at the first bad batch with
+    the weights that batch started from (replayed alone, which gives the same bits as in the
+    group). The others go on."""
+    first, order = states[0].batch, states[0].order
+    before = [state.network.copy() for state in states]
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is judged by the guard
+        members = [_member(state.network, state, n) for state in states]
+        kernel.run_group(members, X, Y, first, stop, order)
+    outcomes: list[TrainingDiverged | None] = []
+    for index, (state, guard) in enumerate(zip(states, guards, strict=True)):
+        if guard.problem(state.network) is None:
+            state.batch = stop
+            outcomes.append(None)
+            continue
+        state.network.weights, state.network.biases = before[index].weights, before[index].biases
+        outcomes.append(_replay(kernel.subgroup([index]), state, guard, X, Y, stop, n))
+    return outcomes
+
+
+def _member(net: Network, state: TrainState, n: int) -> Member:
+    """``net`` as the kernel trains it, with the step of ``state``."""
+    cfg = state.config
+    step = Step(state.eta, cfg.lmbda, n, cfg.regularization == "l1")
+    return Member(net.weights, net.biases, step)
+
+
+def _replay(
+    kernel: Kernel,
     state: TrainState,
     guard: DivergenceGuard,
     X: NDArray[np.floating],
     Y: NDArray[np.floating],
     stop: int,
     n: int,
-) -> None:
-    """Apply mini-batches state.batch..stop − 1 of the epoch's order (state.order) of X, Y; on
-    divergence, stop at the first bad batch with the weights it started from."""
-    net, cfg = state.network, state.config
-    before = net.copy()
-    args = (state.eta, cfg.lmbda, n, cfg.regularization, state.order)
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is judged by the guard
-        kernel.run(net.weights, net.biases, X, Y, state.batch, stop, *args)
-    if guard.problem(net) is None:
-        state.batch = stop
-        return
-    # Replay from the last good weights one mini-batch at a time, to stop at the bad one.
-    net.weights, net.biases = before.weights, before.biases
+) -> TrainingDiverged:
+    """From the last good weights, one mini-batch at a time, to the bad one."""
+    net = state.network
     for k in range(state.batch, stop):
         trial = net.copy()
         with np.errstate(over="ignore", invalid="ignore"):
-            kernel.run(trial.weights, trial.biases, X, Y, k, k + 1, *args)
+            kernel.run_group([_member(trial, state, n)], X, Y, k, k + 1, state.order)
         problem = guard.problem(trial)
         if problem:
             state.batch = k
-            raise TrainingDiverged(state.epoch + 1, k + 1, state.eta, problem)
+            return TrainingDiverged(state.epoch + 1, k + 1, state.eta, problem)
         net.weights, net.biases = trial.weights, trial.biases
     raise AssertionError("unreachable: the chunk diverged but no single batch did")

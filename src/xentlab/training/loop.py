@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,8 +22,9 @@ from threadpoolctl import ThreadpoolController
 from .. import checks
 from ..data import LabelledData, TargetData, TrainingData
 from ..errors import XentlabError
-from ..kernel import make_kernel
+from ..kernel import make_group_kernel
 from ..model import Network
+from .groups import group_key, grouped
 from .guard import DivergenceGuard, TrainingDiverged, run_checked
 from .state import SCHEDULE_FLOOR, EpochRecord, History, Observer, TrainConfig, TrainState
 
@@ -95,6 +97,18 @@ def evaluate(
     return network.cost_and_accuracy(data.X, Y, labels, lmbda, n_train, regularization)
 
 
+@dataclass
+class Trainee:
+    """One run of a group trained by :func:`fit_group`: its state, its observers and its
+    checkpoint. ``failure``: what ended it early (it diverged, an observer asked it to stop);
+    the group goes on without it, and its front end raises it."""
+
+    state: TrainState
+    observers: Sequence[Observer] = ()
+    checkpoint: Callable[[TrainState], None] | None = None
+    failure: Exception | None = None
+
+
 def fit(
     state: TrainState,
     training: TrainingData,
@@ -111,39 +125,118 @@ def fit(
     chunk the weights are checked, observers hear of progress, and, every ``checkpoint_every``
     mini-batches and at each epoch's end, ``checkpoint(state)`` is called.
     """
-    cfg, net = state.config, state.network
+    trainee = Trainee(state, observers, checkpoint)
+    fit_group([trainee], training, evaluation, chunk, checkpoint_every)
+    if trainee.failure is not None:
+        raise trainee.failure
+    return state
+
+
+def fit_group(
+    trainees: Sequence[Trainee],
+    training: TrainingData,
+    evaluation: TrainingData | None = None,
+    chunk: int = 100,
+    checkpoint_every: int | None = None,
+) -> None:
+    """:func:`fit` for several runs at once, in one pass over the data (see
+    ``xentlab.kernel``): runs that share their training data, mini-batch size, dtype, kernel and
+    order of mini-batches (the same seed, at the same point: :func:`~xentlab.training.groups.
+    group_key`), each with its own network, cost, η, λ, regularisation, epochs, early stop and
+    schedule. Each run's result is the bits it gets alone. A run that fails (diverges, or an
+    observer raises) keeps its exception in ``failure`` and leaves the group; one that finishes
+    leaves it too. Each epoch's ``seconds`` is the group's."""
     n = training.X.shape[0]
-    check_batch_size(cfg, n)
     if checkpoint_every is not None:
         checks.int_at_least("checkpoint_every", checkpoint_every, 1)
-    kernel = make_kernel(cfg.kernel, net.sizes, cfg.batch_size, net.dtype, net.cost)
-    Y_all = training.targets(net.sizes[-1], net.dtype)
-    kernel.prepare(training.X, Y_all)
-    total = batches_per_epoch(n, cfg.batch_size)
-    guard = DivergenceGuard(state, training)
+    for trainee in trainees:
+        check_batch_size(trainee.state.config, n)
+    keys = {group_key(trainee.state) for trainee in trainees}
+    if len(keys) > 1:
+        raise ValueError(f"runs of different groups cannot share a pass: {keys}")
+    first = trainees[0].state
+    batch_size, outputs, dtype = (
+        first.config.batch_size,
+        first.network.sizes[-1],
+        first.network.dtype,
+    )
+    Y_all = training.targets(outputs, dtype)
+    guards = [DivergenceGuard(trainee.state, training) for trainee in trainees]
+    total = batches_per_epoch(n, batch_size)
+    active = [i for i, trainee in enumerate(trainees) if not trainee.state.finished]
+    shapes = [(t.state.network.sizes, t.state.network.cost) for t in trainees]
+    whole = make_group_kernel(first.config.kernel, shapes, batch_size, dtype)
+    whole.prepare(training.X, Y_all)
     # BLAS threads for the work around the kernel (the guard's checks, each epoch's evaluation):
     # the compiled kernel asks for one, as a multithreaded BLAS call leaves its threads spinning
     # for a while after it returns, on the core the single-threaded kernel would be using.
-    with ThreadpoolController().limit(limits=kernel.blas_threads, user_api="blas"):
-        while not state.finished:
-            if state.order is None:
-                state.order = state.rng.permutation(n)
+    with ThreadpoolController().limit(limits=whole.blas_threads, user_api="blas"):
+        while active:
+            kernel = whole if len(active) == len(trainees) else whole.subgroup(active)
+            states = [trainees[i].state for i in active]
+            _draw_shared_order(states, n)
             started = time.perf_counter()
-            while state.batch < total:
-                stop = min(total, state.batch + chunk)
+            while states and states[0].batch < total:
+                batch = states[0].batch
+                stop = min(total, batch + chunk)
                 if checkpoint_every:
-                    stop = min(stop, (state.batch // checkpoint_every + 1) * checkpoint_every)
-                run_checked(kernel, state, guard, training.X, Y_all, stop, n)
-                for observer in observers:
-                    observer.on_batches(state, state.batch, total)
-                if checkpoint and checkpoint_every and state.batch % checkpoint_every == 0:
-                    checkpoint(state)
-            record = _end_epoch(state, training, evaluation, time.perf_counter() - started)
-            for observer in observers:
-                observer.on_epoch(state, record)
-            if checkpoint:
-                checkpoint(state)
-    return state
+                    stop = min(stop, (batch // checkpoint_every + 1) * checkpoint_every)
+                diverged = run_checked(
+                    kernel, states, [guards[i] for i in active], training.X, Y_all, stop, n
+                )
+                for i, failure in zip(active, diverged, strict=True):
+                    trainees[i].failure = failure or _heard(trainees[i], total, checkpoint_every)
+                still = [i for i in active if trainees[i].failure is None]
+                if still != active and still:
+                    kernel = whole.subgroup(still)
+                active, states = still, [trainees[i].state for i in still]
+            seconds = time.perf_counter() - started
+            for i in active:
+                trainees[i].failure = _epoch_ended(trainees[i], training, evaluation, seconds)
+            active = [
+                i for i in active if trainees[i].failure is None and not trainees[i].state.finished
+            ]
+
+
+def _draw_shared_order(states: Sequence[TrainState], n: int) -> None:
+    """Each run's shuffle for the epoch (those not yet drawn); the group's runs must agree."""
+    drawn = []
+    for state in states:
+        if state.order is None:
+            state.order = state.rng.permutation(n)
+        drawn.append(state.order)
+    if any(not np.array_equal(order, drawn[0]) for order in drawn):
+        raise ValueError("the runs of a group must share their order of mini-batches")
+
+
+def _heard(trainee: Trainee, total: int, checkpoint_every: int | None) -> Exception | None:
+    """Tell a run's observers of its progress (and save it, at a checkpoint boundary); what
+    one of them raised, if any."""
+    state = trainee.state
+    try:
+        for observer in trainee.observers:
+            observer.on_batches(state, state.batch, total)
+        if trainee.checkpoint and checkpoint_every and state.batch % checkpoint_every == 0:
+            trainee.checkpoint(state)
+    except Exception as exc:  # the run's own failure: the others go on
+        return exc
+    return None
+
+
+def _epoch_ended(
+    trainee: Trainee, training: TrainingData, evaluation: TrainingData | None, seconds: float
+) -> Exception | None:
+    """End a run's epoch (measure it, early stop, schedule), tell its observers and save it;
+    what failed, if anything."""
+    try:
+        record = _end_epoch(trainee.state, training, evaluation, seconds)
+        for observer in trainee.observers:
+            observer.on_epoch(trainee.state, record)
+        if trainee.checkpoint:
+            trainee.checkpoint(trainee.state)
+    except Exception as exc:  # the run's own failure: the others go on
+        return exc
+    return None
 
 
 def _end_epoch(
@@ -226,3 +319,31 @@ def train(
     held_out = check_labelled(network, *evaluation, "evaluation") if evaluation else None
     state = fit(TrainState.start(network, config), training, held_out, observers)
     return state.history
+
+
+def train_many(
+    networks: Sequence[Network],
+    X: Any,
+    labels: Any,
+    configs: Sequence[TrainConfig],
+    evaluation: tuple[Any, Any] | None = None,
+) -> list[History]:
+    """Train each network in place on (X, labels) with its config, as :func:`train` would one
+    by one (to the same bits), in as few passes over the data as their configs allow: networks
+    whose runs share their order of mini-batches (the same seed and mini-batch size, dtype,
+    kernel) train together. Returns their histories in order; if a run failed (diverged),
+    the others finish first and the first failure is then raised."""
+    if len(networks) != len(configs):
+        raise XentlabError(f"give one config per network; got {len(networks)} and {len(configs)}")
+    if not networks:
+        return []
+    trainees = [Trainee(TrainState.start(n, c)) for n, c in zip(networks, configs, strict=True)]
+    for group in grouped(trainees, [group_key(t.state) for t in trainees]):
+        network = group[0].state.network  # the group's dtype and shape of data
+        training = check_labelled(network, X, labels, "training")
+        held_out = check_labelled(network, *evaluation, "evaluation") if evaluation else None
+        fit_group(group, training, held_out)
+    for trainee in trainees:
+        if trainee.failure is not None:
+            raise trainee.failure
+    return [trainee.state.history for trainee in trainees]
