@@ -22,9 +22,10 @@ from typing import Any
 
 from .. import checks, settings
 from ..censored import CensoredMedian, censored_median
+from ..data import DatasetCache
 from ..errors import XentlabError
 from ..files import register_output_kind
-from ..runs import Run, RunSpec, prepare
+from ..runs import DatasetLoader, Run, RunSpec, prepare, train_together
 from ..settings import SETTINGS, NetworkSettings, TrainConfig
 from ..training import History, Observer, Probe, ProbeRecord, batches_per_epoch
 
@@ -231,18 +232,22 @@ class CompareResult:
         return rows
 
 
-def prepare_cost_run(spec: CompareSpec, cost: str, seed: int) -> tuple[Run, Probe]:
+def prepare_cost_run(
+    spec: CompareSpec, cost: str, seed: int, load: DatasetLoader | None = None
+) -> tuple[Run, Probe]:
     """One run of the comparison ready to train, with its probe, which has measured the start:
     the network of ``seed`` (its initial weights and its order of mini-batches are the seed's,
     whatever the cost) trained under ``cost``. Train it with ``run.train([probe, ...],
-    chunk=probe.every)`` so that the probe is asked often enough."""
+    chunk=probe.every)`` so that the probe is asked often enough. ``load`` reads the data (as
+    for ``runs.prepare``)."""
     run = prepare(
         RunSpec.of(
             dataset=spec.dataset,
             data_dir=spec.data_dir,
             sizes=spec.sizes,
             **spec.run_settings(cost, seed),
-        )
+        ),
+        load,
     )
     per_epoch = batches_per_epoch(len(run.training.X), spec.config.batch_size)
     probe = Probe(
@@ -261,17 +266,26 @@ def compare(
     observers_for: Callable[[str, int], Sequence[Observer]] | None = None,
 ) -> CompareResult:
     """Train every (cost, seed) pair of ``spec``; the runs of one seed share their initial
-    weights and their order of mini-batches. ``observers_for(cost, seed)`` gives extra
-    observers (progress) for each run. Returns what the probes measured."""
+    weights and their order of mini-batches, and train together in one pass over the data
+    (each to the bits it gets alone). ``observers_for(cost, seed)`` gives extra observers
+    (progress) for each run. Returns what the probes measured."""
     results = []
     sizes: tuple[int, ...] = ()
+    data = DatasetCache()  # one copy of the data for all the runs
     for seed in spec.seeds:
-        for cost in spec.costs:
-            run, probe = prepare_cost_run(spec, cost, seed)
+        prepared = [prepare_cost_run(spec, cost, seed, data.load) for cost in spec.costs]
+        observers = [
+            [probe, *(observers_for(cost, seed) if observers_for else ())]
+            for cost, (_, probe) in zip(spec.costs, prepared, strict=True)
+        ]
+        runs = [run for run, _ in prepared]
+        every = min(probe.every for _, probe in prepared)
+        outcomes = train_together(runs, observers, chunk=every)
+        for cost, (run, probe), outcome in zip(spec.costs, prepared, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                raise outcome
             sizes = run.state.network.sizes
-            extra = observers_for(cost, seed) if observers_for else ()
-            result = run.train([probe, *extra], chunk=probe.every)
-            assert result.test_accuracy is not None  # a run without a stop request finishes
+            assert outcome.test_accuracy is not None  # a run without a stop request finishes
             results.append(
                 CostRun(
                     cost,
@@ -279,8 +293,8 @@ def compare(
                     spec.eta_of(cost),
                     probe.per_epoch,
                     tuple(probe.records),
-                    result.history,
-                    result.test_accuracy,
+                    outcome.history,
+                    outcome.test_accuracy,
                     run.kernel,
                 )
             )

@@ -30,6 +30,7 @@ from .run_spec import (
     RunSpec,
 )
 from .stopping import RunStopped, StopRequest
+from .together import train_together
 from .training_run import DatasetLoader, Run, RunResult, prepare
 
 __all__ = [
@@ -57,4 +58,5 @@ __all__ = [
     "load_saved_network",
     "prepare",
     "save_network_file",
+    "train_together",
 ]

@@ -30,19 +30,20 @@ from ..training import (
     EpochRecord,
     History,
     Observer,
+    Trainee,
     TrainingDiverged,
     TrainState,
     check_batch_size,
     check_labelled,
     dead_network_warning,
     evaluate,
-    fit,
 )
 from .network_files import SavedNetwork, load_saved_network, save_network_file
 from .recorded import data_mismatches
 from .run_spec import DEFAULT_DATASET, RESUMABLE_SETTINGS, RunSpec
 from .sizes_fit import check_new_sizes, check_saved_sizes
 from .stopping import RunStopped, StopRequest
+from .together import train_together
 
 # How a run gets its data: (name, data_dir, seed) -> Dataset. load_dataset reads the files each
 # time; a process that trains many runs passes a data.DatasetCache's load instead.
@@ -99,6 +100,11 @@ class Run:
         return self.state.config.kernel
 
     @property
+    def fresh(self) -> bool:
+        """Whether no mini-batch has been trained yet (the start is then measured)."""
+        return self.state.epoch == self.state.batch == 0
+
+    @property
     def checkpoint_path(self) -> str | os.PathLike[str] | None:
         return _checkpoint_path(self.spec)
 
@@ -111,29 +117,33 @@ class Run:
         """Train until the run is finished, diverges (TrainingDiverged, naming the last good
         checkpoint) or is asked to stop; save what was asked for. Observers (and a stop) are
         heard every ``chunk`` mini-batches."""
+        outcome = train_together([self], [observers], stop, chunk)[0]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def trainee(self, observers: Sequence[Observer], stop: StopRequest | None) -> Trainee:
+        """The run as a group's loop trains it."""
+        saves = self.save_checkpoint if self.checkpoint_path is not None else None
+        return Trainee(self.state, [*observers, *([stop] if stop else [])], saves)
+
+    def finish(self, failure: Exception | None, start: EpochRecord | None) -> RunResult:
+        """After training: what the run did (saved as asked), or its failure raised (a stop
+        request is a result, saved to resume)."""
         state, path = self.state, self.checkpoint_path
-        start = self.measure_start() if state.epoch == state.batch == 0 else None
-        try:
-            fit(
-                state,
-                self.training,
-                self.validation,
-                observers=[*observers, *([stop] if stop else [])],
-                checkpoint=self.save_checkpoint if path is not None else None,
-                checkpoint_every=self.spec.checkpoint_every,
-                chunk=chunk,
-            )
-        except RunStopped:
+        if isinstance(failure, RunStopped):
             path = path if path is not None else self.spec.stop_checkpoint
             if path is not None:
                 check_output_target(path, "checkpoint", force=self.spec.force)
                 save_checkpoint(state, path, self.data_info, force=self.spec.force)
             name = self.data_info["dataset"]
             return RunResult(state, name, True, None, path, None, start=start)
-        except TrainingDiverged as exc:
+        if isinstance(failure, TrainingDiverged):
             if path and os.path.exists(path):
-                raise XentlabError(f"{exc}; the last good checkpoint is {path}") from None
-            raise
+                raise XentlabError(f"{failure}; the last good checkpoint is {path}") from None
+            raise failure
+        if failure is not None:
+            raise failure
         test = check_labelled(state.network, self.dataset.test.X, self.dataset.test.labels, "test")
         test_accuracy = state.network.accuracy(test.X, test.labels)
         if self.spec.save is not None:

@@ -14,6 +14,7 @@ from .diagnosis import dead_network_warning, stall_warning
 from .groups import group_key, grouped
 from .guard import DivergenceGuard, TrainingDiverged
 from .loop import (
+    Trainee,
     batches_per_epoch,
     check_batch_size,
     check_labelled,
@@ -46,6 +47,7 @@ __all__ = [
     "ProbeRecord",
     "TrainConfig",
     "TrainState",
+    "Trainee",
     "TrainingDiverged",
     "batches_per_epoch",
     "check_batch_size",
