@@ -108,8 +108,9 @@ def test_a_worker_killed_mid_run_loses_nothing_and_the_sweep_is_the_serial_runs_
     killed_key, killed_pid = killer.killed
     assert result.complete and result.computed == len(points) == 12 and not result.stopped
     assert killed_pid not in pids
-    # The run that was killed was done again, by another process.
-    (rerun,) = [p for p in points if f"xentlab-run-{p.id}" == killed_key]
+    # The runs that were killed (a group, named by its first) were done again, by another
+    # process.
+    (rerun,) = [p for p in points if f"xentlab-runs-{p.id}" == killed_key]
     redone_by = result.records[rerun.id].worker
     assert str(killed_pid) not in redone_by.split()
     print(f"killed pid {killed_pid} while it computed {killed_key}; redone by {redone_by}")

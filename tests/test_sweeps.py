@@ -441,3 +441,35 @@ def test_a_run_records_the_kernel_it_used_not_auto(tmp_path):
     assert read_record(path, point).kernel == "numpy"
     (auto,) = SweepSpec.from_axes({"epochs": 1}).points()
     assert sweeps.train_point(auto).kernel in ("numpy", "compiled")
+
+
+def test_runs_that_share_their_data_and_order_go_to_a_worker_together_split_across_workers():
+    from xentlab.sweeps.passes import plan_tasks
+
+    spec = SweepSpec.from_axes(
+        {"cost": ["quadratic", "cross-entropy"], "eta": [0.5, 3.0], "seed": [1, 2, 3]}
+    )
+    points = spec.points()
+    tasks = plan_tasks(points, workers=2)
+    assert sorted(len(task) for task in tasks) == [4, 4, 4]  # one pass per seed
+    assert all(len({p.seed for p in task}) == 1 for task in tasks)
+    assert sorted(p.id for task in tasks for p in task) == sorted(p.id for p in points)
+    one_seed = [p for p in points if p.seed == 1]
+    halves = plan_tasks(one_seed, workers=2)  # one group, two workers: halved
+    assert [len(task) for task in halves] == [2, 2]
+    assert [len(task) for task in plan_tasks(one_seed, workers=8)] == [1, 1, 1, 1]
+
+
+def test_train_points_gives_each_run_the_record_it_gets_alone():
+    spec = SweepSpec.from_axes(
+        {"cost": ["quadratic", "cross-entropy"], "eta": [0.5, 300.0], "epochs": [2]}
+    )
+    points = spec.points()
+    together = sweeps.worker.train_points(points)
+    assert any(record.diverged for record in together)  # η = 300 diverges, alone as together
+    for point, record in zip(points, together, strict=True):
+        alone = sweeps.train_point(point)
+        assert record.point == point and record.diverged == alone.diverged
+        assert [w.tobytes() for w in record.network.weights] == [
+            w.tobytes() for w in alone.network.weights
+        ]

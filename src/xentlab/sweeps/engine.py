@@ -1,8 +1,9 @@
 """Running a sweep on a Dask cluster (``dask.distributed``): the one module that knows Dask.
 
 :func:`run_sweep` skips the runs whose result file is already in the sweep's folder, sends
-each other run to the cluster as one task (:func:`~xentlab.sweeps.worker.train_point`, keyed
-by the run's id), and writes each result the moment it arrives. So a sweep stopped any way at
+the others to the cluster in groups that share a pass over their data (``passes``), each group
+one task (:func:`~xentlab.sweeps.worker.train_points`, keyed by its first run's id), and
+writes each run's result the moment its group's arrive. So a sweep stopped any way at
 all — a stop request, Ctrl-C, a crashed machine — loses only the runs in flight, and the same
 sweep run again continues where it stopped.
 
@@ -40,8 +41,9 @@ from ..data import check_available
 from ..errors import XentlabError
 from ..runs import StopRequest
 from .grid import SweepPoint, SweepSpec, check_size
+from .passes import plan_tasks
 from .records import RunRecord, SweepFolder
-from .worker import train_point
+from .worker import train_points
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -162,11 +164,15 @@ def _compute(
     observers: Sequence[SweepObserver],
     stop: StopRequest | None,
 ) -> tuple[int, bool]:
-    """Submit every run, write each result as it comes; (runs computed, stopped?)."""
+    """Submit every group of runs, write each result as its group's comes; (runs computed,
+    stopped?)."""
     where = None if data_dir is None else os.fspath(data_dir)
-    futures: dict[Future[RunRecord], SweepPoint] = {
-        client.submit(train_point, point, where, key=f"xentlab-run-{point.id}", retries=0): point
-        for point in todo
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    futures: dict[Future[list[RunRecord]], tuple[SweepPoint, ...]] = {
+        client.submit(
+            train_points, list(task), where, key=f"xentlab-runs-{task[0].id}", retries=0
+        ): task
+        for task in plan_tasks(todo, workers)
     }
     arriving = _distributed().as_completed(futures)
     computed = 0
@@ -179,35 +185,36 @@ def _compute(
                 time.sleep(POLL_SECONDS)
                 continue
             for future in batch:
-                point = futures[future]
-                record = _result(future, point)
-                folder.write(record)
-                records[point.id] = record
-                computed += 1
-                for observer in observers:
-                    observer.on_run(record)
+                for record in _results(future, futures[future]):
+                    folder.write(record)
+                    records[record.point.id] = record
+                    computed += 1
+                    for observer in observers:
+                        observer.on_run(record)
         return computed, False
     finally:
         client.cancel(list(futures))  # whatever is still queued or in flight
 
 
-def _result(future: Future[RunRecord], point: SweepPoint) -> RunRecord:
-    """The run's record, or a one-line error naming the run and what went wrong."""
+def _results(future: Future[list[RunRecord]], task: Sequence[SweepPoint]) -> list[RunRecord]:
+    """The records of a task's runs, or a one-line error naming the runs and what failed."""
     try:
-        record: RunRecord = future.result()
-    except XentlabError as exc:
-        raise XentlabError(f"run {point.id} ({point.describe()}) failed: {exc}") from None
+        found: list[RunRecord] = future.result()
+    except XentlabError as exc:  # a run that failed, named by the worker
+        raise XentlabError(str(exc)) from None
     except _distributed().KilledWorker:
+        named = "; ".join(f"{point.id} ({point.describe()})" for point in task)
+        what = f"run {named}" if len(task) == 1 else f"runs {named}, trained together,"
         raise XentlabError(
-            f"run {point.id} ({point.describe()}) was on every worker that died under it, more "
-            "times than the scheduler allows (distributed.scheduler.allowed-failures): it may "
-            "need more memory than a worker has; the sweep stops, its finished runs kept"
+            f"{what} died with every worker that took it, more times than the scheduler allows "
+            "(distributed.scheduler.allowed-failures): it may need more memory than a worker "
+            "has; the sweep stops, its finished runs kept"
         ) from None
     except ImportError as exc:
         raise XentlabError(
             f"the workers cannot run xentlab ({exc}): install xentlab {__version__} on every worker"
         ) from None
-    return record
+    return found
 
 
 @contextlib.contextmanager
