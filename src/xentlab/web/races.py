@@ -1,13 +1,13 @@
 """The race: one network trained under the quadratic cost and under cross-entropy at once, from
 the same initial weights and the same order of mini-batches, its progress streamed to the page.
 
-Each race prepares and trains its two runs through ``experiments.prepare_cost_run`` (the pairing
-of ``xentlab compare``) in two worker threads of its own: NumPy releases the GIL, so the event
-loop keeps answering. An observer relays what each run measures (a probe about ten times an
-epoch, every epoch's record) to the event loop, which streams it as server-sent events. A race
-ends when both runs finish, when its page asks (Stop), when its page goes away, when it has run
-for the time limit, or when the server stops; each way the run layer's ``StopRequest`` ends the
-runs at their next mini-batch boundary.
+Each race prepares its two runs through ``experiments.prepare_cost_run`` (the pairing of
+``xentlab compare``) and trains them together, in one pass over the data, in a thread of its
+own: the kernels release the GIL, so the event loop keeps answering. An observer relays what
+each run measures (a probe about ten times an epoch, every epoch's record) to the event loop,
+which streams it as server-sent events. A race ends when both runs finish, when its page asks
+(Stop), when its page goes away, when it has run for the time limit, or when the server stops;
+each way the run layer's ``StopRequest`` ends the runs at their next mini-batch boundary.
 """
 
 from __future__ import annotations
@@ -24,10 +24,11 @@ from typing import Any
 
 from .. import settings as run_settings
 from ..checks import plural
+from ..data import DatasetCache
 from ..errors import XentlabError
 from ..experiments import CompareSpec, prepare_cost_run
 from ..functions import SIGMOID_COST_NAMES
-from ..runs import StopRequest
+from ..runs import Run, RunResult, StopRequest, train_together
 from ..settings import NetworkSettings, TrainConfig
 from ..training import EpochRecord, Probe, TrainState, stall_warning
 from .limits import Limits
@@ -112,19 +113,17 @@ class Race:
     events: asyncio.Queue[tuple[str, dict[str, Any]]] = field(default_factory=asyncio.Queue)
     threads: list[threading.Thread] = field(default_factory=list)
     _stopping: threading.Event = field(default_factory=threading.Event)
+    _data: DatasetCache = field(default_factory=DatasetCache)  # one copy for both runs
     _running: int = 0
     _on_end: Callable[[Race], None] | None = None
 
     def start(self, on_end: Callable[[Race], None]) -> None:
-        """Start both runs, each in a thread of its own; ``on_end`` hears when both have ended."""
+        """Start both runs, in one thread of their own; ``on_end`` hears when it has ended."""
         self._on_end = on_end
-        self._running = len(COSTS)
-        for cost in COSTS:
-            thread = threading.Thread(
-                target=self._train, args=(cost,), name=f"race-{self.id}-{cost}", daemon=True
-            )
-            self.threads.append(thread)
-            thread.start()
+        self._running = 1
+        thread = threading.Thread(target=self._train, name=f"race-{self.id}", daemon=True)
+        self.threads.append(thread)
+        thread.start()
 
     def request_stop(self, reason: str) -> None:
         """End both runs at their next mini-batch boundary (safe from any thread)."""
@@ -154,42 +153,67 @@ class Race:
             if kind == "end":
                 return
 
-    def _train(self, cost: str) -> None:
+    def _train(self) -> None:
+        """Prepare both runs and train them together, in one pass over the data."""
         try:
-            run, probe = prepare_cost_run(self.spec, cost, self.settings.seed)
-            self.send(
-                "run",
-                {
-                    "cost": cost,
-                    "sizes": list(run.state.network.sizes),
-                    "training_examples": len(run.training.X),
-                    "batches_per_epoch": probe.per_epoch,
-                    "probe_every": probe.every,
-                },
+            ready = [prepared for cost in COSTS if (prepared := self._prepare(cost))]
+            outcomes = train_together(
+                [run for _, run, _ in ready],
+                [[probe, relay] for _, _, (probe, relay) in ready],
+                stop=self.stop,
+                chunk=min((probe.every for _, _, (probe, _) in ready), default=1),
             )
-            relay = Relay(self, cost, probe)
-            relay.flush()  # the network before training: the start of both curves
-            result = run.train([probe, relay], stop=self.stop, chunk=probe.every)
-            self.send(
-                "done",
-                {
-                    "cost": cost,
-                    "stopped": result.stopped,
-                    "epochs": result.state.epoch,
-                    "test_accuracy": result.test_accuracy,
-                    "warnings": list(result.warnings),
-                },
-            )
-        except XentlabError as exc:  # bad data found only now, or training diverged
-            self.send("error", {"cost": cost, "message": str(exc)})
+            for (cost, _, _), outcome in zip(ready, outcomes, strict=True):
+                self._report(cost, outcome)
         except Exception:  # a bug: the page hears of it, the server log has the traceback
-            logger.exception("race %s: the %s run failed", self.id, cost)
-            self.send("error", {"cost": cost, "message": f"the {cost} run failed (a bug)"})
+            logger.exception("race %s failed", self.id)
+            self.send("error", {"cost": None, "message": "the race failed (a bug)"})
         finally:
             try:
                 self.loop.call_soon_threadsafe(self._ended)
             except RuntimeError:
                 pass
+
+    def _prepare(self, cost: str) -> tuple[str, Run, tuple[Probe, Relay]] | None:
+        """The run of ``cost``, its probe and relay, with the page told of it; None (and the
+        page told why) if it cannot train."""
+        try:
+            run, probe = prepare_cost_run(self.spec, cost, self.settings.seed, self._data.load)
+        except XentlabError as exc:  # bad data found only now
+            self.send("error", {"cost": cost, "message": str(exc)})
+            return None
+        self.send(
+            "run",
+            {
+                "cost": cost,
+                "sizes": list(run.state.network.sizes),
+                "training_examples": len(run.training.X),
+                "batches_per_epoch": probe.per_epoch,
+                "probe_every": probe.every,
+            },
+        )
+        relay = Relay(self, cost, probe)
+        relay.flush()  # the network before training: the start of both curves
+        return cost, run, (probe, relay)
+
+    def _report(self, cost: str, outcome: RunResult | Exception) -> None:
+        """Tell the page how the run of ``cost`` ended."""
+        if isinstance(outcome, XentlabError):  # training diverged
+            self.send("error", {"cost": cost, "message": str(outcome)})
+        elif isinstance(outcome, Exception):  # a bug: the server log has the traceback
+            logger.error("race %s: the %s run failed", self.id, cost, exc_info=outcome)
+            self.send("error", {"cost": cost, "message": f"the {cost} run failed (a bug)"})
+        else:
+            self.send(
+                "done",
+                {
+                    "cost": cost,
+                    "stopped": outcome.stopped,
+                    "epochs": outcome.state.epoch,
+                    "test_accuracy": outcome.test_accuracy,
+                    "warnings": list(outcome.warnings),
+                },
+            )
 
     def _ended(self) -> None:
         """In the event loop, as each run's thread ends; the second one ends the race."""
