@@ -220,3 +220,28 @@ def test_a_run_may_resume_under_the_other_kernel(tmp_path):
     for a, b in zip(result.network.weights, straight.network.weights, strict=True):
         assert not np.array_equal(a, b)
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12 * np.abs(b).max())
+
+
+def test_runs_trained_together_stop_together_and_each_resumes_alone_to_the_bits_of_a_run_alone(
+    tmp_path,
+):
+    costs = {"quadratic": 3.0, "cross-entropy": 0.5, "log-likelihood": 0.4}
+    alone = {c: runs.prepare(spec(tmp_path, cost=c, eta=e)).train() for c, e in costs.items()}
+    stop = runs.StopRequest()
+    together = [
+        runs.prepare(spec(tmp_path, cost=c, eta=e, checkpoint=tmp_path / f"{c}.ckpt"))
+        for c, e in costs.items()
+    ]
+    observers = [[StopFromAnotherThread(stop, 1)], [], []]
+    outcomes = runs.train_together(together, observers, stop=stop)
+    assert all(isinstance(o, runs.RunResult) and o.stopped for o in outcomes)
+    for cost in costs:
+        state, _ = load_checkpoint(tmp_path / f"{cost}.ckpt")
+        assert (state.epoch, state.batch) == (1, 100)  # all at the same boundary
+        resumed = runs.prepare(runs.RunSpec.of(resume=tmp_path / f"{cost}.ckpt")).train()
+        assert resumed.test_accuracy == alone[cost].test_accuracy
+        for a, b in zip(resumed.network.weights, alone[cost].network.weights, strict=True):
+            assert np.array_equal(a, b)
+        assert resumed.history.column("training_cost") == alone[cost].history.column(
+            "training_cost"
+        )
