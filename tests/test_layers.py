@@ -14,17 +14,18 @@ import pytest
 
 PACKAGE = Path(__file__).parent.parent / "src" / "xentlab"
 
-# Lowest first: the error types; the package's face (its version, its errors), file helpers,
-# checks, the censored median and the commands messages suggest; the math, the PyTorch module a
-# network's layers make (torch imported only when called), and the colours figures and the page
-# draw the costs in (no drawing library); the model, the neuron and the data; the epoch loop;
+# Lowest first: the error types and numba's compiling; the package's face (its version, its
+# errors), file helpers, checks, the censored median, the commands messages suggest and the
+# one-start neuron's compiled loop; the math, the PyTorch module a network's layers make (torch
+# imported only when called), the colours figures and the page draw the costs in (no drawing
+# library), and one neuron's fast paths; the model, the neuron and the data; the epoch loop;
 # the run state; xentlab's own files; the run layer; the experiments, which train through it;
 # figures; the front ends: the report, the scikit-learn estimators, the PyTorch tools and the
 # page, then the command line.
 LAYERS: list[set[str]] = [
-    {"errors"},
-    {"__init__", "files", "checks", "censored", "hints"},
-    {"functions", "sequential", "colours"},
+    {"errors", "compiling"},
+    {"__init__", "files", "checks", "censored", "hints", "neuron_compiled"},
+    {"functions", "sequential", "colours", "neuron_one_start"},
     {"neuron", "model", "data"},
     {"kernel"},
     {"settings"},

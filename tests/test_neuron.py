@@ -172,7 +172,7 @@ def test_the_article_s_neuron_is_the_same_bits_on_either_path():
 def test_the_plain_path_refuses_and_fails_as_the_arrays_do():
     with pytest.raises(XentlabError, match="path 'scalar' trains one start"):
         neuron.train([1.0, 2.0], [0.0, 0.0], path="scalar")  # two starts
-    with pytest.raises(XentlabError, match="path must be one of scalar, arrays"):
+    with pytest.raises(XentlabError, match="path must be one of compiled, scalar, arrays"):
         neuron.train(1.0, 0.0, path="fast")
     messages = []
     for path in ("scalar", "arrays"):
@@ -184,3 +184,62 @@ def test_the_plain_path_refuses_and_fails_as_the_arrays_do():
     for path, calls in told.items():
         neuron.train(2.0, 2.0, epochs=2500, path=path, progress=lambda *a, c=calls: c.append(a))
     assert told["scalar"] == told["arrays"] and told["scalar"][-1] == (2500, 2500)
+
+
+needs_numba = pytest.mark.skipif(
+    neuron.one_start.compiled_unavailable() is not None, reason="numba cannot be imported"
+)
+
+
+@needs_numba
+@pytest.mark.parametrize("cost", ["quadratic", "cross-entropy"])
+@pytest.mark.parametrize("seed", range(6))
+def test_one_start_compiled_follows_the_plain_floats(cost, seed):
+    rng = np.random.default_rng(seed)
+    n, d = int(rng.integers(1, 5)), int(rng.integers(1, 4))
+    w, b = rng.normal(0, 3, d), float(rng.normal(0, 3))
+    x, y = rng.normal(0, 2, (n, d)), rng.uniform(0, 1, n)
+    eta = float(rng.uniform(0.01, 2.0))
+    plain = neuron.train(w, b, x, y, cost=cost, eta=eta, epochs=700, path="scalar")
+    fast = neuron.train(w, b, x, y, cost=cost, eta=eta, epochs=700, path="compiled")
+    for name in ("w", "b", "cost"):
+        got, expected = getattr(fast, name), getattr(plain, name)
+        assert got.shape == expected.shape
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-300)
+
+
+@needs_numba
+def test_the_compiled_path_is_the_article_s_neuron_and_fails_and_reports_as_the_others():
+    for cost in ("quadratic", "cross-entropy"):
+        plain = neuron.train(2.0, 2.0, cost=cost, eta=0.15, epochs=300, path="scalar")
+        fast = neuron.train(2.0, 2.0, cost=cost, eta=0.15, epochs=300, path="compiled")
+        np.testing.assert_allclose(fast.w, plain.w, rtol=1e-12)
+        np.testing.assert_allclose(fast.cost, plain.cost, rtol=1e-12)
+    messages = []
+    for path in ("compiled", "scalar"):
+        with pytest.raises(XentlabError) as error:
+            neuron.train(1e300, 0.0, 1e10, 0.0, eta=1.0, epochs=3, path=path)
+        messages.append(str(error.value))
+        with pytest.raises(XentlabError) as error:
+            neuron.train(1.0, 0.0, [[1e200]], [0.0], eta=1e200, epochs=3, path=path)
+        messages.append(str(error.value))
+    assert messages[:2] == messages[2:] and "diverged at epoch" in messages[1]
+    told = {path: [] for path in ("compiled", "scalar")}
+    for path, calls in told.items():
+        neuron.train(2.0, 2.0, epochs=2500, path=path, progress=lambda *a, c=calls: c.append(a))
+    assert told["compiled"] == told["scalar"]
+    with pytest.raises(XentlabError, match="path 'compiled' trains one start"):
+        neuron.train([1.0, 2.0], [0.0, 0.0], path="compiled")
+
+
+def test_long_runs_of_one_start_train_compiled_where_numba_imports(monkeypatch):
+    chosen = []
+    real = neuron.one_start.train_compiled
+    monkeypatch.setattr(
+        neuron.one_start, "train_compiled", lambda *a: chosen.append("compiled") or real(*a)
+    )
+    neuron.train(2.0, 2.0, epochs=neuron.COMPILED_FROM_EPOCHS - 1)
+    assert chosen == []
+    if neuron.one_start.compiled_unavailable() is None:
+        neuron.train(2.0, 2.0, epochs=neuron.COMPILED_FROM_EPOCHS)
+        assert chosen == ["compiled"]

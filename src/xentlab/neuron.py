@@ -14,7 +14,6 @@ Many neurons (many starting points (w, b)) are trained at once: ``w`` may have s
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,20 +22,21 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import checks
+from . import neuron_one_start as one_start
 from .errors import XentlabError
 from .functions import SIGMOID_COST_NAMES, Cost, OutputRule, get_cost, sigmoid
+from .neuron_one_start import OVERFLOW
 
 NEURON_COSTS = SIGMOID_COST_NAMES  # one sigmoid neuron: the costs of a sigmoid output
 BOTH = "both"  # the third choice of every front end (command line, page): each cost, one start
 NEURON_COST_CHOICES = checks.OneOf((*NEURON_COSTS, BOTH))
 MAX_TRAJECTORY_BYTES = 2**30
 PROGRESS_CALLS = 1000  # a pass tells its progress this many times at most, whatever its length
-TRAINING_PATHS = checks.OneOf(("scalar", "arrays"))
+TRAINING_PATHS = checks.OneOf(("compiled", "scalar", "arrays"))
 SCALAR_NUMBERS = 64  # one start with at most this many inputs (n × d) trains in plain floats
-OVERFLOW = (
-    "z = w·x + b overflows floating point for these w, b and x (|z| must stay below "
-    "about 1.8e308); use smaller values"
-)
+# From this many epochs one start trains compiled (where numba imports): loading numba and the
+# compiled loop costs about what 50,000 epochs in plain floats do (some 0.3 s).
+COMPILED_FROM_EPOCHS = 50_000
 
 # Told (epochs done, epochs) as a pass goes on; the front end renders it (the library never prints).
 EpochsProgress = Callable[[int, int], None]
@@ -215,8 +215,10 @@ def train(
     Each epoch is one full-batch step over the n examples (the article's experiment has one
     example, x = 1, y = 0). Many starts move together in one array operation per epoch; one
     start on a few numbers (at most SCALAR_NUMBERS inputs in all) moves in plain floats, since
-    NumPy's call overhead is most of an epoch on arrays of one element: the same formulas, to
-    rounding (``path``: "scalar" or "arrays" to choose; the tests hold the two together).
+    NumPy's call overhead is most of an epoch on arrays of one element, and from
+    COMPILED_FROM_EPOCHS epochs in the same operations compiled by numba (where it imports):
+    the same formulas, to rounding (``path``: "compiled", "scalar" or "arrays" to choose; the
+    tests hold the three together).
     ``progress(epochs done, epochs)`` is told how far training is, up to PROGRESS_CALLS times.
     """
     p = _check(w, b, x, y, cost)
@@ -230,15 +232,15 @@ def train(
         MAX_TRAJECTORY_BYTES,
         "use fewer epochs or starts",
     )
-    fits = _scalar_fits(p)
-    path = TRAINING_PATHS.check("path", path) if path is not None else None
-    if path == "scalar" and not fits:
-        raise XentlabError(
-            f"path 'scalar' trains one start of at most {SCALAR_NUMBERS} inputs under a cost "
-            "whose δ is (a − y) σ'(z) or a − y; use path 'arrays'"
+    path = _path(p, epochs, path)
+    if path != "arrays":
+        train_one = one_start.train_compiled if path == "compiled" else one_start.train_floats
+        carries = p.cost.rule is OutputRule.CARRIES_SIGMA_PRIME
+        every = -(-epochs // PROGRESS_CALLS)  # the epochs between reports (see _progress_due)
+        w_path, b_path = train_one(
+            p.x, p.y, p.w[0], float(p.b[0]), eta, epochs, carries, every, progress
         )
-    if path == "scalar" or (path is None and fits):
-        return _train_scalar(p, eta, epochs, progress)
+        return _scalar_trajectory(p, eta, w_path[:, None], b_path[:, None])
     ws = np.empty((epochs + 1, starts, d))
     bs = np.empty((epochs + 1, starts))
     cs = np.empty((epochs + 1, starts))
@@ -251,13 +253,33 @@ def train(
             ws[t + 1] = ws[t] - eta * dw
             bs[t + 1] = bs[t] - eta * db
         if not (np.isfinite(ws[t + 1]).all() and np.isfinite(bs[t + 1]).all()):
-            raise XentlabError(
-                f"training diverged at epoch {t + 1}: the weights became infinite; "
-                f"try a smaller eta than {eta:g}"
-            )
+            raise one_start.diverged(t + 1, eta)
         if progress is not None and _progress_due(t + 1, epochs):
             progress(t + 1, epochs)
     return Trajectory(p.cost.name, eta, p.x, p.y, ws, bs, cs)
+
+
+def _path(p: NeuronProblem, epochs: int, path: str | None) -> str:
+    """The path that trains ``p`` (``path`` if given and able to, else an error saying why)."""
+    fits = _scalar_fits(p)
+    if path is None:
+        if not fits:
+            return "arrays"
+        many = epochs >= COMPILED_FROM_EPOCHS
+        return "compiled" if many and one_start.compiled_unavailable() is None else "scalar"
+    path = TRAINING_PATHS.check("path", path)
+    if path != "arrays" and not fits:
+        raise XentlabError(
+            f"path {path!r} trains one start of at most {SCALAR_NUMBERS} inputs under a cost "
+            "whose δ is (a − y) σ'(z) or a − y; use path 'arrays'"
+        )
+    problem = one_start.compiled_unavailable() if path == "compiled" else None
+    if problem is not None:
+        raise XentlabError(
+            f"path 'compiled' needs numba, which cannot be imported ({problem}): pip install "
+            "numba, or use path 'scalar'"
+        )
+    return path
 
 
 def _scalar_fits(p: NeuronProblem) -> bool:
@@ -268,47 +290,11 @@ def _scalar_fits(p: NeuronProblem) -> bool:
     return p.w.shape[0] == 1 and p.x.size <= SCALAR_NUMBERS and known and not p.cost.softmax_output
 
 
-def _train_scalar(
-    p: NeuronProblem, eta: float, epochs: int, progress: EpochsProgress | None
-) -> Trajectory:
-    """:func:`train` for one start, in Python floats: z, then σ(z) and σ'(z) through
-    e = e^(−|z|) as ``functions.sigmoid`` computes them, δ by the cost's rule, and the step.
-    The costs of the path come at the end, from its z, by the cost's own per-example formula."""
-    examples = [list(map(float, row)) for row in p.x]
-    targets = list(map(float, p.y))
-    n, d = len(examples), len(examples[0])
-    carries = p.cost.rule is OutputRule.CARRIES_SIGMA_PRIME
-    w, b = list(map(float, p.w[0])), float(p.b[0])
-    ws, bs = [w], [b]
-    for t in range(epochs):
-        dw, db = [0.0] * d, 0.0
-        for row, y in zip(examples, targets, strict=True):
-            z = sum(wj * xj for wj, xj in zip(w, row, strict=True)) + b
-            if not math.isfinite(z):
-                raise XentlabError(OVERFLOW)
-            e = math.exp(-abs(z))
-            r = 1.0 / (1.0 + e)
-            delta = (r if z >= 0 else e * r) - y
-            if carries:
-                delta *= e / (1.0 + e) ** 2
-            db += delta
-            dw = [g + delta * xj for g, xj in zip(dw, row, strict=True)]
-        w = [wj - eta * (g / n) for wj, g in zip(w, dw, strict=True)]
-        b = b - eta * (db / n)
-        if not (all(map(math.isfinite, w)) and math.isfinite(b)):
-            raise XentlabError(
-                f"training diverged at epoch {t + 1}: the weights became infinite; "
-                f"try a smaller eta than {eta:g}"
-            )
-        ws.append(w)
-        bs.append(b)
-        if progress is not None and _progress_due(t + 1, epochs):
-            progress(t + 1, epochs)
-    w_path = np.array(ws).reshape(epochs + 1, 1, d)
-    b_path = np.array(bs).reshape(epochs + 1, 1)
+def _scalar_trajectory(p: NeuronProblem, eta: float, w_path: F64, b_path: F64) -> Trajectory:
+    """One start's path, its costs computed from its z by the cost's own per-example formula."""
     # z on every example after every epoch, (epochs + 1, n, 1); refused if it overflows
     z_path = _z(w_path[:, 0], b_path[:, 0], p.x)[..., None]
-    costs = p.cost.per_example(z_path, p.y[:, None]).mean(axis=-1).reshape(epochs + 1, 1)
+    costs = p.cost.per_example(z_path, p.y[:, None]).mean(axis=-1).reshape(-1, 1)
     return Trajectory(p.cost.name, eta, p.x, p.y, w_path, b_path, costs)
 
 

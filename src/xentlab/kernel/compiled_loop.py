@@ -47,7 +47,8 @@ import math
 
 import numpy as np
 
-from .compiled_support import compiled, prefetch_batch
+from ..compiling import compiled
+from .compiled_support import prefetch_batch
 
 # The columns of a layout row (one per layer of every network of the group), see above.
 INPUTS, OUTPUTS, WIDTH, W_OFFSET, B_OFFSET, STRIDE, COLUMN, ACT_OFFSET = range(8)

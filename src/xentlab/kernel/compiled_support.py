@@ -3,26 +3,13 @@ ahead, and inputs as compressed rows (their non-zero entries: most pixels are 0)
 
 from __future__ import annotations
 
-from typing import Any
-
 from llvmlite import ir
-from numba import njit
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 
+from ..compiling import compiled
+
 CACHE_LINE = 64  # bytes
-
-
-def compiled(function: Any) -> Any:
-    """``function`` compiled by numba, once per machine: the machine code is cached beside this
-    file, or in numba's per-user cache where the package's folder is not writable; with
-    neither writable, in each process anew. error_model="numpy": a division by zero gives
-    inf, as in NumPy, rather than a check per division that would keep loops from vectorising.
-    """
-    try:
-        return njit(cache=True, nogil=True, error_model="numpy")(function)
-    except RuntimeError:  # "cannot cache function ...: no locator available"
-        return njit(cache=False, nogil=True, error_model="numpy")(function)
 
 
 @intrinsic
