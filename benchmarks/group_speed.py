@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
@@ -69,6 +70,32 @@ def main() -> None:
         kernel.run_group(members, X, Y, 0, 1, order)
         return lambda: kernel.run_group(members, X, Y, 0, batches, order)
 
+    def group_memory(k: int) -> dict[str, float]:
+        """What a group of k takes beyond the networks and the data set, by tracemalloc: the
+        peak while it is built and trains one chunk, against a copy of the networks' own
+        arrays (the kernel packs them) and the compressed inputs."""
+        nets = [Network.create(SIZES, costs[i % 2], "default", i, "float32") for i in range(k)]
+        own = sum(a.nbytes for net in nets for a in net.weights + net.biases)
+        tracemalloc.start()
+        kernel = make_group_kernel(
+            args.kernel, [(net.sizes, net.cost) for net in nets], BATCH, DTYPE
+        )
+        kernel.prepare(X, Y)
+        members = [Member(net.weights, net.biases, Step(0.5, 0.0, n, False)) for net in nets]
+        kernel.run_group(members, X, Y, 0, 100, order)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        rows = getattr(kernel, "compressed", None)
+        data = 0 if rows is None else rows.values.nbytes + rows.indices.nbytes + rows.indptr.nbytes
+        mb = 2.0**20
+        return {
+            "networks": k,
+            "peak_MB": peak / mb,
+            "networks_MB": own / mb,
+            "data_MB": data / mb,
+            "other_MB": (peak - own - data) / mb,
+        }
+
     load_start = os.getloadavg()[0]
     epochs = {k: group_epoch(k) for k in sorted({1, *sizes_k})}
     best = {k: float("inf") for k in epochs}
@@ -86,6 +113,7 @@ def main() -> None:
         }
         for k in sizes_k
     ]
+    memory = [group_memory(k) for k in (1, max(sizes_k))]
     meta = {
         "cpu": cpu_model(),
         "load_average": [load_start, os.getloadavg()[0]],
@@ -94,8 +122,15 @@ def main() -> None:
         "batch_size": BATCH,
         "dtype": DTYPE.name,
         "repeats": args.repeats,
+        "memory": memory,
     }
     report("group_speed", f"K networks of {list(SIZES)} in one pass ({args.kernel})", rows, meta)
+    for m in memory:
+        print(
+            f"{m['networks']} network(s): the kernel's peak {m['peak_MB']:.1f} MB = the networks' "
+            f"state packed ({m['networks_MB']:.2f} MB) + the compressed data once "
+            f"({m['data_MB']:.1f} MB) + {m['other_MB']:.2f} MB (activations, δ, padding)"
+        )
     print(f"{meta['cpu']}; load average {load_start:.2f} at start, {os.getloadavg()[0]:.2f} at end")
 
 
