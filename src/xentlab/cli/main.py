@@ -18,7 +18,7 @@ from rich.console import Console
 from ..errors import XentlabError
 from ..files import places
 from . import streams, text
-from .commands import build_parser
+from .commands import build_parser, named_command
 from .exit_codes import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED
 from .parser import option_names
 
@@ -53,9 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: Sequence[str] | None, stand_in: places.Cache | None = None) -> int:
-    parser = build_parser()
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(named_command(arguments))  # only the command that runs is imported
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
     except SystemExit as done:  # --help, --version, or a usage error already printed
         return done.code if isinstance(done.code, int) else EXIT_BAD_INPUT
     if stand_in is not None and stand_in.stand_in_because is not None:
