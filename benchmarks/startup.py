@@ -1,0 +1,231 @@
+"""How long does xentlab take to start? From the command to the first mini-batch of
+``xentlab train --dataset mnist --epochs 1``, and what that time is made of: Python, the imports,
+numba loading the compiled kernel from its cache, loading MNIST (decoding its gzipped IDX files,
+or reading them back decoded), each measured in fresh processes (start-up is what a process
+does once), the best of --repeats.
+
+    XENTLAB_DATA=../shared/data python benchmarks/startup.py [--repeats 5] [--src DIR]
+
+--src times another checkout's xentlab (its src folder), for a before/after on one machine.
+Needs real MNIST (XENTLAB_DATA) and numba (the compiled kernel, the default where installed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from _report import report
+
+SOURCE = Path(__file__).resolve().parent.parent / "src"
+TRAIN = ["train", "--dataset", "mnist", "--epochs", "1"]
+
+# Each snippet runs in a fresh process and prints the seconds it measured (one number, or a
+# JSON object of them).
+IMPORT_CLI = (
+    "import time; t = time.perf_counter(); import xentlab.cli.main, xentlab.cli.commands.train; "
+    "print(time.perf_counter() - t)"
+)
+IMPORT_NUMPY = "import time; t = time.perf_counter(); import numpy; print(time.perf_counter() - t)"
+# numba's own import, then what its first cached function costs: it imports scipy.linalg (to
+# find BLAS) and builds its typing and target contexts; then one more function from the cache.
+KERNEL_LOAD = """
+import json, time
+import numpy as np
+marks = [time.perf_counter()]
+from xentlab.kernel import compiled_loop
+marks.append(time.perf_counter())
+import scipy.linalg.cython_blas
+marks.append(time.perf_counter())
+X = np.eye(3, 4, dtype=np.float32)
+counts = np.empty(3, np.int64)
+compiled_loop.count_nonzero_rows(X, counts)
+marks.append(time.perf_counter())
+indptr = np.concatenate([[0], np.cumsum(counts)])
+total = int(indptr[-1])
+compiled_loop.fill_rows(X, indptr, np.empty(total, np.int32), np.empty(total, np.float32))
+marks.append(time.perf_counter())
+print(json.dumps([b - a for a, b in zip(marks, marks[1:])]))
+"""
+LOAD_MNIST = (
+    "import time; from xentlab.data import load_dataset; t = time.perf_counter(); "
+    "load_dataset('mnist'); print(time.perf_counter() - t)"
+)
+# xentlab's command line, with the first call of the kernel's run (the first mini-batch) noted
+# by CLOCK_MONOTONIC, which every process on the machine shares. Both kernels are wrapped
+# before the command starts: importing the compiled one here, before the command would, moves
+# numba's import earlier but not the sum of the work before the first mini-batch.
+FIRST_BATCH = """
+import sys, time
+from xentlab.kernel import numpy_loop
+kernels = [numpy_loop.EpochKernel]
+try:
+    from xentlab.kernel import compiled
+    kernels.append(compiled.CompiledEpochKernel)
+except ImportError:
+    pass
+seen = []
+def noting(run):
+    def timed(self, *args, **kwargs):
+        if not seen:
+            seen.append(time.monotonic())
+        return run(self, *args, **kwargs)
+    return timed
+for kernel in kernels:
+    kernel.run = noting(kernel.run)
+from xentlab.cli.main import main
+code = main(sys.argv[2:])
+open(sys.argv[1], "w").write(repr(seen[0]) if seen else "")
+sys.exit(code)
+"""
+# What each figure of a train run is, as the table says it.
+TRAIN_PARTS = {
+    "first mini-batch": "process start to first mini-batch",
+    "epoch": "its epoch (as its line says)",
+    "whole command": "the whole command",
+    "whole command - epoch": "the whole command less its epoch",
+}
+EPOCH_LINE = re.compile(r"epoch\s+1/1 .* ([0-9.]+) s$", re.MULTILINE)
+
+
+class Processes:
+    """Fresh Python processes running one xentlab (``src``), with a cache of their own."""
+
+    def __init__(self, src: Path, cache: Path) -> None:
+        self.src, self.cache = src, cache
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {**os.environ, "PYTHONPATH": str(self.src), "XDG_CACHE_HOME": str(self.cache)}
+        env.pop("XENTLAB_NO_DECODED_CACHE", None)
+        return {**env, **extra}
+
+    def seconds(self, code: str, **extra: str) -> Any:
+        """What the snippet ``code`` measured and printed."""
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=self.env(**extra), capture_output=True, text=True
+        )
+        if done.returncode:
+            sys.exit(f"startup: a measurement failed:\n{done.stderr}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def wall(self, arguments: list[str]) -> float:
+        """Seconds from starting a process to its end (``python -c`` with ``arguments``)."""
+        start = time.monotonic()
+        subprocess.run([sys.executable, *arguments], env=self.env(), check=True)
+        return time.monotonic() - start
+
+    def train(self, **extra: str) -> dict[str, float]:
+        """``xentlab train --dataset mnist --epochs 1``: seconds from the process's start to its
+        first mini-batch, its epoch (as its line says) and the whole command."""
+        with tempfile.TemporaryDirectory() as folder:
+            noted = Path(folder, "first-batch")
+            start = time.monotonic()
+            done = subprocess.run(
+                [sys.executable, "-c", FIRST_BATCH, str(noted), *TRAIN],
+                env=self.env(**extra),
+                capture_output=True,
+                text=True,
+                cwd=folder,
+            )
+            end = time.monotonic()
+            if done.returncode or not noted.read_text():
+                sys.exit(f"startup: xentlab train failed:\n{done.stderr}")
+            first = float(noted.read_text())
+        epoch = EPOCH_LINE.search(done.stdout)
+        if epoch is None:
+            sys.exit(f"startup: no epoch line in:\n{done.stdout}")
+        seconds = float(epoch.group(1))
+        return {
+            "first mini-batch": first - start,
+            "epoch": seconds,
+            "whole command": end - start,
+            "whole command - epoch": end - start - seconds,
+        }
+
+
+def best(repeats: int, measure: Callable[[], float]) -> tuple[float, float]:
+    """(the least, the median) of ``repeats`` measurements."""
+    values = [measure() for _ in range(repeats)]
+    return min(values), statistics.median(values)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="processes per figure")
+    parser.add_argument("--src", type=Path, default=SOURCE, help="the xentlab to time")
+    args = parser.parse_args()
+    if not os.environ.get("XENTLAB_DATA"):
+        sys.exit("startup needs real MNIST: set XENTLAB_DATA to the folder holding mnist/")
+    load_at_start = os.getloadavg()
+    rows: list[dict[str, object]] = []
+
+    def row(what: str, measured: tuple[float, float]) -> None:
+        rows.append({"what": what, "s (best)": measured[0], "s (median)": measured[1]})
+        print(f"{what}: {measured[0]:.3f} s (median {measured[1]:.3f})", flush=True)
+
+    with tempfile.TemporaryDirectory() as cache:
+        run = Processes(args.src.resolve(), Path(cache))
+        n = args.repeats
+        row("start Python (python -c pass)", best(n, lambda: run.wall(["-c", "pass"])))
+        row("import numpy", best(n, lambda: float(run.seconds(IMPORT_NUMPY))))
+        row(
+            "import the command line and train",
+            best(n, lambda: float(run.seconds(IMPORT_CLI))),
+        )
+        kernel = [run.seconds(KERNEL_LOAD) for _ in range(n)]
+        for index, what in enumerate(
+            (
+                "import numba (the compiled kernel's module)",
+                "numba's first cached function: its import of scipy.linalg",
+                "numba's first cached function: the rest (typing, target contexts)",
+                "each further cached function",
+            )
+        ):
+            values = [float(k[index]) for k in kernel]
+            row(what, (min(values), statistics.median(values)))
+        no_cache = {"XENTLAB_NO_DECODED_CACHE": "1"}
+        row(
+            "load MNIST, decoding the gzipped IDX files (no cache)",
+            best(n, lambda: float(run.seconds(LOAD_MNIST, **no_cache))),
+        )
+
+        def cold_load() -> float:
+            with tempfile.TemporaryDirectory() as fresh:
+                seconds = run.seconds(LOAD_MNIST, XDG_CACHE_HOME=fresh)
+            return float(seconds)
+
+        row("load MNIST, cold cache (decode, then keep)", best(n, cold_load))
+        row(
+            "load MNIST, warm cache (read back)",
+            best(n, lambda: float(run.seconds(LOAD_MNIST))),
+        )
+        trains = {"no cache": [run.train(**no_cache) for _ in range(n)]}
+        trains["warm cache"] = [run.train() for _ in range(n)]
+        for how, runs in trains.items():
+            for part, label in TRAIN_PARTS.items():
+                values = [r[part] for r in runs]
+                row(f"xentlab train, {how}: {label}", (min(values), statistics.median(values)))
+    meta = {
+        "command": "xentlab " + " ".join(TRAIN),
+        "source": str(args.src.resolve()),
+        "repeats": args.repeats,
+        "load_average_at_start": list(load_at_start),
+        "load_average_at_end": list(os.getloadavg()),
+    }
+    title = f"xentlab's start-up (xentlab train = xentlab {' '.join(TRAIN)}), fresh processes"
+    report("startup", title, rows, meta)
+    print(f"load average at start {load_at_start[0]:.2f}, at end {os.getloadavg()[0]:.2f} (1 min)")
+
+
+if __name__ == "__main__":
+    main()
