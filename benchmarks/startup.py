@@ -88,9 +88,13 @@ for kernel in kernels:
     for name in ("run", "run_group"):  # one network, or a group in one pass
         if hasattr(kernel, name):
             setattr(kernel, name, noting(getattr(kernel, name)))
-from xentlab.cli.main import main
-code = main(sys.argv[2:])
-open(sys.argv[1], "w").write(repr(seen[0]) if seen else "")
+noted, sys.argv = sys.argv[1], ["xentlab", *sys.argv[2:]]
+try:  # the program as its console script runs it
+    from xentlab.cli.main import entry_point as program
+except ImportError:  # a checkout from before the entry point: main alone
+    from xentlab.cli.main import main as program
+code = program()
+open(noted, "w").write(repr(seen[0]) if seen else "")
 sys.exit(code)
 """
 # What each figure of a train run is, as the table says it.
