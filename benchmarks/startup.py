@@ -4,9 +4,11 @@ numba loading the compiled kernel from its cache, loading MNIST (decoding its gz
 or reading them back decoded), each measured in fresh processes (start-up is what a process
 does once), the best of --repeats.
 
-    XENTLAB_DATA=../shared/data python benchmarks/startup.py [--repeats 5] [--src DIR]
+    XENTLAB_DATA=../shared/data python benchmarks/startup.py [--repeats 5] [--before SRC]
 
---src times another checkout's xentlab (its src folder), for a before/after on one machine.
+--before times another checkout's xentlab train too (its src folder), interleaved with this
+one's, for a before/after on one machine in one run; --src times another checkout alone.
+Before each train run the script waits (up to a minute) for the machine to be idle (--idle).
 Needs real MNIST (XENTLAB_DATA) and numba (the compiled kernel, the default where installed).
 """
 
@@ -162,6 +164,32 @@ class Processes:
         }
 
 
+def busy(seconds: float = 1.5) -> float:
+    """The fraction of the machine's CPUs in use over the next ``seconds`` (Linux; else 0)."""
+
+    def counters() -> tuple[int, int]:
+        with open("/proc/stat", encoding="ascii") as stat:
+            ticks = [int(t) for t in stat.readline().split()[1:]]
+        return sum(ticks), ticks[3] + ticks[4]  # all, idle (idle and waiting for I/O)
+
+    try:
+        total, idle = counters()
+        time.sleep(seconds)
+        total_after, idle_after = counters()
+    except OSError:
+        return 0.0
+    return 1 - (idle_after - idle) / max(1, total_after - total)
+
+
+def when_idle(limit: float, patience: float) -> float:
+    """Wait, at most ``patience`` seconds, until the machine's CPUs are less than ``limit`` in
+    use (others share it); the last fraction seen."""
+    deadline = time.monotonic() + patience
+    while (fraction := busy()) >= limit and time.monotonic() < deadline:
+        pass
+    return fraction
+
+
 def best(repeats: int, measure: Callable[[], float]) -> tuple[float, float]:
     """(the least, the median) of ``repeats`` measurements."""
     values = [measure() for _ in range(repeats)]
@@ -172,6 +200,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="processes per figure")
     parser.add_argument("--src", type=Path, default=SOURCE, help="the xentlab to time")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        metavar="SRC",
+        help="another checkout's src folder: its xentlab train timed too, runs interleaved",
+    )
+    parser.add_argument(
+        "--idle",
+        type=float,
+        default=0.1,
+        help="before each train run, wait (up to a minute) until the CPUs are less busy than "
+        "this fraction (default 0.1; 1 never waits)",
+    )
     args = parser.parse_args()
     if not os.environ.get("XENTLAB_DATA"):
         sys.exit("startup needs real MNIST: set XENTLAB_DATA to the folder holding mnist/")
@@ -218,8 +259,20 @@ def main() -> None:
             "load MNIST, warm cache (read back)",
             best(n, lambda: float(run.seconds(LOAD_MNIST))),
         )
-        trains = {"no cache": [run.train(**no_cache) for _ in range(n)]}
-        trains["warm cache"] = [run.train() for _ in range(n)]
+        # The train runs, interleaved so that a busy spell hits them all alike.
+        configurations: dict[str, Callable[[], dict[str, float]]] = {
+            "no cache": lambda: run.train(**no_cache),
+            "warm cache": run.train,
+        }
+        if args.before is not None:
+            before = Processes(args.before.resolve(), Path(cache))
+            configurations = {"before": before.train, **configurations}
+        trains: dict[str, list[dict[str, float]]] = {how: [] for how in configurations}
+        seen_busy = []
+        for _ in range(n):
+            for how, train in configurations.items():
+                seen_busy.append(when_idle(args.idle, 60.0))
+                trains[how].append(train())
         for how, runs in trains.items():
             for part, label in TRAIN_PARTS.items():
                 values = [r[part] for r in runs]
@@ -227,13 +280,21 @@ def main() -> None:
     meta = {
         "command": "xentlab " + " ".join(TRAIN),
         "source": str(args.src.resolve()),
+        "before": str(args.before.resolve()) if args.before else None,
         "repeats": args.repeats,
         "load_average_at_start": list(load_at_start),
         "load_average_at_end": list(os.getloadavg()),
+        "cpus_busy_before_train_runs": {
+            "max": max(seen_busy),
+            "median": statistics.median(seen_busy),
+        },
     }
     title = f"xentlab's start-up (xentlab train = xentlab {' '.join(TRAIN)}), fresh processes"
     report("startup", title, rows, meta)
-    print(f"load average at start {load_at_start[0]:.2f}, at end {os.getloadavg()[0]:.2f} (1 min)")
+    print(
+        f"load average at start {load_at_start[0]:.2f}, at end {os.getloadavg()[0]:.2f} (1 min); "
+        f"CPUs busy before the train runs: at most {max(seen_busy):.0%}"
+    )
 
 
 if __name__ == "__main__":
