@@ -117,7 +117,7 @@ try:  # the program as its console script runs it
 except ImportError:  # a checkout from before the entry point: main alone
     from xentlab.cli.main import main as program
 code = program()
-open(noted, "w").write(repr(seen[0]) if seen else "")
+open(noted, "w").write(f"{seen[0]!r} {time.monotonic()!r}" if seen else "")
 sys.exit(code)
 """
 # What each figure of a train run is, as the table says it.
@@ -126,6 +126,7 @@ TRAIN_PARTS = {
     "epoch": "its epoch (as its line says)",
     "whole command": "the whole command",
     "whole command - epoch": "the whole command less its epoch",
+    "end": "the process's end, once its work is done",
 }
 EPOCH_LINE = re.compile(r"epoch\s+1/1 .* ([0-9.]+) s$", re.MULTILINE)
 
@@ -172,7 +173,7 @@ class Processes:
             end = time.monotonic()
             if done.returncode or not noted.read_text():
                 sys.exit(f"startup: xentlab train failed:\n{done.stderr}")
-            first = float(noted.read_text())
+            first, done_at = map(float, noted.read_text().split())
         epoch = EPOCH_LINE.search(done.stdout)
         if epoch is None:
             sys.exit(f"startup: no epoch line in:\n{done.stdout}")
@@ -182,6 +183,7 @@ class Processes:
             "epoch": seconds,
             "whole command": end - start,
             "whole command - epoch": end - start - seconds,
+            "end": end - done_at,
         }
 
 
