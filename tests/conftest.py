@@ -21,6 +21,21 @@ UNMARKED_SIGNS = {
 MODULE_SIGNS = {"torch": "torch", "chromium": "playwright"}
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cache_of_the_session(tmp_path_factory: pytest.TempPathFactory):
+    """The tests, and the processes they start, keep their caches (xentlab's decoded data sets,
+    Matplotlib's fonts) in a folder of the session's own, never in the user's: what a test
+    writes there does not outlive it, and no test reads what the user's cache holds. A test
+    that sets XDG_CACHE_HOME itself (monkeypatch) gets this one back afterwards."""
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
+
 @functools.cache
 def _missing(part: str) -> bool:
     return optional.missing(part)

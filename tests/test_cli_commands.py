@@ -8,15 +8,33 @@ import argparse
 from pathlib import Path
 
 from xentlab.cli import commands
-from xentlab.cli.commands import COMMANDS, build_parser
+from xentlab.cli.commands import COMMANDS, build_parser, named_command
 
 FOLDER = Path(commands.__file__).parent
 
 
 def test_every_command_module_is_registered_once():
     modules = sorted(p.stem for p in FOLDER.glob("*.py") if p.stem != "__init__")
-    registered = [module.__name__.rsplit(".", 1)[-1] for module in COMMANDS]
-    assert sorted(registered) == modules
+    assert sorted(COMMANDS) == modules
+
+
+def test_a_command_alone_parses_as_in_the_whole_parser():
+    """``xentlab train ...`` builds the parser of train alone (so that only its module is
+    imported): that parser is the same, option for option, as train's in the whole parser."""
+    whole = leaf_parsers(build_parser())
+    for name in COMMANDS:
+        alone = leaf_parsers(build_parser(name))
+        assert sorted(alone) == sorted(k for k in whole if k.split()[0] == name)
+        for typed, parser in alone.items():
+            assert parser.prog == whole[typed].prog == f"xentlab {typed}"
+            assert parser.format_help() == whole[typed].format_help()
+
+
+def test_the_command_is_named_by_the_first_word_only():
+    assert named_command(["train", "--epochs", "1"]) == "train"
+    assert named_command(["data", "fetch", "mnist"]) == "data"
+    for others in ([], ["--help"], ["--version"], ["trian"], ["--epochs", "train"]):
+        assert named_command(others) is None  # the whole parser: help, version, a typo
 
 
 def leaf_parsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

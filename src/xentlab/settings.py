@@ -38,6 +38,10 @@ Kind = Literal["integer", "number", "name", "widths"]
 
 SCHEDULE_FLOOR = 128  # the schedule stops once η has fallen to η₀/128
 MAX_EPOCHS = 100_000  # weeks of MNIST training; more is a typing mistake
+# The most runs one sweep (a grid of these settings) may have: more is a typing mistake, and its
+# list of points alone would be large. Declared here, not with the sweeps, so that what counts
+# lists of settings (the command line's options) need not import the sweeps to know it.
+MAX_RUNS = 10_000
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,6 @@
 its rendering), ``parser`` and ``options`` (what the commands' parsers share), ``render``,
 ``tables``, ``progress`` and ``text`` (what their output shares), ``main`` (exit codes)."""
 
-from .main import main
+from .main import entry_point, main
 
-__all__ = ["main"]
+__all__ = ["entry_point", "main"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..sweeps.grid import MAX_RUNS
+from ..settings import MAX_RUNS
 
 MAX_LIST_VALUES = MAX_RUNS
 

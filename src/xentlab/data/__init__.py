@@ -9,6 +9,8 @@ This package's face: every name other code uses is here, so ``from xentlab impor
 - ``mnist_pkl``: the book's pickle, read without running code
 - ``sets``: the data sets xentlab knows, and loading one (or one split of one) by name
 - ``cache``: DatasetCache, each data set loaded once per process (a sweep's worker)
+- ``decoded_cache``: what each data set's files decode to, kept on disk in xentlab's cache
+  folder and read back by later processes, checked (its sources unchanged, its bytes intact)
 - ``location``: where data lives (argument, $XENTLAB_DATA, the per-user cache)
 - ``sources``: the mirrors and content checksums of MNIST and Fashion-MNIST, and telling a
   folder's data set by them

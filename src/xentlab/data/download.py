@@ -6,9 +6,7 @@ fails leaves no folder of its own making behind."""
 from __future__ import annotations
 
 import contextlib
-import http.client
 import os
-import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -68,6 +66,8 @@ def _fetch_file(
     on_download: Callable[[str], None] | None,
 ) -> None:
     """``target/stem.gz``, kept if it is already verified, else downloaded from a mirror."""
+    import http.client  # the network's libraries, only when something is to be downloaded
+
     final = target / f"{stem}.gz"
     if final.exists() and _checksum_matches(final, digest):
         return
@@ -95,6 +95,8 @@ def _download(
     progress: Callable[[int, int | None], None] | None,
     timeout: float,
 ) -> None:
+    import urllib.request
+
     partial = final.with_name(f".{final.name}.part")
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response, partial.open("wb") as out:

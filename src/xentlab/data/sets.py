@@ -1,9 +1,11 @@
 """The data sets xentlab knows, and loading one by name: MNIST and Fashion-MNIST from IDX files
 (split 50,000 / 10,000 / 10,000 as in the book), the book's pickle, and scikit-learn's embedded
-8 × 8 digits (no download)."""
+8 × 8 digits (no download). What each one's files decode to is kept decoded on disk after its
+first load (``decoded_cache``): later loads read it back instead of decoding the files again."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from numpy.typing import NDArray
 
 from .. import checks
 from ..errors import FormatError
+from .decoded_cache import Arrays, cached_arrays
 from .idx import IDX_FILES, idx_shape, read_idx
 from .labelled import Dataset, LabelledData
 from .location import check_data_dir, find_file, resolve_data_dir
@@ -41,7 +44,7 @@ def load_dataset(
         return load_digits(seed)
     directory = resolve_data_dir(name, data_dir)
     if name == "mnist-pkl":
-        return read_mnist_pkl(find_file(directory, PKL_NAME.removesuffix(".gz")))
+        return _load_pkl(directory)
     return load_idx_dataset(name, directory)
 
 
@@ -74,7 +77,7 @@ def load_split(
         return loaded
     directory = resolve_data_dir(name, data_dir)
     if name == "mnist-pkl":
-        loaded = getattr(read_mnist_pkl(find_file(directory, PKL_NAME.removesuffix(".gz"))), split)
+        loaded = getattr(_load_pkl(directory), split)
         return loaded
     if split == "test":
         (test,) = _read_parts(name, directory, ("test",))
@@ -156,7 +159,34 @@ def _read_parts(name: str, directory: Path, parts: tuple[str, ...]) -> list[_Par
         raise FormatError(
             f"training images are {shapes[0][0][1:]} but test images {shapes[1][0][1:]}"
         )
-    return [_read_pair(images, labels) for images, labels in paths]
+    return [
+        _decoded_pair(f"{name}-{part}", images, labels, image_shape, label_shape)
+        for part, (images, labels), (image_shape, label_shape) in zip(
+            parts, paths, shapes, strict=True
+        )
+    ]
+
+
+def _decoded_pair(
+    label: str,
+    images_path: Path,
+    labels_path: Path,
+    image_shape: tuple[int, ...],
+    label_shape: tuple[int, ...],
+) -> _Part:
+    """The images and labels of one part, read from the decoded cache when it holds them (as
+    the headers declare them), else read from their files and kept there."""
+
+    def fits(arrays: Arrays) -> bool:
+        return [(a.dtype, a.shape) for a in arrays] == [
+            (np.dtype(np.uint8), image_shape),
+            (np.dtype(np.uint8), label_shape),
+        ]
+
+    images, labels = cached_arrays(
+        label, (images_path, labels_path), lambda: _read_pair(images_path, labels_path), fits
+    )
+    return images, labels
 
 
 def _read_pair(images_path: Path, labels_path: Path) -> _Part:
@@ -175,20 +205,86 @@ def _as_labelled(images: NDArray[np.uint8], labels: NDArray[np.uint8]) -> Labell
     return LabelledData(X, labels.astype(np.int64))
 
 
+# --- the book's pickle ------------------------------------------------------------------------
+
+
+def _load_pkl(directory: Path) -> Dataset:
+    """The book's pickle in ``directory``, from the decoded cache when it holds it."""
+    path = find_file(directory, PKL_NAME.removesuffix(".gz"))
+
+    def decode() -> Arrays:
+        dataset = read_mnist_pkl(path)
+        parts = (dataset.train, dataset.validation, dataset.test)
+        return tuple(array for part in parts for array in (part.X, part.labels))
+
+    def fits(arrays: Arrays) -> bool:
+        return len(arrays) == 6 and all(
+            X.dtype == np.float32
+            and X.ndim == 2
+            and X.shape[1] == 784
+            and labels.dtype == np.int64
+            and labels.shape == (len(X),)
+            for X, labels in zip(arrays[::2], arrays[1::2], strict=True)
+        )
+
+    arrays = cached_arrays("mnist-pkl", (path,), decode, fits)
+    train, validation, test = (
+        LabelledData(X, labels) for X, labels in zip(arrays[::2], arrays[1::2], strict=True)
+    )
+    return Dataset("mnist-pkl", train, validation, test, 10, (28, 28))
+
+
 # --- the embedded digits ---------------------------------------------------------------------
+
+# The file scikit-learn reads the digits from, inside its package: found without importing
+# scikit-learn (a second or two), it keys the decoded cache, so that a load that finds the
+# digits there never imports it.
+DIGITS_FILE = ("datasets", "data", "digits.csv.gz")
 
 
 def load_digits(seed: int = 0) -> Dataset:
     """scikit-learn's bundled 8 × 8 digits (1,797 images, no download), pixels scaled from
     0..16 to [0, 1], split 60 / 20 / 20 % into training, validation and test by ``seed``."""
-    from sklearn.datasets import load_digits as sklearn_digits
-
     seed = checks.int_at_least("seed", seed, 0)
-    bunch = sklearn_digits()
-    X = (bunch.data / 16.0).astype(np.float32)
-    labels = bunch.target.astype(np.int64)
+    pixels, target = _digits_arrays()
+    X = (pixels / 16.0).astype(np.float32)
+    labels = target.astype(np.int64)
     order = np.random.default_rng(seed).permutation(len(X))
     cuts = (int(0.6 * len(X)), int(0.8 * len(X)))
     parts = np.split(order, cuts)
     train, validation, test = (LabelledData(np.ascontiguousarray(X[p]), labels[p]) for p in parts)
     return Dataset("digits", train, validation, test, 10, (8, 8))
+
+
+def _digits_arrays() -> Arrays:
+    """scikit-learn's digits as it loads them: (pixels 0..16 as float64 (1797, 64), labels),
+    from the decoded cache when it holds them; scikit-learn is imported only to decode them."""
+
+    def decode() -> Arrays:
+        from sklearn.datasets import load_digits as sklearn_digits
+
+        bunch = sklearn_digits()
+        return (np.asarray(bunch.data, np.float64), np.asarray(bunch.target, np.int64))
+
+    def fits(arrays: Arrays) -> bool:
+        return [(a.dtype, a.ndim) for a in arrays] == [
+            (np.dtype(np.float64), 2),
+            (np.dtype(np.int64), 1),
+        ] and len(arrays[0]) == len(arrays[1])
+
+    source = _digits_source()
+    if source is None:
+        return decode()
+    return cached_arrays("digits", (source,), decode, fits)
+
+
+def _digits_source() -> Path | None:
+    """The digits' file inside the installed scikit-learn, or None where it is not there."""
+    try:
+        spec = importlib.util.find_spec("sklearn")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations)), *DIGITS_FILE)
+    return path if path.is_file() else None

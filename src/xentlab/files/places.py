@@ -11,6 +11,9 @@ their own under the home directory (Matplotlib's font cache, Numba's compiled ke
 pointed into xentlab's cache then, so that none of them writes into a folder named "~" in
 the current folder, builds a new temporary cache every run, or prints a warning of its own.
 
+Inside it, ``decoded/`` keeps the data sets decoded (``data.decoded_cache``), unless the
+environment variable ``XENTLAB_NO_DECODED_CACHE`` is set (to anything but "" or "0").
+
 This module says what it did; it prints nothing (the command line says it once, as a
 warning).
 """
@@ -29,6 +32,10 @@ FALLBACK_PREFIX = "xentlab-cache-"
 # The variables by which the libraries xentlab uses are told where their caches go, and the
 # subfolder of xentlab's cache each gets when there is no home directory.
 DEPENDENCY_CACHES = {"MPLCONFIGDIR": "matplotlib", "NUMBA_CACHE_DIR": "numba"}
+# The subfolder of xentlab's cache that keeps decoded data sets, and the variable that turns it
+# off (set to anything but "" or "0": neither read nor written).
+DECODED_FOLDER = "decoded"
+NO_DECODED_CACHE = "XENTLAB_NO_DECODED_CACHE"
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,14 @@ def cache() -> Cache:
         return Cache(home / ".cache" / CACHE_NAME)
     why = f"user id {os.getuid()} has no home directory (HOME is unset and no passwd entry)"
     return Cache(_private_temporary_folder(tempfile.gettempdir(), os.getuid()), why)
+
+
+def decoded_cache_folder() -> Path | None:
+    """Where decoded data sets are kept: ``decoded/`` in xentlab's cache (see :func:`cache`),
+    or None when the environment turns that off (NO_DECODED_CACHE). Not created here."""
+    if os.environ.get(NO_DECODED_CACHE, "") not in ("", "0"):
+        return None
+    return cache().path / DECODED_FOLDER
 
 
 def point_dependency_caches() -> Cache | None:

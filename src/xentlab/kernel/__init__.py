@@ -101,8 +101,10 @@ def resolve_kernel(name: str, cost: str | Cost | None = None) -> str:
     error, else ``numpy``; ``compiled`` without numba, or for a cost it does not implement, is an
     error saying what to do."""
     name = KERNELS.check("kernel", name)
-    problem = compiled_unavailable()
     declared = get_cost(cost) if cost is not None else None
+    if name == "numpy":
+        return name  # numba is not even imported (a quarter of a second or more)
+    problem = compiled_unavailable()
     implemented = declared is None or declared.rule in COMPILED_RULES
     if name == "auto":
         return "numpy" if problem or not implemented else "compiled"

@@ -11,6 +11,7 @@ imported when a sweep starts).
 ``book``: the book's chapter-3 results as one sweep, and its figures to compare with.
 """
 
+from ..settings import MAX_RUNS
 from .book import (
     BOOK_RESULTS,
     BOOK_SETTINGS,
@@ -33,7 +34,6 @@ from .grid import (
     AXES,
     CONFIRM_ABOVE,
     LABELS,
-    MAX_RUNS,
     SweepPoint,
     SweepSpec,
     SweepTooLarge,

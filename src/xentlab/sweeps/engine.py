@@ -25,7 +25,6 @@ a run is not retried: a run is deterministic, so it would fail again the same wa
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import importlib
 import logging
@@ -312,6 +311,8 @@ def _check_scheduler(address: str, timeout: float) -> None:
     with a TypeError. So a handshake is tried first, under a deadline of our own, with the
     connection settings the client would use, and the peer is asked what it is (``identity``),
     every failure that depends on what is at the address turned into an XentlabError."""
+    import asyncio  # here, not above: a command that only reads a sweep's grid never needs it
+
     from distributed.comm import connect, parse_address, registry
     from distributed.security import Security
 

@@ -35,10 +35,9 @@ from ..formats import content_digest
 from ..formats.checkpoint import fields_document
 from ..model import check_training_memory
 from ..runs import DEFAULT_DATASET, RunSpec
-from ..settings import SETTINGS, NetworkSettings, TrainConfig
+from ..settings import MAX_RUNS, SETTINGS, NetworkSettings, TrainConfig
 
 CONFIRM_ABOVE = 100  # a sweep of more runs is only started when confirmed
-MAX_RUNS = 10_000  # more is a typing mistake (and its list of points alone would be large)
 ID_LENGTH = 16  # hexadecimal digits of SHA-256 kept: 64 bits, no collision in any real sweep
 # The training settings of the first sweep format, whose ids hashed them all (SweepPoint.legacy_id)
 LEGACY_CONFIG = (
