@@ -165,9 +165,11 @@ class Run:
         """The network before training, measured as an epoch's end is (epoch 0)."""
         state, cfg = self.state, self.state.config
         n = len(self.training.X)
-        cost, accuracy = evaluate(state.network, self.training, cfg.lmbda, n, cfg.regularization)
+        regularization = (cfg.lmbda, n, cfg.regularization)
+        # by the evaluators the epochs use: the data are made ready for them once, here
+        cost, accuracy = evaluate(state.network, self.training, *regularization, cfg.kernel)
         val_cost, val_accuracy = evaluate(
-            state.network, self.validation, cfg.lmbda, n, cfg.regularization
+            state.network, self.validation, *regularization, cfg.kernel
         )
         return EpochRecord(0, state.eta, cost, accuracy, val_cost, val_accuracy, 0.0)
 
