@@ -8,6 +8,7 @@ the same bits for any number of threads; a cost without a declared formula measu
 from __future__ import annotations
 
 import gc
+import os
 
 import numpy as np
 import pytest
@@ -301,3 +302,17 @@ def test_one_evaluator_per_data_object_forgotten_with_it():
     del dataset
     gc.collect()
     assert key not in module._EVALUATORS
+
+
+def test_a_process_told_to_keep_to_one_thread_measures_on_one(monkeypatch):
+    """OMP_NUM_THREADS, which a sweep's local workers set to 1, bounds the measuring threads
+    too (they would only fight the other workers for the cores)."""
+    from xentlab.training.evaluator import MAX_THREADS, measuring_threads
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert measuring_threads() == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "not a number")
+    assert 1 <= measuring_threads() <= MAX_THREADS
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert measuring_threads() == min(MAX_THREADS, cores)

@@ -74,11 +74,17 @@ class ProbeMeasures:
     validation_accuracy: float
 
 
-def _usable_cpus() -> int:
+def measuring_threads() -> int:
+    """The threads a compiled pass may use: MAX_THREADS, but no more than the cores this
+    process may run on, nor than OMP_NUM_THREADS where it is set (a process told to keep to
+    one thread, as a sweep's local workers are, measures on one)."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    told = os.environ.get("OMP_NUM_THREADS", "")
+    budget = int(told) if told.isdigit() and int(told) > 0 else MAX_THREADS
+    return max(1, min(MAX_THREADS, cores, budget))
 
 
 class Evaluator:
@@ -163,7 +169,6 @@ class Evaluator:
         from ..kernel.compiled_forward import measure
 
         dtype = np.result_type(self.data.X.dtype, network.dtype)
-        threads = min(MAX_THREADS, _usable_cpus())
         cost, correct, saturated, wrong = measure(
             self._compressed(dtype),
             Y,
@@ -172,7 +177,7 @@ class Evaluator:
             network.biases,
             _output(network.cost),
             saturation_rows,
-            threads=threads,
+            threads=measuring_threads(),
         )
         pairs = saturation_rows * outputs
         penalty = network.regularization_cost(lmbda, n_train or self.n, regularization)
@@ -254,7 +259,7 @@ class Evaluator:
             network.biases,
             _output(network.cost),
             (validation._compressed(dtype), valid_Y, labels),
-            threads=min(MAX_THREADS, _usable_cpus()),
+            threads=measuring_threads(),
         )
         pairs = self.n * network.sizes[-1]
         return ProbeMeasures(
