@@ -316,3 +316,24 @@ def test_a_process_told_to_keep_to_one_thread_measures_on_one(monkeypatch):
     monkeypatch.delenv("OMP_NUM_THREADS")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     assert measuring_threads() == min(MAX_THREADS, cores)
+
+
+def test_the_runs_of_a_group_are_measured_on_the_data_their_pass_shares():
+    """Runs trained together measure their start and their epochs on the group's one copy of
+    the data, made ready once, not once per run; each run measures what it measures alone."""
+    from xentlab import runs
+    from xentlab.training import evaluator as module
+
+    specs = [
+        runs.RunSpec.of(cost=cost, epochs=1, seed=2) for cost in ("quadratic", "cross-entropy")
+    ]
+    together = [runs.prepare(spec) for spec in specs]
+    outcomes = runs.train_together(together)
+    assert id(together[0].training) in module._EVALUATORS
+    assert id(together[1].training) not in module._EVALUATORS
+    for spec, outcome in zip(specs, outcomes, strict=True):
+        alone = runs.prepare(spec).train()
+        assert isinstance(outcome, runs.RunResult)
+        assert outcome.start == alone.start
+        for column in ("training_cost", "evaluation_cost", "evaluation_accuracy"):
+            assert outcome.history.column(column) == alone.history.column(column)

@@ -45,9 +45,9 @@ from functools import cache
 import numpy as np
 from numpy.typing import NDArray
 
+from ..compiling import compiled
 from ..functions import CostFormula
 from .compiled import VECTOR_BYTES, CompressedRows
-from ..compiling import compiled
 
 Arr = NDArray[np.floating]
 INPUTS, OUTPUTS, WIDTH, W_OFFSET, B_OFFSET = range(5)
