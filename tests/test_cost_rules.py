@@ -1,6 +1,7 @@
-"""Each cost declares its output error δ (``OutputRule``), and the kernels compute δ by that
-declaration, never by the cost's name: a cost of one's own trains under the NumPy kernel with
-its own δ, and the compiled kernel refuses it by name (``auto`` picks NumPy for it)."""
+"""Each cost declares its output error δ (``OutputRule``) and its per-example cost
+(``CostFormula``), and the kernels compute δ and C_x by those declarations, never by the cost's
+name: a cost of one's own trains under the NumPy kernel with its own δ, and the compiled kernel
+refuses it by name (``auto`` picks NumPy for it)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from xentlab.functions import (
     CROSS_ENTROPY,
     QUADRATIC,
     Cost,
+    CostFormula,
     OutputRule,
     get_cost,
     sigmoid,
@@ -116,6 +118,35 @@ def test_a_cost_of_ones_own_is_taken_as_given_but_never_in_a_built_in_name():
     with pytest.raises(XentlabError, match="needs a sigmoid output"):
         Cost(
             "bad", "softmax", OutputRule.CARRIES_SIGMA_PRIME, QUADRATIC.per_example, QUADRATIC.delta
+        )
+
+
+def test_each_cost_of_xentlabs_declares_its_formula_and_a_formula_needs_its_output_layer():
+    """Compiled code computes C_x by the formula a cost declares (``CostFormula``); a cost of
+    one's own declares none (OWN) unless it says which, and a formula fits one output layer."""
+    assert [cost.formula for cost in COSTS.values()] == [
+        CostFormula.HALF_SQUARED_ERROR,
+        CostFormula.SIGMOID_CROSS_ENTROPY,
+        CostFormula.SOFTMAX_LOG_LIKELIHOOD,
+    ]
+    assert DOUBLED.formula is CostFormula.OWN
+    with pytest.raises(XentlabError, match="needs a softmax output"):
+        Cost(
+            "bad",
+            "sigmoid",
+            OutputRule.CANCELS,
+            CROSS_ENTROPY.per_example,
+            CROSS_ENTROPY.delta,
+            CostFormula.SOFTMAX_LOG_LIKELIHOOD,
+        )
+    with pytest.raises(XentlabError, match="needs a sigmoid output"):
+        Cost(
+            "bad",
+            "softmax",
+            OutputRule.CANCELS,
+            QUADRATIC.per_example,
+            QUADRATIC.delta,
+            CostFormula.SIGMOID_CROSS_ENTROPY,
         )
 
 

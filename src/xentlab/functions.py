@@ -147,7 +147,29 @@ class OutputRule(enum.Enum):
     OWN = "the cost's own delta(z, y)"
 
 
+class CostFormula(enum.Enum):
+    """Which per-example cost C_x a cost computes from (z, y), declared beside its δ so that
+    compiled code can compute C_x itself, by the same stable formula as ``per_example``, without
+    calling it (and so never by the cost's name). A cost of one's own declares ``OWN``: it is
+    measured by its ``per_example``, in NumPy."""
+
+    # C_x = ½ Σ_j (σ(z_j) − y_j)², σ as :func:`sigmoid`
+    HALF_SQUARED_ERROR = "½ Σ_j (σ(z_j) − y_j)²"
+    # C_x = Σ_j softplus(z_j) − y_j z_j, the cross-entropy of sigmoid outputs, from z
+    SIGMOID_CROSS_ENTROPY = "Σ_j softplus(z_j) − y_j z_j"
+    # C_x = −Σ_j y_j ln softmax(z)_j, the log-likelihood of a softmax output, from z
+    SOFTMAX_LOG_LIKELIHOOD = "−Σ_j y_j ln softmax(z)_j"
+    # anything else: the cost's own ``per_example(z, y)``
+    OWN = "the cost's own per_example(z, y)"
+
+
 OUTPUTS = OneOf(("sigmoid", "softmax"))
+# The output layer each declared formula is written for.
+FORMULA_OUTPUTS = {
+    CostFormula.HALF_SQUARED_ERROR: "sigmoid",
+    CostFormula.SIGMOID_CROSS_ENTROPY: "sigmoid",
+    CostFormula.SOFTMAX_LOG_LIKELIHOOD: "softmax",
+}
 
 
 @dataclass(frozen=True)
@@ -161,6 +183,8 @@ class Cost:
     ``output`` is the output layer's activation (sigmoid or softmax) and ``rule`` what δ is
     (:class:`OutputRule`): all a kernel needs to know of a cost, so that it never compares names.
     A cost whose δ is neither (a − y) σ'(z) nor a − y declares ``OutputRule.OWN``.
+    ``formula`` says which C_x ``per_example`` computes (:class:`CostFormula`), so that the
+    compiled evaluation computes it too; ``OWN`` (the default) for any other.
     """
 
     name: str
@@ -168,11 +192,17 @@ class Cost:
     rule: OutputRule
     per_example: Callable[[Array, Array], Array]
     delta: Callable[[Array, Array], Array]
+    formula: CostFormula = CostFormula.OWN
 
     def __post_init__(self) -> None:
         OUTPUTS.check("output", self.output)
         if self.rule is OutputRule.CARRIES_SIGMA_PRIME and self.output != "sigmoid":
             raise XentlabError(f"cost {self.name!r}: δ = (a − y) σ'(z) needs a sigmoid output")
+        needed = FORMULA_OUTPUTS.get(self.formula, self.output)
+        if needed != self.output:
+            raise XentlabError(
+                f"cost {self.name!r}: C_x = {self.formula.value} needs a {needed} output"
+            )
 
     @property
     def softmax_output(self) -> bool:
@@ -199,6 +229,7 @@ QUADRATIC = Cost(
     rule=OutputRule.CARRIES_SIGMA_PRIME,
     per_example=_quadratic_per_example,
     delta=_quadratic_delta,
+    formula=CostFormula.HALF_SQUARED_ERROR,
 )
 CROSS_ENTROPY = Cost(
     "cross-entropy",
@@ -206,6 +237,7 @@ CROSS_ENTROPY = Cost(
     rule=OutputRule.CANCELS,
     per_example=_cross_entropy_per_example,
     delta=_cross_entropy_delta,
+    formula=CostFormula.SIGMOID_CROSS_ENTROPY,
 )
 LOG_LIKELIHOOD = Cost(
     "log-likelihood",
@@ -213,6 +245,7 @@ LOG_LIKELIHOOD = Cost(
     rule=OutputRule.CANCELS,
     per_example=_log_likelihood_per_example,
     delta=_log_likelihood_delta,
+    formula=CostFormula.SOFTMAX_LOG_LIKELIHOOD,
 )
 
 COSTS: dict[str, Cost] = {c.name: c for c in (QUADRATIC, CROSS_ENTROPY, LOG_LIKELIHOOD)}

@@ -39,9 +39,12 @@ def train_together(
         for run in runs
     ]
     for group in grouped(list(range(len(runs))), keys):
-        starts = [runs[i].measure_start() if runs[i].fresh else None for i in group]
-        trainees = [runs[i].trainee(observers[i], stop) for i in group]
         first = runs[group[0]]
+        starts = [  # on the data the group's pass shares: made ready for measuring once
+            runs[i].measure_start(first.training, first.validation) if runs[i].fresh else None
+            for i in group
+        ]
+        trainees = [runs[i].trainee(observers[i], stop) for i in group]
         fit_group(trainees, first.training, first.validation, chunk, first.spec.checkpoint_every)
         for i, trainee, start in zip(group, trainees, starts, strict=True):
             try:

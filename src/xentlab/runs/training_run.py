@@ -161,14 +161,19 @@ class Run:
         warnings = (dead,) if dead else ()
         return RunResult(state, name, False, test_accuracy, path, self.spec.save, warnings, start)
 
-    def measure_start(self) -> EpochRecord:
-        """The network before training, measured as an epoch's end is (epoch 0)."""
+    def measure_start(
+        self, training: LabelledData | None = None, validation: LabelledData | None = None
+    ) -> EpochRecord:
+        """The network before training, measured as an epoch's end is (epoch 0), on the run's
+        data or on ``training`` and ``validation`` given: the same data, as a group's pass
+        shares them. Their evaluators are the ones the epochs use, so the data are made ready
+        for measuring once, here, for every run of the group."""
+        training = training if training is not None else self.training
+        validation = validation if validation is not None else self.validation
         state, cfg = self.state, self.state.config
-        n = len(self.training.X)
-        cost, accuracy = evaluate(state.network, self.training, cfg.lmbda, n, cfg.regularization)
-        val_cost, val_accuracy = evaluate(
-            state.network, self.validation, cfg.lmbda, n, cfg.regularization
-        )
+        regularization = (cfg.lmbda, len(training.X), cfg.regularization)
+        cost, accuracy = evaluate(state.network, training, *regularization, cfg.kernel)
+        val_cost, val_accuracy = evaluate(state.network, validation, *regularization, cfg.kernel)
         return EpochRecord(0, state.eta, cost, accuracy, val_cost, val_accuracy, 0.0)
 
     def save_checkpoint(self, state: TrainState) -> None:

@@ -8,6 +8,8 @@ check_labelled and check_targets (data checked for a network).
 ``guard``: the divergence guard and TrainingDiverged.
 ``diagnosis``: a run stalled in saturation, a dead network, said in one line.
 ``probes``: measurements within epochs (saturation, per-layer δ and gradients) as an observer.
+``evaluator``: what the epochs and probes measure on a data set, by the NumPy reference or one
+compiled pass over its compressed inputs (evaluator_for: one per data object).
 """
 
 from .diagnosis import dead_network_warning, stall_warning

@@ -24,6 +24,7 @@ from ..data import LabelledData, TargetData, TrainingData
 from ..errors import XentlabError
 from ..kernel import make_group_kernel
 from ..model import Network
+from .evaluator import evaluator_for
 from .groups import group_key, grouped
 from .guard import DivergenceGuard, TrainingDiverged, run_checked
 from .state import SCHEDULE_FLOOR, EpochRecord, History, Observer, TrainConfig, TrainState
@@ -89,12 +90,14 @@ def evaluate(
     lmbda: float = 0.0,
     n_train: int | None = None,
     regularization: str = "l2",
+    kernel: str = "auto",
 ) -> tuple[float, float | None]:
     """(cost, accuracy) of the network on data; the cost includes the regularisation term, the
-    accuracy is None for data with targets instead of labels."""
-    Y = data.targets(network.sizes[-1], np.dtype(np.float64))
-    labels = data.labels if isinstance(data, LabelledData) else None
-    return network.cost_and_accuracy(data.X, Y, labels, lmbda, n_train, regularization)
+    accuracy is None for data with targets instead of labels. Measured by ``data``'s evaluator
+    (:mod:`~xentlab.training.evaluator`), compiled unless ``kernel`` is ``numpy``."""
+    return evaluator_for(data).cost_and_accuracy(
+        network, lmbda, n_train, regularization, kernel=kernel
+    )
 
 
 @dataclass
@@ -245,19 +248,24 @@ def _end_epoch(
     """Monitor, then apply early stopping and the η schedule."""
     cfg, net = state.config, state.network
     n = training.X.shape[0]
+    regularization = (cfg.lmbda, n, cfg.regularization)
     with np.errstate(over="ignore", invalid="ignore"):  # a non-finite cost is reported below
-        train_cost, train_acc = evaluate(net, training, cfg.lmbda, n, cfg.regularization)
+        # the saturation on the first training examples, from the same pass
+        trained = evaluator_for(training).measure(
+            net, *regularization, saturation_rows=SATURATION_SAMPLE, kernel=cfg.kernel
+        )
+        train_cost, train_acc = trained.cost, trained.accuracy
         eval_cost = eval_acc = None
         if evaluation is not None:
-            eval_cost, eval_acc = evaluate(net, evaluation, cfg.lmbda, n, cfg.regularization)
+            eval_cost, eval_acc = evaluator_for(evaluation).cost_and_accuracy(
+                net, *regularization, kernel=cfg.kernel
+            )
     for cost in (train_cost, eval_cost):
         if cost is not None and not np.isfinite(cost):
             raise TrainingDiverged(
                 state.epoch + 1, None, state.eta, "the cost became NaN or infinite"
             )
-    sample = training.head(SATURATION_SAMPLE)
-    targets = sample.targets(net.sizes[-1], np.dtype(np.float64))
-    saturated, saturated_wrong = net.saturation(sample.X, targets)
+    saturated, saturated_wrong = trained.saturation, trained.saturated_wrong
     state.epoch += 1
     state.batch = 0
     state.order = None

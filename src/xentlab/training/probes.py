@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from ..data import LabelledData
 from ..model import Network
+from .evaluator import evaluator_for
 from .state import EpochRecord, TrainState
 
 
@@ -35,30 +34,26 @@ class ProbeRecord:
 
 
 def measure(
-    network: Network, sample: LabelledData, validation: LabelledData, batches: int, per_epoch: int
+    network: Network,
+    sample: LabelledData,
+    validation: LabelledData,
+    batches: int,
+    per_epoch: int,
+    kernel: str = "auto",
 ) -> ProbeRecord:
-    """One probe record of ``network`` (in float64, whatever the training dtype)."""
-    X = sample.X.astype(np.float64)
-    Y = sample.targets(network.sizes[-1], np.dtype(np.float64))
-    wide = Network(
-        network.sizes,
-        [W.astype(np.float64) for W in network.weights],
-        [b.astype(np.float64) for b in network.biases],
-        network.cost,
-    )
-    inputs, deltas = wide.deltas(X, Y)
-    saturation, saturated_wrong = wide.saturation(X, Y)
+    """One probe record of ``network`` (in float64, whatever the training dtype; the
+    validation accuracy as the network predicts, in its dtype), by the evaluators of
+    ``sample`` and ``validation``: compiled unless ``kernel`` is ``numpy``."""
+    measured = evaluator_for(sample).probe(network, evaluator_for(validation), kernel)
     return ProbeRecord(
         batches=batches,
         epochs=batches / per_epoch,
-        training_cost=wide.total_cost(X, Y),
-        validation_accuracy=network.accuracy(validation.X, validation.labels),
-        saturation=saturation,
-        saturated_wrong=saturated_wrong,
-        delta_mean=tuple(float(np.abs(d).mean()) for d in deltas),
-        gradient_norm=tuple(
-            float(np.linalg.norm(A.T @ d / len(X))) for A, d in zip(inputs, deltas, strict=True)
-        ),
+        training_cost=measured.cost,
+        validation_accuracy=measured.validation_accuracy,
+        saturation=measured.saturation,
+        saturated_wrong=measured.saturated_wrong,
+        delta_mean=measured.delta_mean,
+        gradient_norm=measured.gradient_norm,
     )
 
 
@@ -90,5 +85,12 @@ class Probe:
         if self.records and self.records[-1].batches == batches:
             return
         self.records.append(
-            measure(state.network, self.sample, self.validation, batches, self.per_epoch)
+            measure(
+                state.network,
+                self.sample,
+                self.validation,
+                batches,
+                self.per_epoch,
+                state.config.kernel,
+            )
         )
