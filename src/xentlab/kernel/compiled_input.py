@@ -27,8 +27,8 @@ EXAMPLES_PER_MASK = 63  # the examples of a mini-batch, one bit each in an int64
 def input_forward(W, b, z, indptr, indices, values, order, lo, m):  # type: ignore[no-untyped-def]
     """z = x W + b for the m examples order[lo:lo + m], from their non-zero inputs (all
     columns at once: every network's input layer). Eight rows of W are added per pass over a
-    row of z, so that z is read and written once per eight inputs (the rounding of that sum
-    differs from BLAS's, as BLAS's differs between machines)."""
+    row of z, so that z is read and written once per eight inputs, then four, then one at a
+    time (the rounding of that sum differs from BLAS's, as BLAS's differs between machines)."""
     width = z.shape[1]
     for e in range(m):
         row = order[lo + e]
@@ -47,6 +47,12 @@ def input_forward(W, b, z, indptr, indices, values, order, lo, m):  # type: igno
                 second = (v4 * w4[j] + v5 * w5[j]) + (v6 * w6[j] + v7 * w7[j])
                 zr[j] += first + second
             p += 8
+        if p + 4 <= end:
+            w0, w1, w2, w3 = W[indices[p]], W[indices[p + 1]], W[indices[p + 2]], W[indices[p + 3]]
+            v0, v1, v2, v3 = values[p], values[p + 1], values[p + 2], values[p + 3]
+            for j in range(width):
+                zr[j] += (v0 * w0[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
+            p += 4
         while p < end:
             w0, v0 = W[indices[p]], values[p]
             for j in range(width):
