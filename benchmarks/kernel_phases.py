@@ -1,180 +1,225 @@
-"""Where one compiled epoch's time goes: each step of the compiled kernel's mini-batch loop run
-alone over the 5,000 mini-batches of an MNIST epoch ([784, 30, 10] unless --hidden says
-otherwise, mini-batch 10, float32), in the epoch's shuffled order and in storage order.
+"""Where a compiled epoch's time goes: the compiled kernel's mini-batch loop run over an MNIST
+epoch (5,000 mini-batches of 10, float32, shuffled) for groups of K networks of [784, 30, 10]
+(--hidden for another width), stopped after each of its steps in turn.
 
-    python benchmarks/kernel_phases.py [--hidden 30] [--repeats 5]
+    python benchmarks/kernel_phases.py [--groups 1,8] [--hidden 30] [--repeats 5]
 
-Each step is timed in a loop of its own (CPU time, fastest of the repeats), so the sum is near,
-not equal to, the whole epoch: steps run together share caches, and the whole kernel (last
-rows) also prefetches the next mini-batch's rows while it works. Needs real MNIST.
+Each run does the steps up to one of them, in the loop's own order and with its own functions,
+so a step's time is the difference between two runs (its caches and prefetching as in the
+whole loop; the differences are near, not exactly, what each step costs). The last row runs
+every step: it is checked to train to the same bits as the kernel itself. CPU time, the
+fastest of the repeats, the runs interleaved. Needs real MNIST (XENTLAB_DATA).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from typing import Any
 
 import numpy as np
 from _report import report
+from group_speed import cpu_model
 from numba import njit
 
 from xentlab.data import load_dataset
 from xentlab.functions import one_hot
+from xentlab.kernel import Member, Step
+from xentlab.kernel import compiled_input as inputs
+from xentlab.kernel import compiled_layers as layers
 from xentlab.kernel import compiled_loop as loop
 from xentlab.kernel.compiled import CompiledEpochKernel
+from xentlab.kernel.compiled_support import prefetch_batch
 from xentlab.model import Network
 
-BATCH = 10
+BATCH, DTYPE = 10, np.dtype(np.float32)
 STEPS = [
-    "input layer forward (sparse)",
-    "hidden σ",
-    "output layer forward",
-    "output σ",
-    "output error δ",
-    "hidden error δ",
-    "output layer update",
-    "input layer update (sparse)",
-    "bias updates",
     "prefetch of the next mini-batch",
+    "input layer forward (sparse)",
+    "σ of the input layers",
+    "own layers forward (dense, σ)",
+    "own layers backward and update",
+    "input layers' biases",
+    "input layer update (sparse)",
 ]
 
 
-@njit(cache=True)
-def one_step(step, params, layout, acts, deltas, indptr, indices, values, targets, order, total):  # type: ignore[no-untyped-def]
-    """Step ``step`` of the kernel's mini-batch loop, for every mini-batch of an epoch."""
-    W0, b0 = loop._weights(params, layout, 0), loop._biases(params, layout, 0)
-    W1, b1 = loop._weights(params, layout, 1), loop._biases(params, layout, 1)
-    z0, z1 = loop._block(acts, layout, 0, BATCH), loop._block(acts, layout, 1, BATCH)
-    d0, d1 = loop._block(deltas, layout, 0, BATCH), loop._block(deltas, layout, 1, BATCH)
-    scale = params.dtype.type(0.05)
-    flat = targets.reshape(-1)
-    for k in range(total):
-        lo = k * BATCH
-        m = min(lo + BATCH, order.shape[0]) - lo
-        if step == 0:
-            loop._input_layer(W0, b0, z0, indptr, indices, values, order, lo, m)
-        elif step == 1:
-            loop._sigmoid(z0, layout[0, 1], m)
-        elif step == 2:
-            loop._dense_layer(W1, b1, z1, z0, layout[1, 0], m)
-        elif step == 3:
-            loop._sigmoid(z1, layout[1, 1], m)
-        elif step == 4:
-            loop._output_error(z1, targets, order, lo, m, layout[1, 1], scale, d1, False)
-        elif step == 5:
-            loop._hidden_error(d1, W1, z0, d0, layout[1, 0], layout[1, 1], m)
-        elif step == 6:
-            loop._update_dense(W1, z0, d1, layout[1, 0], m)
-        elif step == 7:
-            loop._update_input_layer(W0, d0, indptr, indices, values, order, lo, m)
-        elif step == 8:
-            loop._update_biases(b1, d1, m)
-            loop._update_biases(b0, d0, m)
-        else:
-            loop._prefetch_batch(
-                indptr,
-                indices,
-                values,
-                flat,
-                targets.shape[1],
-                order,
-                lo + BATCH,
-                lo + 2 * BATCH,
-                BATCH,
+@njit  # not cached: it inlines the kernel's functions, whose changes numba's cache would miss
+def steps_up_to(last, params, layout, members, steps, flags, rows, Y, order, batches, scratch):  # type: ignore[no-untyped-def]
+    """``sgd_batches_compiled``'s loop, doing its steps 0 .. ``last`` only (see STEPS)."""
+    indptr, indices, values = rows
+    first_batch, stop_batch, batch_size, n_train, by_row = batches
+    acts, deltas, spare, examples, row_values, counts = scratch
+    n = order.shape[0]
+    shared = members[0, 0]
+    W0, b0 = layers.weights(params, layout, shared), layers.biases(params, layout, shared)
+    z0 = layers.block(acts, layout, shared, batch_size)
+    delta0 = layers.block(deltas, layout, shared, batch_size)
+    Yflat, outputs = Y.reshape(-1), Y.shape[1]
+    for k in range(first_batch, stop_batch):
+        lo = k * batch_size
+        m = min(lo + batch_size, n) - lo
+        ahead = lo + batch_size
+        prefetch_batch(
+            indptr, indices, values, Yflat, outputs, order, ahead, ahead + batch_size, batch_size
+        )
+        if last >= 1:
+            inputs.input_forward(W0, b0, z0, indptr, indices, values, order, lo, m)
+        if last >= 2:
+            loop.activate_input_layers(z0, layout, members, flags, m)
+        for net in range(members.shape[0]):
+            first, count = members[net, 0], members[net, 1]
+            if last >= 3:
+                softmax_output = flags[net, loop.SOFTMAX] != 0
+                layers.forward_own_layers(
+                    params, layout, acts, first, count, softmax_output, m, batch_size
+                )
+            if last >= 4:
+                step = (
+                    steps[net, 0],
+                    steps[net, 1],
+                    n_train,
+                    flags[net, loop.L1] != 0,
+                    flags[net, loop.SIGMA_PRIME] != 0,
+                )
+                layers.backward(
+                    params,
+                    layout,
+                    acts,
+                    deltas,
+                    Y,
+                    order,
+                    lo,
+                    m,
+                    batch_size,
+                    (first, count),
+                    step,
+                    spare,
+                )
+        if last >= 5:
+            layers.update_biases(b0, 0, b0.shape[0], delta0, m, spare)
+        if last >= 6:
+            if by_row:
+                inputs.scatter_by_row(
+                    indptr, indices, values, order, lo, m, examples, row_values, counts
+                )
+                inputs.update_by_row(W0, delta0, examples, row_values, counts)
+            else:
+                inputs.update_by_example(W0, delta0, indptr, indices, values, order, lo, m)
+
+
+class Group:
+    """K networks of one shape, their kernel (prepared) and a way to run steps over an epoch."""
+
+    def __init__(self, k: int, sizes: list[int], X: Any, Y: Any, order: Any) -> None:
+        self.nets = [
+            Network.create(sizes, ["quadratic", "cross-entropy"][i % 2], "default", i, "float32")
+            for i in range(k)
+        ]
+        self.kernel = CompiledEpochKernel([(n.sizes, n.cost) for n in self.nets], BATCH, DTYPE)
+        self.kernel.prepare(X, Y)
+        self.X, self.Y, self.order = X, Y, order
+        self.batches = -(-len(X) // BATCH)
+
+    def members(self) -> list[Member]:
+        """Fresh copies of the starting networks, each with its step."""
+        return [
+            Member(
+                [w.copy() for w in net.weights],
+                [b.copy() for b in net.biases],
+                Step(3.0 if i % 2 == 0 else 0.5, 0.0, len(self.X), False),
             )
+            for i, net in enumerate(self.nets)
+        ]
 
-
-def cpu_seconds(function: Any, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
+    def run_steps(self, last: int) -> tuple[float, list[Member]]:
+        """CPU seconds of an epoch doing steps 0 .. last, and the networks it trained."""
+        kernel, members = self.kernel, self.members()
+        for member, first in zip(members, kernel.members[:, loop.FIRST_ROW], strict=True):
+            kernel._pack(member, first)
+        rows = kernel.compressed
+        assert rows is not None and kernel._targets is not None
+        steps = np.array([(m.step.eta, m.step.lmbda) for m in members], np.float64)
         started = time.process_time()
-        function()
-        best = min(best, time.process_time() - started)
-    return best
+        steps_up_to(
+            last,
+            kernel.params,
+            kernel.layout,
+            kernel.members,
+            steps,
+            kernel.flags,
+            (rows.indptr, rows.indices, rows.values),
+            kernel._targets[1],
+            np.asarray(self.order, np.int64),
+            (0, self.batches, BATCH, len(self.X), kernel.update_by_row),
+            (
+                kernel.acts,
+                kernel.deltas,
+                kernel.spare,
+                kernel.row_examples,
+                kernel.row_values,
+                kernel.row_counts,
+            ),
+        )
+        seconds = time.process_time() - started
+        for member, first in zip(members, kernel.members[:, loop.FIRST_ROW], strict=True):
+            kernel._unpack(member, first)
+        return seconds, members
+
+    def check_against_kernel(self) -> None:
+        """Every step: the same bits as the kernel's own epoch (the copy of the loop is true)."""
+        _, copied = self.run_steps(len(STEPS) - 1)
+        own = self.members()
+        self.kernel.run_group(own, self.X, self.Y, 0, self.batches, self.order)
+        for a, b in zip(copied, own, strict=True):
+            for x, y in zip(a.weights + a.biases, b.weights + b.biases, strict=True):
+                assert x.tobytes() == y.tobytes(), "the benchmark's loop differs from the kernel's"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--groups", default="1,8", help="the group sizes K to profile")
     parser.add_argument("--hidden", type=int, default=30)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    ds = load_dataset("mnist")
+    train = load_dataset("mnist").train
+    X = np.ascontiguousarray(train.X, DTYPE)
+    Y = one_hot(train.labels, 10, DTYPE)
+    order = np.random.default_rng(0).permutation(len(X))
     sizes = [784, args.hidden, 10]
-    net = Network.create(sizes, cost="cross-entropy", init="large", seed=1)
-    X, Y = ds.train.X, one_hot(ds.train.labels, 10, net.dtype)
-    n = len(X)
-    total = -(-n // BATCH)
-    kernel = CompiledEpochKernel(sizes, BATCH, net.dtype, "cross-entropy")
-    kernel.prepare(X, Y)
-    rows = kernel.compressed
-    assert rows is not None
-    orders = {"shuffled": np.random.default_rng(1).permutation(n), "storage": np.arange(n)}
-    rows_out = []
-    for step, name in enumerate(STEPS):
+    groups = {int(k): Group(int(k), sizes, X, Y, order) for k in args.groups.split(",")}
+    for group in groups.values():
+        group.check_against_kernel()
+    load_start = os.getloadavg()[0]
+    best = {(k, last): float("inf") for k in groups for last in range(len(STEPS))}
+    for _ in range(args.repeats):
+        for k, group in groups.items():
+            for last in range(len(STEPS)):
+                best[k, last] = min(best[k, last], group.run_steps(last)[0])
+    rows = []
+    for last, name in enumerate(STEPS):
         row: dict[str, Any] = {"step": name}
-        for label, order in orders.items():
-            # fresh weights each time; δ stays zero, so updates leave them as they are
-            kernel._pack(net.weights, net.biases)
-            kernel.deltas[:] = 0
-
-            def run(order: Any = order, step: int = step) -> None:
-                one_step(
-                    step,
-                    kernel.params,
-                    kernel.layout,
-                    kernel.acts,
-                    kernel.deltas,
-                    rows.indptr,
-                    rows.indices,
-                    rows.values,
-                    Y,
-                    order,
-                    total,
-                )
-
-            run()  # compile
-            row[f"µs per mini-batch ({label})"] = cpu_seconds(run, args.repeats) / total * 1e6
-        rows_out.append(row)
-    for label, order in orders.items():
-        whole = kernel_epoch(kernel, net, X, Y, order, total, args.repeats)
-        rows_out.append({"step": f"whole kernel ({label})"} | {"seconds": whole})
-    summed = {
-        label: sum(r[f"µs per mini-batch ({label})"] for r in rows_out[: len(STEPS)])
-        for label in orders
-    }
-    table = rows_out[: len(STEPS)] + [
-        {
-            "step": "sum of the steps",
-            **{f"µs per mini-batch ({k})": v for k, v in summed.items()},
-        },
-        {
-            "step": "whole kernel, one epoch",
-            **{
-                f"µs per mini-batch ({k})": rows_out[len(STEPS) + i]["seconds"] / total * 1e6
-                for i, k in enumerate(orders)
-            },
-        },
-    ]
-    report(
-        "kernel_phases",
-        f"compiled kernel, [784, {args.hidden}, 10], mini-batch {BATCH}, float32: "
-        "µs per mini-batch",
-        table,
-        {"sizes": sizes, "batches": total, "repeats": args.repeats},
+        for k in groups:
+            before = best[k, last - 1] if last else 0.0
+            row[f"K={k}: ms per epoch"] = (best[k, last] - before) * 1e3
+        rows.append(row)
+    rows.append(
+        {"step": "whole loop"}
+        | {f"K={k}: ms per epoch": best[k, len(STEPS) - 1] * 1e3 for k in groups}
     )
-
-
-def kernel_epoch(
-    kernel: Any, net: Any, X: Any, Y: Any, order: Any, total: int, repeats: int
-) -> float:
-    """CPU seconds of one whole epoch of the kernel (fastest of ``repeats``)."""
-
-    def run() -> None:
-        trial = net.copy()
-        kernel.run(trial.weights, trial.biases, X, Y, 0, total, 0.5, 0.0, len(X), "l2", order)
-
-    return cpu_seconds(run, repeats)
+    meta = {
+        "cpu": cpu_model(),
+        "load_average": [load_start, os.getloadavg()[0]],
+        "sizes": sizes,
+        "batch_size": BATCH,
+        "dtype": DTYPE.name,
+        "repeats": args.repeats,
+        "update_by_row": {k: bool(g.kernel.update_by_row) for k, g in groups.items()},
+    }
+    title = f"compiled loop, K networks of {sizes}, mini-batch {BATCH}, float32: time per step"
+    report("kernel_phases", title, rows, meta)
+    print(f"{meta['cpu']}; load average {load_start:.2f} at start, {os.getloadavg()[0]:.2f} at end")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -245,3 +246,33 @@ def test_warm_up_compiles_or_loads_both_dtypes():
     warm_up()
     dtypes = {signature[0].dtype.name for signature in sgd_batches_compiled.signatures}
     assert {"float32", "float64"} <= dtypes
+
+
+def test_a_change_to_any_compiled_module_forgets_the_cached_machine_code(tmp_path):
+    """numba checks only the file of the function it loads from its cache, but the loop inlines
+    the other compiled modules' functions: a change to any of them must clear all their cache."""
+    from xentlab.kernel.compiled_support import COMPILED_MODULES, forget_stale_machine_code
+
+    for name in COMPILED_MODULES:
+        (tmp_path / f"{name}.py").write_text(f"# {name}\n")
+    cache = tmp_path / "__pycache__"
+    cache.mkdir()
+
+    def cached(name: str) -> list[Path]:
+        files = [cache / f"{name}.f-1.py311.nbi", cache / f"{name}.f-1.py311.1.nbc"]
+        for path in files:
+            path.write_bytes(b"machine code")
+        return files
+
+    other = cache / "model.cpython-311.pyc"
+    other.write_bytes(b"bytecode")
+    loop = cached("compiled_loop")
+    assert forget_stale_machine_code(tmp_path)  # no stamp yet: nothing is known to be fresh
+    assert not any(path.exists() for path in loop) and other.exists()
+    loop = cached("compiled_loop")
+    assert not forget_stale_machine_code(tmp_path)  # the same sources: the cache is kept
+    assert all(path.exists() for path in loop)
+    (tmp_path / "compiled_layers.py").write_text("# changed\n")
+    assert forget_stale_machine_code(tmp_path)
+    assert not any(path.exists() for path in loop) and other.exists()
+    assert sorted(p.name for p in cache.iterdir()) == ["compiled-sources.sha256", other.name]

@@ -82,3 +82,63 @@ def test_a_group_trains_each_network_to_the_bits_it_gets_alone(
         group.subgroup([index]).run_group([member(alone, index, len(X))], X, Y, 0, 9, order)
         assert bits(alone) == bits(together[index]), f"network {index} {alone.sizes}"
         assert bits(alone) != bits(net)  # it did train
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("batch_size", [1, 6, 9, 63])
+def test_the_input_layer_by_row_or_by_example_trains_to_the_same_bits(
+    dtype: type, batch_size: int
+) -> None:
+    """The compiled kernel updates the shared input layer by row where its rows are long, by
+    example where they are short: the same operations in the same order, so the same bits
+    (a network alone and in a group may take different ways)."""
+    from xentlab.kernel.compiled import CompiledEpochKernel
+
+    dt = np.dtype(dtype)
+    X, Y = problem(dt, n=150)
+    order = np.random.default_rng(2).permutation(len(X))
+    batches = -(-len(X) // batch_size)
+    start = networks(dt, GROUP_COSTS[0])
+    trained = {}
+    for by_row in (True, False):
+        nets = [net.copy() for net in start]
+        shapes = [(n.sizes, n.cost) for n in nets]
+        kernel = CompiledEpochKernel(shapes, batch_size, dt, update_by_row=by_row)
+        assert kernel.update_by_row is by_row
+        members = [member(net, i, len(X)) for i, net in enumerate(nets)]
+        kernel.run_group(members, X, Y, 0, batches // 2, order)
+        kernel.run_group(members, X, Y, batches // 2, batches, order)
+        trained[by_row] = [bits(net) for net in nets]
+    assert trained[True] == trained[False]
+    assert all(after != bits(net) for after, net in zip(trained[True], start, strict=True))
+
+
+def test_the_update_by_row_is_chosen_for_long_rows_and_small_batches() -> None:
+    from xentlab.kernel.compiled import CompiledEpochKernel
+
+    one = [((784, 30, 10), "cross-entropy")]
+    f32 = np.dtype(np.float32)
+    assert CompiledEpochKernel(one * 8, 10, f32).update_by_row
+    assert not CompiledEpochKernel(one, 10, f32).update_by_row
+    assert not CompiledEpochKernel(one * 8, 64, f32).update_by_row
+    with pytest.raises(ValueError, match="update_by_row needs a batch size of at most 63; got 64"):
+        CompiledEpochKernel(one, 64, f32, update_by_row=True)
+
+
+def test_the_padding_of_every_layer_stays_zero() -> None:
+    """σ runs over the padded width (σ(0) = ½ there): the padding of W and b stays zero only
+    because each δ's padding is set to zero, under both regularisations."""
+    from xentlab.kernel.compiled import CompiledEpochKernel
+    from xentlab.kernel.compiled_layers import OUTPUTS, WIDTH
+
+    dt = np.dtype(np.float32)
+    X, Y = problem(dt)
+    nets = networks(dt, GROUP_COSTS[1])
+    kernel = CompiledEpochKernel([(n.sizes, n.cost) for n in nets], 6, dt)
+    members = [member(net, i, len(X)) for i, net in enumerate(nets)]
+    kernel.run_group(members, X, Y, 0, 9, np.random.default_rng(1).permutation(len(X)))
+    for row in range(len(kernel.layout)):
+        W, b = kernel._blocks(row)
+        outputs = kernel.layout[row, OUTPUTS]
+        assert not W[:, outputs:].any() and not b[outputs:].any(), f"layout row {row}"
+    assert any(kernel.layout[:, WIDTH] > kernel.layout[:, OUTPUTS])  # there is padding

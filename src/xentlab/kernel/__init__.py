@@ -4,9 +4,10 @@ Two kernels compute the same thing, and one is chosen by name (:data:`KERNELS`):
 
 - ``numpy``: :class:`EpochKernel` (``numpy_loop``), the reference: a few NumPy calls per
   layer and mini-batch, tested against ``Network.backprop`` and against PyTorch autograd.
-- ``compiled``: :class:`~xentlab.kernel.compiled.CompiledEpochKernel` (``compiled``,
-  ``compiled_loop``), the same loop compiled by numba, tested equal to the reference (to
-  1e-12 relative in float64 over whole epochs, to float32 rounding in float32). It needs numba.
+- ``compiled``: :class:`~xentlab.kernel.compiled.CompiledEpochKernel` (``compiled``, over
+  ``compiled_loop`` and its ``compiled_input``, ``compiled_layers``, ``compiled_math``), the
+  same loop compiled by numba, tested equal to the reference (to 1e-12 relative in float64
+  over whole epochs, to float32 rounding in float32). It needs numba.
 - ``auto`` (the default): ``compiled`` where numba imports, else ``numpy``.
 
 The two differ only in rounding (the order in which sums are added), so each is

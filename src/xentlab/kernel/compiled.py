@@ -19,12 +19,17 @@ from numpy.typing import NDArray
 from ..errors import XentlabError
 from ..functions import Cost
 from . import COMPILED_RULES
+from .compiled_input import EXAMPLES_PER_MASK
+from .compiled_layers import OUTPUTS, STRIDE, WIDTH
 from .compiled_loop import FIRST_ROW, L1, sgd_batches_compiled
 from .compiled_support import count_nonzero_rows, fill_rows
 from .numpy_loop import Member, NetworkShape, one_member, shapes_of
 
 Arr = NDArray[np.floating]
 VECTOR_BYTES = 64  # one AVX-512 register (two AVX2 ones): rows of W are padded to this
+# Input layers whose rows (all the group's columns) are at least this long are updated by row,
+# which saves stores, rather than by example, which saves setting the inputs out by row.
+ROW_BYTES_UPDATED_BY_ROW = 512
 
 
 class CompressedRows:
@@ -37,7 +42,7 @@ class CompressedRows:
         total = count_nonzero_rows(X, counts)
         self.indptr = np.zeros(X.shape[0] + 1, np.int64)
         np.cumsum(counts, out=self.indptr[1:])
-        self.indices = np.empty(total, np.int32)
+        self.indices = np.empty(total, np.uint32)  # unsigned: an index numba need not wrap
         self.values = np.empty(total, X.dtype)
         fill_rows(X, self.indptr, self.indices, self.values)
         self.shape = X.shape
@@ -56,7 +61,11 @@ class CompiledEpochKernel:
         shapes: Sequence[tuple[Sequence[int], str | Cost]],
         batch_size: int,
         dtype: np.dtype,
+        *,
+        update_by_row: bool | None = None,
     ) -> None:
+        """``update_by_row``: the input layer's update by row or by example (the same bits
+        either way, see ``compiled_input``); None chooses by the length of its rows."""
         self.shapes = shapes_of(shapes)
         self.batch_size = batch_size
         self.dtype = np.dtype(dtype)
@@ -70,6 +79,12 @@ class CompiledEpochKernel:
         self.params = np.zeros(size, self.dtype)
         self.acts = np.zeros(scratch, self.dtype)
         self.deltas = np.zeros(scratch, self.dtype)
+        self.spare = np.zeros(_spare_size(self.layout, self.members), self.dtype)
+        self.update_by_row = self._update_by_row(update_by_row)
+        rows = self.shapes[0].sizes[0] if self.update_by_row else 0
+        self.row_examples = np.zeros(rows, np.int64)
+        self.row_values = np.zeros((rows, batch_size), self.dtype)
+        self.row_counts = np.zeros(rows, np.int64)
         self.flags = np.array(
             [(0, s.cost.softmax_output, s.cost.delta_has_sigma_prime) for s in self.shapes],
             np.int64,
@@ -77,6 +92,20 @@ class CompiledEpochKernel:
         self._rows: tuple[Any, CompressedRows] | None = None
         self._targets: tuple[Any, Arr] | None = None
         self._identity = np.arange(0, dtype=np.int64)
+
+    def _update_by_row(self, asked: bool | None) -> bool:
+        """Whether the input layer is updated by row: as asked, or where its rows (every
+        network's columns) are long; never for mini-batches of more than EXAMPLES_PER_MASK."""
+        fits = self.batch_size <= EXAMPLES_PER_MASK
+        if asked and not fits:
+            raise ValueError(
+                f"update_by_row needs a batch size of at most {EXAMPLES_PER_MASK}; "
+                f"got {self.batch_size}"
+            )
+        if asked is not None:
+            return asked
+        row_bytes = int(self.layout[0, STRIDE]) * self.dtype.itemsize
+        return fits and row_bytes >= ROW_BYTES_UPDATED_BY_ROW
 
     def prepare(self, X: Arr, Y: Arr) -> None:
         """Compress the inputs X and keep the targets Y (done by the first :meth:`run` on them
@@ -151,8 +180,15 @@ class CompiledEpochKernel:
             (rows.indptr, rows.indices, rows.values),
             targets,
             np.asarray(order, np.int64),
-            (first_batch, stop_batch, self.batch_size, n_train.pop()),
-            (self.acts, self.deltas),
+            (first_batch, stop_batch, self.batch_size, n_train.pop(), self.update_by_row),
+            (
+                self.acts,
+                self.deltas,
+                self.spare,
+                self.row_examples,
+                self.row_values,
+                self.row_counts,
+            ),
         )
         for member, first in zip(members, self.members[:, FIRST_ROW], strict=True):
             self._unpack(member, first)
@@ -208,6 +244,17 @@ def _layout(
             size += (below + 1) * width
             scratch += batch_size * width
     return np.array(rows, np.int64), np.array(members, np.int64), size, scratch
+
+
+def _spare_size(layout: NDArray[np.int64], members: NDArray[np.int64]) -> int:
+    """The scratch the loop needs besides activations and δ: a row of the input layers' sums
+    of δ, and each layer's Wᵀ (its outputs × the padded width of the layer beneath)."""
+    size = int(layout[0, STRIDE])
+    first_rows = set(members[:, FIRST_ROW].tolist())
+    for row in range(len(layout)):
+        if row not in first_rows:
+            size = max(size, int(layout[row, OUTPUTS] * layout[row - 1, WIDTH]))
+    return size
 
 
 def warm_up() -> None:

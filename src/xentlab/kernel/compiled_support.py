@@ -1,7 +1,14 @@
 """What the compiled loops share: compiling once per machine, asking the CPU to load memory
-ahead, and inputs as compressed rows (their non-zero entries: most pixels are 0)."""
+ahead and to find a set bit, and inputs as compressed rows (their non-zero entries: most
+pixels are 0)."""
 
 from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from pathlib import Path
 
 from llvmlite import ir
 from numba.core import cgutils, types
@@ -10,6 +17,57 @@ from numba.extending import intrinsic
 from ..compiling import compiled
 
 CACHE_LINE = 64  # bytes
+# The modules whose functions the compiled loop inlines into one another.
+COMPILED_MODULES = (
+    "compiled_support",
+    "compiled_math",
+    "compiled_layers",
+    "compiled_input",
+    "compiled_loop",
+)
+SOURCES_STAMP = "compiled-sources.sha256"
+
+
+def forget_stale_machine_code(folder: Path = Path(__file__).parent) -> bool:
+    """Remove the compiled modules' machine code cached beside them if any of their sources
+    changed since it was written; whether it did. numba checks only the file of the function
+    it loads, but the loop inlines functions from all of them: without this, a change to
+    ``compiled_layers`` would leave the cached loop running the old layers. (An installed
+    package changes all its files at once; a cache elsewhere, NUMBA_CACHE_DIR or numba's
+    per-user one, is left to numba.)"""
+    digest = hashlib.sha256()
+    try:
+        for name in COMPILED_MODULES:
+            digest.update((folder / f"{name}.py").read_bytes())
+    except OSError:  # no sources to compare (a frozen package): as numba does
+        return False
+    cache, stamp = folder / "__pycache__", digest.hexdigest()
+    try:
+        if (cache / SOURCES_STAMP).read_text(encoding="ascii") == stamp:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
+    written = ""
+    try:
+        cache.mkdir(exist_ok=True)
+        for name in COMPILED_MODULES:
+            for path in cache.glob(f"{name}.*.nb[ic]"):
+                path.unlink(missing_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=cache, delete=False, encoding="ascii") as new:
+            written = new.name
+            new.write(stamp)
+        os.replace(written, cache / SOURCES_STAMP)
+        written = ""
+    except OSError:  # not writable: numba caches elsewhere (or not at all)
+        pass
+    finally:
+        if written:
+            with contextlib.suppress(OSError):
+                os.unlink(written)
+    return True
+
+
+forget_stale_machine_code()
 
 
 @intrinsic
@@ -35,6 +93,23 @@ def prefetch(typingctx, array, index):  # type: ignore[no-untyped-def]
         return context.get_dummy_value()
 
     return types.void(array, index), codegen
+
+
+@intrinsic
+def lowest_set_bit(typingctx, bits):  # type: ignore[no-untyped-def]
+    """The index of the lowest set bit of a non-zero integer (LLVM's count of trailing zeros: one
+    instruction on x86-64 and ARM)."""
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        (value,) = args
+        function = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(value.type, [value.type, ir.IntType(1)]),
+            f"llvm.cttz.i{value.type.width}",
+        )
+        return builder.call(function, [value, ir.IntType(1)(1)])  # 1: bits == 0 is undefined
+
+    return bits(bits), codegen
 
 
 @compiled
