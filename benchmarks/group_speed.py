@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
-from _report import best_of, report
+from _report import best_of, cpu_model, report
 
 from xentlab.data import load_dataset
 from xentlab.functions import one_hot
@@ -28,18 +27,6 @@ from xentlab.kernel import Member, Step, make_group_kernel
 from xentlab.model import Network
 
 SIZES, BATCH, DTYPE = (784, 30, 10), 10, np.dtype(np.float32)
-
-
-def cpu_model() -> str:
-    """The CPU's model name, as the kernel reports it (or the platform's guess)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

@@ -2,10 +2,9 @@
 
 :func:`run_sweep` skips the runs whose result file is already in the sweep's folder, sends
 the others to the cluster in groups that share a pass over their data (``passes``), each group
-one task (:func:`~xentlab.sweeps.worker.train_points`, keyed by its first run's id), and
-writes each run's result the moment its group's arrive. So a sweep stopped any way at
-all — a stop request, Ctrl-C, a crashed machine — loses only the runs in flight, and the same
-sweep run again continues where it stopped.
+one task (:func:`~xentlab.sweeps.worker.train_points`, keyed by its first run's id), and writes
+each run's result the moment its group's arrive. So a sweep stopped any way at all — a stop
+request, Ctrl-C, a crashed machine — loses only the runs in flight, and runs again from there.
 
 The cluster is, by default, a ``LocalCluster`` started for the sweep: one worker process per
 usable core, one thread each, BLAS limited to one thread per process (two BLAS thread pools on
