@@ -255,7 +255,7 @@ def assert_plain(text: str) -> None:
             ["compare", "--epochs", "1"],
             "compare: run 1 of 2 (quadratic, seed 1): mini-batch 10 of 108",
         ),
-        (["train", "--epochs", "2"], "train: epoch 2 of 2: mini-batch 100 of 108 (93%)"),
+        (["train", "--epochs", "2"], "train: epoch 2 of 2: mini-batch 108 of 108 (100%)"),
         (["saturation", "--points", "11"], "saturation: quadratic: epoch 1 of 300 (0%)"),
         (["slowdown", "--epochs", "5"], "slowdown: cross-entropy at the common η = 0.15: epoch 5"),
         (["neuron", "--epochs", "5"], "neuron: cross-entropy, η = 0.005: epoch 3 of 5 (60%)"),

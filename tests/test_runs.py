@@ -60,12 +60,12 @@ def test_a_stop_request_saves_at_a_batch_boundary_and_resume_gives_the_same_bits
     reference = runs.prepare(spec(tmp_path)).train()
     stop = runs.StopRequest()
     run = runs.prepare(spec(tmp_path, checkpoint=tmp_path / "run.ckpt"))
-    stopped = run.train(observers=[StopFromAnotherThread(stop, 1)], stop=stop)
+    stopped = run.train(observers=[StopFromAnotherThread(stop, 1)], stop=stop, chunk=20)
     assert stopped.stopped and stopped.test_accuracy is None
     assert stopped.checkpoint == tmp_path / "run.ckpt"
     state, _ = load_checkpoint(tmp_path / "run.ckpt")
-    # Mini-batches go in chunks of 100; the stop takes effect at the end of the one it came in.
-    assert (state.epoch, state.batch) == (1, 100)
+    # Mini-batches go in chunks of 20; the stop takes effect at the end of the one it came in.
+    assert (state.epoch, state.batch) == (1, 20)
     resumed = runs.prepare(runs.RunSpec.of(resume=tmp_path / "run.ckpt")).train()
     assert not resumed.stopped and resumed.test_accuracy == reference.test_accuracy
     for a, b in zip(resumed.network.weights, reference.network.weights, strict=True):
@@ -77,10 +77,10 @@ def test_a_stopped_run_without_a_checkpoint_goes_to_the_stop_checkpoint(tmp_path
     stop = runs.StopRequest()
     stop.request()  # before the first chunk ends
     run = runs.prepare(spec(tmp_path, stop_checkpoint=tmp_path / "stopped.ckpt"))
-    result = run.train(stop=stop)
+    result = run.train(stop=stop, chunk=10)
     assert result.stopped and result.checkpoint == tmp_path / "stopped.ckpt"
     state, _ = load_checkpoint(tmp_path / "stopped.ckpt")
-    assert state.epoch == 0 and state.batch == 100  # the first chunk of 100 mini-batches
+    assert state.epoch == 0 and state.batch == 10  # the first chunk of 10 mini-batches
     # With nowhere to save, a stop still ends the run, and says nothing was saved.
     unsaved = runs.prepare(spec(tmp_path)).train(stop=stop)
     assert unsaved.stopped and unsaved.checkpoint is None
@@ -233,11 +233,11 @@ def test_runs_trained_together_stop_together_and_each_resumes_alone_to_the_bits_
         for c, e in costs.items()
     ]
     observers = [[StopFromAnotherThread(stop, 1)], [], []]
-    outcomes = runs.train_together(together, observers, stop=stop)
+    outcomes = runs.train_together(together, observers, stop=stop, chunk=20)
     assert all(isinstance(o, runs.RunResult) and o.stopped for o in outcomes)
     for cost in costs:
         state, _ = load_checkpoint(tmp_path / f"{cost}.ckpt")
-        assert (state.epoch, state.batch) == (1, 100)  # all at the same boundary
+        assert (state.epoch, state.batch) == (1, 20)  # all at the same boundary
         resumed = runs.prepare(runs.RunSpec.of(resume=tmp_path / f"{cost}.ckpt")).train()
         assert resumed.test_accuracy == alone[cost].test_accuracy
         for a, b in zip(resumed.network.weights, alone[cost].network.weights, strict=True):

@@ -17,7 +17,7 @@ def train_together(
     runs: Sequence[Run],
     observers: Sequence[Sequence[Observer]] | None = None,
     stop: StopRequest | None = None,
-    chunk: int = 100,
+    chunk: int | None = None,
 ) -> list[RunResult | Exception]:
     """Train ``runs`` (each with its ``observers``, all with ``stop``) as :meth:`Run.train`
     would one by one, to the same bits, in as few passes over the data as they allow: runs on

@@ -112,11 +112,12 @@ class Run:
         self,
         observers: Sequence[Observer] = (),
         stop: StopRequest | None = None,
-        chunk: int = 100,
+        chunk: int | None = None,
     ) -> RunResult:
         """Train until the run is finished, diverges (TrainingDiverged, naming the last good
         checkpoint) or is asked to stop; save what was asked for. Observers (and a stop) are
-        heard every ``chunk`` mini-batches."""
+        heard every ``chunk`` mini-batches (by default, ``training.CHUNK_EXAMPLES``
+        examples' worth)."""
         outcome = train_together([self], [observers], stop, chunk)[0]
         if isinstance(outcome, Exception):
             raise outcome
