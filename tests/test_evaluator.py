@@ -210,11 +210,11 @@ def test_the_result_is_the_same_bits_for_any_number_of_threads(dtype):
     net = network([20, 12, 5], "cross-entropy", dtype)
     dataset = data(net, "labels", 5000)
     evaluator = Evaluator(dataset)
-    rows, Y = evaluator._compressed(np.dtype(dtype)), evaluator.targets(5)
+    rows, Y = evaluator.compressed(np.dtype(dtype)), evaluator.targets(5)
     args = (rows, Y, dataset.labels, net.weights, net.biases, _output(net.cost), 1000)
     results = {threads: measure_rows(*args, threads=threads) for threads in (1, 2, 3)}
     assert results[1] == results[2] == results[3]
-    wide_rows = evaluator._compressed(np.dtype(np.float64))
+    wide_rows = evaluator.compressed(np.dtype(np.float64))
     validation = (rows, Y, dataset.labels)
     probes = {
         threads: probe(
@@ -337,3 +337,26 @@ def test_the_runs_of_a_group_are_measured_on_the_data_their_pass_shares():
         assert outcome.start == alone.start
         for column in ("training_cost", "evaluation_cost", "evaluation_accuracy"):
             assert outcome.history.column(column) == alone.history.column(column)
+
+
+def test_a_compiled_run_compresses_its_training_set_once_for_its_kernel_and_its_measures(
+    monkeypatch,
+):
+    from xentlab.kernel import compiled
+
+    built = []
+    original = compiled.CompressedRows.__init__
+
+    def counting(self, X):
+        built.append(X.shape)
+        original(self, X)
+
+    monkeypatch.setattr(compiled.CompressedRows, "__init__", counting)
+    net = network([20, 12, 5], "cross-entropy", np.float32, init="default")
+    training = data(net, "labels", n=300)
+    validation = data(net, "labels", n=100, seed=2)
+    config = TrainConfig(epochs=2, batch_size=10, eta=0.5, kernel="compiled")
+    state = fit(TrainState.start(net, config), training, validation)
+    assert state.epoch == 2
+    # the training set once (for the kernel and every record's measures), the validation set once
+    assert sorted(built) == [(100, 20), (300, 20)]

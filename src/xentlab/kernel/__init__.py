@@ -28,9 +28,9 @@ NumPy kernel only (``auto`` picks it; ``compiled`` refuses it by name).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -55,7 +55,16 @@ class Kernel(Protocol):
     name: str
     blas_threads: int | None
 
-    def prepare(self, X: NDArray[np.floating], Y: NDArray[np.floating]) -> None: ...
+    def prepare(
+        self,
+        X: NDArray[np.floating],
+        Y: NDArray[np.floating],
+        compressed: Callable[[np.dtype], Any] | None = None,
+    ) -> None:
+        """Make X and Y ready for the epochs. ``compressed(dtype)``, where given, returns X
+        compressed to its non-zero entries in ``dtype`` (a ``compiled.CompressedRows`` of X,
+        which the caller keeps for measuring too): the compiled kernel takes it rather than
+        compressing X again."""
 
     def subgroup(self, indices: Sequence[int]) -> Kernel: ...
 

@@ -10,7 +10,7 @@ mini-batches.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -107,11 +107,17 @@ class CompiledEpochKernel:
         row_bytes = int(self.layout[0, STRIDE]) * self.dtype.itemsize
         return fits and row_bytes >= ROW_BYTES_UPDATED_BY_ROW
 
-    def prepare(self, X: Arr, Y: Arr) -> None:
-        """Compress the inputs X and keep the targets Y (done by the first :meth:`run` on them
-        if not before; a training loop calls it first, so that its epochs time training only)."""
+    def prepare(
+        self, X: Arr, Y: Arr, compressed: Callable[[np.dtype], CompressedRows] | None = None
+    ) -> None:
+        """Compress the inputs X (or take them from ``compressed``, see ``Kernel.prepare``) and
+        keep the targets Y (done by the first :meth:`run` on them if not before; a training
+        loop calls it first, so that its epochs time training only)."""
         if self._rows is None or self._rows[0] is not X:
-            self._rows = (X, CompressedRows(np.asarray(X, self.dtype)))
+            if compressed is not None:
+                self._rows = (X, compressed(self.dtype))
+            else:
+                self._rows = (X, CompressedRows(np.asarray(X, self.dtype)))
         if self._targets is None or self._targets[0] is not Y:
             self._targets = (Y, np.ascontiguousarray(Y, self.dtype))
 

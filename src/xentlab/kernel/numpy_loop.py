@@ -12,9 +12,9 @@ the learning rate.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -101,7 +101,7 @@ class EpochKernel:
         self.scratch = [Scratch.allocate(s.sizes, batch_size, self.dtype) for s in self.shapes]
         self._gathered: tuple[Arr, Arr] | None = None  # a chunk's rows, in the epoch's order
 
-    def prepare(self, X: Arr, Y: Arr) -> None:
+    def prepare(self, X: Arr, Y: Arr, compressed: Callable[[np.dtype], Any] | None = None) -> None:
         """Nothing to prepare: the compiled kernel compresses X here."""
 
     def subgroup(self, indices: Sequence[int]) -> EpochKernel:

@@ -132,7 +132,9 @@ class Evaluator:
                 self._targets[outputs] = np.ascontiguousarray(Y)
             return self._targets[outputs]
 
-    def _compressed(self, dtype: np.dtype) -> CompressedRows:
+    def compressed(self, dtype: np.dtype) -> CompressedRows:
+        """The inputs compressed to their non-zero entries in ``dtype``, once per dtype (the
+        compiled training kernel takes them too)."""
         from ..kernel.compiled import CompressedRows
 
         with self._lock:
@@ -170,7 +172,7 @@ class Evaluator:
 
         dtype = np.result_type(self.data.X.dtype, network.dtype)
         cost, correct, saturated, wrong = measure(
-            self._compressed(dtype),
+            self.compressed(dtype),
             Y,
             self.labels,
             network.weights,
@@ -225,7 +227,7 @@ class Evaluator:
 
         dtype = np.result_type(self.data.X.dtype, network.dtype)
         correct = measure(
-            self._compressed(dtype),
+            self.compressed(dtype),
             self.targets(network.sizes[-1]),
             labels,
             network.weights,
@@ -253,12 +255,12 @@ class Evaluator:
         dtype = np.result_type(validation.data.X.dtype, network.dtype)
         valid_Y = validation.targets(network.sizes[-1])
         total, saturated, wrong, delta_sums, gradient_norms, correct = probe(
-            self._compressed(np.dtype(np.float64)),
+            self.compressed(np.dtype(np.float64)),
             Y,
             network.weights,
             network.biases,
             _output(network.cost),
-            (validation._compressed(dtype), valid_Y, labels),
+            (validation.compressed(dtype), valid_Y, labels),
             threads=measuring_threads(),
         )
         pairs = self.n * network.sizes[-1]

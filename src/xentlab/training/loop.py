@@ -176,7 +176,7 @@ def fit_group(
     active = [i for i, trainee in enumerate(trainees) if not trainee.state.finished]
     shapes = [(t.state.network.sizes, t.state.network.cost) for t in trainees]
     whole = make_group_kernel(first.config.kernel, shapes, batch_size, dtype)
-    whole.prepare(training.X, Y_all)
+    whole.prepare(training.X, Y_all, evaluator_for(training).compressed)  # compressed once
     # BLAS threads for the work around the kernel (the guard's checks, each epoch's evaluation):
     # the compiled kernel asks for one, as a multithreaded BLAS call leaves its threads spinning
     # for a while after it returns, on the core the single-threaded kernel would be using.
