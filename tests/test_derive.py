@@ -308,3 +308,43 @@ def test_mathml_keeps_the_parentheses_of_a_negated_sum(sp):
     assert "<mo>=</mo><mrow><mo>-</mo><mrow><mo>(</mo>" in shown
     assert tex_equation(C, "=", CROSS_ENTROPY_OF_A).startswith(r"C = - (y \ln")
     assert pretty_equation(C, "=", CROSS_ENTROPY_OF_A) == "C = -(y⋅log(a) + (1 - y)⋅log(1 - a))"
+
+
+def test_a_terminal_without_unicode_gets_the_equations_drawn_in_ascii(sp, tmp_path):
+    """SymPy draws them in ASCII (its brackets, sigma); what is left of the names falls back
+    one character for one, so that fractions and brackets stay aligned."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(SRC),
+        "XDG_CACHE_HOME": str(tmp_path),
+        "PYTHONIOENCODING": "ascii",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "xentlab", *NEURON], env=env, capture_output=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    shown = done.stdout.decode("ascii")
+    assert "dC/dw_j = x_j*(sigma(z) - y)" in shown and "[v verified]" in shown
+    fraction = [line for line in shown.splitlines() if line.endswith("*sigma'(z)*x_j")]
+    above, row, below = shown.splitlines()[shown.splitlines().index(fraction[0]) - 1 :][:3]
+    assert above.rfind("\\") == row.rfind("|") == below.rfind("/") > 0  # the bracket lines up
+
+
+def test_the_choice_of_ascii_does_not_stay_with_sympy(sp):
+    from sympy.printing.pretty.pretty_symbology import pretty_use_unicode
+
+    from xentlab.experiments.derive_neuron import ERROR, dC_db
+    from xentlab.report.derivations import pretty_equation
+
+    before = pretty_use_unicode()
+    # (the name is left to the terminal's fallback: ∂ shows as d)
+    assert pretty_equation(dC_db, "=", ERROR, unicode=False) == "∂C/∂b = sigma(z) - y"
+    assert pretty_equation(dC_db, "=", ERROR) == "∂C/∂b = σ(z) - y"
+    assert pretty_use_unicode() == before
+
+
+def test_the_report_knows_whether_sympy_is_there(monkeypatch):
+    from xentlab.experiments.derive_choices import sympy_available
+
+    monkeypatch.setitem(sys.modules, "sympy", None)
+    assert not sympy_available()

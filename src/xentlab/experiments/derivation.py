@@ -33,6 +33,7 @@ class _Shown(sp.Function):  # type: ignore[misc]  # SymPy is untyped
     """A function printed as the article writes it (σ, σ'), in every printer."""
 
     text = "?"
+    ascii = "?"  # for a terminal without Unicode
     tex = "?"
 
     def _named(self) -> sp.Basic:
@@ -43,6 +44,8 @@ class _Shown(sp.Function):  # type: ignore[misc]  # SymPy is untyped
         return shown if exp is None else rf"{shown}^{{{exp}}}"
 
     def _pretty(self, printer: object) -> object:
+        if not printer._use_unicode:  # type: ignore[attr-defined]
+            return printer._print(sp.Function(self.ascii)(*self.args))  # type: ignore[attr-defined]
         return printer._print(self._named())  # type: ignore[attr-defined]
 
     def _sympystr(self, printer: object) -> object:
@@ -56,6 +59,7 @@ class Sigmoid(_Shown):
     """σ(z) = 1 / (1 + e^(−z)); SymPy differentiates it to σ'(z), kept as σ' until checked."""
 
     text = "σ"
+    ascii = "sigma"
     tex = r"\sigma"
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
@@ -66,6 +70,7 @@ class SigmoidPrime(_Shown):
     """σ'(z), the derivative of σ: the factor that slows a saturated neuron."""
 
     text = "σ'"
+    ascii = "sigma'"
     tex = r"\sigma'"
 
 

@@ -17,6 +17,7 @@ import sympy as sp
 from sympy.printing.mathml import MathMLPresentationPrinter
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pretty.pretty import PrettyPrinter
+from sympy.printing.pretty.pretty_symbology import pretty_use_unicode
 from sympy.printing.pretty.stringpict import prettyForm, stringPict
 
 from ..experiments.derivation import (
@@ -86,12 +87,17 @@ class _Pretty(PrettyPrinter):  # type: ignore[misc]
         return shown
 
 
-def pretty_equation(lhs: sp.Basic, relation: str, rhs: sp.Basic) -> str:
-    """``lhs relation rhs`` in Unicode, on as many lines as its fractions and matrices need."""
-    printer = _Pretty({"use_unicode": True, "order": ORDER})
-    left, right = printer._print(lhs), printer._print(rhs)
-    joined = prettyForm(*stringPict.next(left, f" {relation} ", right))
-    return str(joined.render(wrap_line=False))
+def pretty_equation(lhs: sp.Basic, relation: str, rhs: sp.Basic, unicode: bool = True) -> str:
+    """``lhs relation rhs`` on as many lines as its fractions and matrices need, drawn in
+    Unicode or in ASCII (SymPy reads that choice from a global flag: set, then put back)."""
+    before = pretty_use_unicode(unicode)
+    try:
+        printer = _Pretty({"use_unicode": unicode, "order": ORDER})
+        left, right = printer._print(lhs), printer._print(rhs)
+        joined = prettyForm(*stringPict.next(left, f" {relation} ", right))
+        return str(joined.render(wrap_line=False))
+    finally:
+        pretty_use_unicode(before)
 
 
 def tex(expression: sp.Basic) -> str:
@@ -137,19 +143,21 @@ def _indented(text: str, by: str) -> str:
     return "\n".join(f"{by}{line}".rstrip() for line in text.splitlines())
 
 
-def as_text(derivations: Sequence[Derivation], lang: str = "en") -> str:
-    """For a terminal: each equation drawn by SymPy's pretty printer, in Unicode."""
+def as_text(derivations: Sequence[Derivation], lang: str = "en", unicode: bool = True) -> str:
+    """For a terminal: each equation drawn by SymPy's pretty printer, in Unicode (or, for a
+    terminal without it, ASCII)."""
     words = _words(lang)
     lines = [words["title"], "", words["intro"], ""]
     for derivation in derivations:
         heading = title(derivation, lang)
         lines += [heading, "=" * _width(heading), words["given"]]
         for lhs, rhs in derivation.given:
-            lines.append(_indented(pretty_equation(lhs, "=", rhs), "    "))
+            lines.append(_indented(pretty_equation(lhs, "=", rhs, unicode), "    "))
         lines.append("")
         for number, step in enumerate(derivation.steps, 1):
             lines.append(f"{number:2}. {explanation(step, lang)}  [{verdict(step, lang)}]")
-            lines.append(_indented(pretty_equation(step.lhs, step.relation, step.rhs), "    "))
+            shown = pretty_equation(step.lhs, step.relation, step.rhs, unicode)
+            lines.append(_indented(shown, "    "))
         lines += ["", numeric_line(derivation, lang), "", ""]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -245,11 +253,12 @@ def html_section(derivation: Derivation, lang: str, level: int = 3) -> str:
     return "\n".join(parts)
 
 
-def render(derivations: Sequence[Derivation], fmt: str = "text", lang: str = "en") -> str:
-    """The derivations as ``fmt`` (text, tex or md), the prose in ``lang`` (en or zh)."""
-    writers = {"text": as_text, "tex": as_tex, "md": as_markdown}
-    return writers[DERIVATION_FORMATS.check("format", fmt)](derivations, _checked(lang))
-
-
-def _checked(lang: str) -> str:
-    return LANGUAGES.check("lang", lang)
+def render(
+    derivations: Sequence[Derivation], fmt: str = "text", lang: str = "en", unicode: bool = True
+) -> str:
+    """The derivations as ``fmt`` (text, tex or md), the prose in ``lang`` (en or zh); text's
+    equations drawn in Unicode, or in ASCII if not ``unicode``."""
+    lang = LANGUAGES.check("lang", lang)
+    if DERIVATION_FORMATS.check("format", fmt) == "text":
+        return as_text(derivations, lang, unicode)
+    return as_tex(derivations, lang) if fmt == "tex" else as_markdown(derivations, lang)

@@ -8,6 +8,7 @@ runs, and without it the command says how to install it and exits with code 2.""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from rich.console import Console
 
@@ -15,6 +16,7 @@ from ...experiments.derive_choices import DERIVE_COSTS, PARTS, require_sympy
 from ...files import atomic_write, check_output_target
 from ...report import derivation_texts  # noqa: F401  (recognises the files derive writes)
 from ...report.texts import DERIVATION_FORMATS, LANGUAGES
+from .. import text
 from ..argument_types import path
 from ..exit_codes import EXIT_OK
 from ..options import add_force
@@ -66,7 +68,9 @@ def run(args: argparse.Namespace, out: Console) -> int:
     from ...experiments.derive import derive
     from ...report.derivations import render
 
-    written = render(derive(args.cost, args.part), args.format, args.lang)
+    # Equations drawn in Unicode, unless they go to a terminal that cannot show it
+    unicode = args.out is not None or text.says_unicode(sys.stdout)
+    written = render(derive(args.cost, args.part), args.format, args.lang, unicode)
     if args.out is None:
         out.print(written, end="")
         return EXIT_OK
