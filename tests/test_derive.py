@@ -280,9 +280,9 @@ def test_the_help_shows_an_example(capsys):
     assert "Example: xentlab derive --cost cross-entropy --part neuron" in shown
 
 
-def test_sympy_is_imported_only_to_derive(tmp_path):
+def test_import_xentlab_and_the_whole_help_never_import_sympy(tmp_path):
     """``import xentlab`` and ``xentlab --help`` (which builds every command's parser, derive's
-    included) never import SymPy; ``xentlab derive`` does."""
+    included) never import SymPy (``xentlab train``'s imports are tests/test_startup.py's)."""
     probe = (
         "import json, sys\n"
         "import xentlab\n"
