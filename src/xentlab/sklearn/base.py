@@ -138,7 +138,7 @@ class _SigmoidNetwork(BaseEstimator):  # type: ignore[misc]
             network = self.network_
         else:
             sizes = (X.shape[1], *hidden, outputs)
-            network = Network.create(sizes, self.cost, self.init, seed, self.dtype)
+            network = Network.create(sizes, self.cost, self.init, seed, self.dtype, self.output)
         training = _training_data(network, X, encoded, "training")
         evaluation = None
         if X_val is not None:
@@ -209,6 +209,7 @@ class _SigmoidNetwork(BaseEstimator):  # type: ignore[misc]
         for name, now, fitted in (
             ("hidden_layer_sizes", hidden, network.sizes[1:-1]),
             ("cost", self.cost, network.cost.name),
+            ("output", self.output or network.cost.output, network.cost.output),
             ("dtype", self.dtype, network.dtype.name),
         ):
             if now != fitted:
