@@ -112,14 +112,13 @@ class NetworkSettings:
     )
     init: str = setting(INITS, "default", INIT_HELP)
     dtype: str = setting(DTYPES, "float32", "training precision", offered=_but("race"))
-    # compare names each contender's output with its cost (quadratic/linear), the race runs
-    # every pair side by side
+    # compare names each contender's output with its cost (quadratic/linear)
     output: str | None = setting(
         checks.Optional(OUTPUTS),
         None,
         f"the output layer: {', '.join(OUTPUTS)} (default: the cost's own, softmax for "
         "log-likelihood and sigmoid otherwise; linear goes with the quadratic cost only)",
-        offered=_but("compare", "race"),
+        offered=_but("compare"),
         metavar="OUTPUT",
     )
 
