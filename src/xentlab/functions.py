@@ -66,11 +66,6 @@ def identity_inplace(z: Array) -> Array:
     return z
 
 
-def identity(z: ArrayLike) -> Array:
-    """a = z: a linear neuron's output."""
-    return np.asarray(z)
-
-
 def sigmoid_prime(z: ArrayLike) -> Array:
     """σ'(z) = σ(z)(1 − σ(z)) = e^(−|z|) / (1 + e^(−|z|))², symmetric in z, never overflowing."""
     z = np.asarray(z)
@@ -145,7 +140,7 @@ class Output(str, enum.Enum):
 _ACTIVATIONS: dict[Output, tuple[Callable[[ArrayLike], Array], Callable[[Array], Array]]] = {
     Output.SIGMOID: (sigmoid, sigmoid_inplace),
     Output.SOFTMAX: (softmax, softmax_inplace),
-    Output.LINEAR: (identity, identity_inplace),
+    Output.LINEAR: (np.asarray, identity_inplace),  # a = z
 }
 OUTPUTS = OneOf(tuple(output.value for output in Output))
 
