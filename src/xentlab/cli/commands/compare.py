@@ -53,9 +53,15 @@ def add_parser(subcommands: Subcommands) -> None:
         help="comma-separated, each a cost and, where it is not the cost's own, its output "
         f"after a slash: from {', '.join(cost.label for cost in PAIRED_COSTS)}",
     )
-    # the option's first name, kept: an error names the option typed
+    # the option's first name, kept: an error names the option typed; the same default, so
+    # that a hint tells a value given from one left out
     p.add_argument(
-        "--costs", dest="costs", type=costs, metavar="CONTENDERS", help="the same as --contenders"
+        "--costs",
+        dest="costs",
+        type=costs,
+        default=COMPARE.costs,
+        metavar="CONTENDERS",
+        help="the same as --contenders",
     )
     p.add_argument(
         "--eta",
