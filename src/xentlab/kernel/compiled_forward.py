@@ -13,7 +13,8 @@ nothing to z = x W + b), and everything is measured from its output z at once:
   through e^(−|z|)): finite for every finite z. The regularisation term is added by the caller.
 - whether the most active output is the label (the first of equal ones, as ``numpy.argmax``);
 - the (output, example) pairs saturated, σ'(z) = a (1 − a) below a threshold, and of those the
-  pairs also wrong, |a − y| > 0.5, on the first rows;
+  pairs also wrong, |a − y| > 0.5, on the first rows (none for a linear output, which never
+  saturates);
 - for a probe (in float64): δ_l = ∂C_x/∂z_l of every layer, back-propagated as
   ``Network.deltas`` does, the sums of |δ_l| and of ∂C_x/∂W_l = a_{l−1}ᵀ δ_l.
 
@@ -46,8 +47,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..compiling import compiled
-from ..functions import CostFormula
+from ..functions import CostFormula, Output
 from .compiled import VECTOR_BYTES, CompressedRows
+from .compiled_layers import LINEAR_OUTPUT, OUTPUT_CODES, SOFTMAX_OUTPUT
 
 Arr = NDArray[np.floating]
 INPUTS, OUTPUTS, WIDTH, W_OFFSET, B_OFFSET = range(5)
@@ -61,8 +63,10 @@ PROBE_BLOCK_ROWS = 256
 CHUNK_ROWS = 32
 # The declared formulas as the compiled loops know them.
 HALF_SQUARED_ERROR, SIGMOID_CROSS_ENTROPY, SOFTMAX_LOG_LIKELIHOOD = range(3)
+LINEAR_HALF_SQUARED_ERROR = 3
 FORMULA_CODES = {
     CostFormula.HALF_SQUARED_ERROR: HALF_SQUARED_ERROR,
+    CostFormula.LINEAR_HALF_SQUARED_ERROR: LINEAR_HALF_SQUARED_ERROR,
     CostFormula.SIGMOID_CROSS_ENTROPY: SIGMOID_CROSS_ENTROPY,
     CostFormula.SOFTMAX_LOG_LIKELIHOOD: SOFTMAX_LOG_LIKELIHOOD,
 }
@@ -203,12 +207,18 @@ def _top(z, outputs):  # type: ignore[no-untyped-def]
 @compiled
 def _example_cost(z, y, outputs, formula):  # type: ignore[no-untyped-def]
     """C_x of one example from its output z (any float dtype) and targets y (float64), in
-    float64, by the declared formula: ½ Σ (σ(z) − y)²; Σ softplus(z) − y z with softplus(z) =
-    max(z, 0) + ln(1 + e^(−|z|)); −Σ y (z − max z − ln Σ e^(z − max z))."""
+    float64, by the declared formula: ½ Σ (σ(z) − y)²; ½ Σ (z − y)² (a linear output); Σ
+    softplus(z) − y z with softplus(z) = max(z, 0) + ln(1 + e^(−|z|)); −Σ y (z − max z −
+    ln Σ e^(z − max z))."""
     total = 0.0
     if formula == HALF_SQUARED_ERROR:
         for j in range(outputs):
             error = _sigmoid64(np.float64(z[j])) - y[j]
+            total += error * error
+        return 0.5 * total
+    if formula == LINEAR_HALF_SQUARED_ERROR:
+        for j in range(outputs):
+            error = np.float64(z[j]) - y[j]
             total += error * error
         return 0.5 * total
     if formula == SIGMOID_CROSS_ENTROPY:
@@ -242,9 +252,13 @@ def _argmax(z, outputs):  # type: ignore[no-untyped-def]
 
 
 @compiled
-def _activation64(z, outputs, softmax, a):  # type: ignore[no-untyped-def]
-    """a = σ(z) or softmax(z) = e^(z − max z) / Σ e^(z − max z), in float64, into ``a``."""
-    if softmax:
+def _activation64(z, outputs, output, a):  # type: ignore[no-untyped-def]
+    """a = σ(z), softmax(z) = e^(z − max z) / Σ e^(z − max z) or z (a linear output), as the
+    code ``output`` declares, in float64, into ``a``."""
+    if output == LINEAR_OUTPUT:
+        for j in range(outputs):
+            a[j] = np.float64(z[j])
+    elif output == SOFTMAX_OUTPUT:
         top = _top(z, outputs)
         total = 0.0
         for j in range(outputs):
@@ -278,14 +292,15 @@ def measure_rows(params, layout, rows, targets, labels, span, output, sums, scra
     """An epoch record's measures of the blocks first_block .. stop_block − 1 (block k is rows
     k·BLOCK_ROWS .. (k + 1)·BLOCK_ROWS − 1 of n), into ``sums[k]``: Σ C_x (when asked), the
     rows whose most active output is their label (with labels: ``labels`` empty means none),
-    and the saturated and saturated-and-wrong outputs of the rows before ``saturation_rows``.
-    The named parts, as tuples numba takes: ``rows`` (indptr, indices, values); ``span``
-    (first_block, stop_block, n, saturation_rows); ``output`` (softmax, formula code,
+    and the saturated and saturated-and-wrong outputs of the rows before ``saturation_rows``
+    (none where the output does not saturate). The named parts, as tuples numba takes:
+    ``rows`` (indptr, indices, values); ``span`` (first_block, stop_block, n,
+    saturation_rows); ``output`` (activation code, whether it saturates, formula code,
     saturation threshold, whether to compute the cost); ``scratch`` (acts, a float64 vector as
     wide as the output layer)."""
     indptr, indices, values = rows
     first_block, stop_block, n, saturation_rows = span
-    softmax, formula, threshold, want_cost = output
+    activation, saturates, formula, threshold, want_cost = output
     acts, activations = scratch
     outputs = layout[layout.shape[0] - 1, OUTPUTS]
     has_labels = labels.shape[0] > 0
@@ -302,8 +317,8 @@ def measure_rows(params, layout, rows, targets, labels, span, output, sums, scra
                     cost += _example_cost(z, y, outputs, formula)
                 if has_labels and _argmax(z, outputs) == labels[row]:
                     correct += 1
-                if row < saturation_rows:
-                    _activation64(z, outputs, softmax, activations)
+                if saturates and row < saturation_rows:
+                    _activation64(z, outputs, activation, activations)
                     found, found_wrong = _saturation(activations, y, outputs, threshold)
                     saturated += found
                     wrong += found_wrong
@@ -352,11 +367,12 @@ def probe_rows(params, layout, rows, targets, span, output, sums, gradients, scr
     for each layer; into ``gradients`` (laid out as params' weights), Σ_x a_{l−1}ᵀ δ_l for each
     layer. δ_L is the cost's declared rule, a − y, or (a − y) σ'(z) with σ'(z) = e^(−|z|) /
     (1 + e^(−|z|))²; δ_{l−1} = (δ_l W_lᵀ) ⊙ a_{l−1} (1 − a_{l−1}). ``rows`` (indptr, indices,
-    values); ``output`` (softmax, formula code, δ carries σ'(z), saturation threshold);
-    ``scratch`` (acts, deltas, a vector as wide as the output layer)."""
+    values); ``output`` (activation code, whether it saturates, formula code, δ carries
+    σ'(z), saturation threshold); ``scratch`` (acts, deltas, a vector as wide as the output
+    layer). A linear output's δ = a − y = z − y; it never saturates."""
     indptr, indices, values = rows
     first_row, stop_row = span
-    softmax, formula, has_sigma_prime, threshold = output
+    activation, saturates, formula, has_sigma_prime, threshold = output
     acts, deltas, activations = scratch
     last = layout.shape[0] - 1
     outputs = layout[last, OUTPUTS]
@@ -367,10 +383,11 @@ def probe_rows(params, layout, rows, targets, span, output, sums, gradients, scr
         for e in range(m):
             z, y, delta = Z[e], targets[lo + e], D[e]
             sums[0] += _example_cost(z, y, outputs, formula)
-            _activation64(z, outputs, softmax, activations)
-            found, found_wrong = _saturation(activations, y, outputs, threshold)
-            sums[1] += found
-            sums[2] += found_wrong
+            _activation64(z, outputs, activation, activations)
+            if saturates:
+                found, found_wrong = _saturation(activations, y, outputs, threshold)
+                sums[1] += found
+                sums[2] += found_wrong
             for j in range(outputs):
                 error = activations[j] - y[j]
                 if has_sigma_prime:
@@ -460,15 +477,19 @@ def _run_parts(parts: Sequence[Callable[[], None]], threads: int) -> None:
 
 
 @dataclass(frozen=True)
-class Output:
-    """What the loops need to know of the output layer and the cost: a softmax output (else
-    sigmoid), the cost's declared formula and rule (δ carries σ'(z)), and the threshold of σ'(z)
-    below which an output counts as saturated."""
+class OutputLayer:
+    """What the loops need to know of the output layer and the cost: its declared activation
+    (sigmoid, softmax or linear), the cost's declared formula and rule (δ carries σ'(z)), and
+    the threshold of σ'(z) below which an output counts as saturated."""
 
-    softmax: bool
+    output: Output
     formula: CostFormula
     has_sigma_prime: bool
     threshold: float
+
+    def codes(self) -> tuple[int, bool, int]:
+        """(activation code, whether it saturates, formula code), as the loops take them."""
+        return OUTPUT_CODES[self.output], self.output.saturates, FORMULA_CODES[self.formula]
 
 
 def _measure_part(
@@ -476,7 +497,7 @@ def _measure_part(
     targets: NDArray[np.float64],
     labels: NDArray[np.int64] | None,
     network: tuple[Arr, NDArray[np.int64]],
-    output: Output,
+    output: OutputLayer,
     sums: NDArray[np.float64],
     span: tuple[int, int, int],
     want_cost: bool,
@@ -485,7 +506,7 @@ def _measure_part(
     ``rows`` into ``sums``; ``span`` is (first_block, stop_block, saturation_rows)."""
     params, layout = network
     first_block, stop_block, saturation_rows = span
-    settings = (output.softmax, FORMULA_CODES[output.formula], output.threshold, want_cost)
+    settings = (*output.codes(), output.threshold, want_cost)
 
     def part() -> None:
         acts = np.zeros(CHUNK_ROWS * int(layout[:, WIDTH].sum()), params.dtype)
@@ -520,7 +541,7 @@ def measure(
     labels: NDArray[np.int64] | None,
     weights: Sequence[Arr],
     biases: Sequence[Arr],
-    output: Output,
+    output: OutputLayer,
     saturation_rows: int = 0,
     want_cost: bool = True,
     threads: int = 1,
@@ -557,7 +578,7 @@ def probe(
     targets: NDArray[np.float64],
     weights: Sequence[Arr],
     biases: Sequence[Arr],
-    output: Output,
+    output: OutputLayer,
     validation: tuple[CompressedRows, NDArray[np.float64], NDArray[np.int64]],
     threads: int = 1,
 ) -> tuple[float, int, int, list[float], list[float], int]:
@@ -573,12 +594,7 @@ def probe(
     blocks = -(-n // PROBE_BLOCK_ROWS)
     sums = np.zeros((blocks, 3 + layers), np.float64)
     gradients = np.zeros((blocks, params.size), np.float64)
-    settings = (
-        output.softmax,
-        FORMULA_CODES[output.formula],
-        output.has_sigma_prime,
-        output.threshold,
-    )
+    settings = (*output.codes(), output.has_sigma_prime, output.threshold)
 
     def sample_part(block: int) -> Callable[[], None]:
         def part() -> None:

@@ -40,7 +40,7 @@ from ..model import SATURATION_THRESHOLD, Network
 
 if TYPE_CHECKING:  # the compiled modules import numba, which the reference path never needs
     from ..kernel.compiled import CompressedRows
-    from ..kernel.compiled_forward import Output
+    from ..kernel.compiled_forward import OutputLayer
 
 # Threads sharing the compiled pass over a large data set: two halve an epoch's evaluation on
 # MNIST; more would take cores from the runs beside it for little.
@@ -303,13 +303,11 @@ class Evaluator:
         )
 
 
-def _output(cost: Cost) -> Output:
+def _output(cost: Cost) -> OutputLayer:
     """The output layer and cost as the compiled loops read them."""
-    from ..kernel.compiled_forward import Output
+    from ..kernel.compiled_forward import OutputLayer
 
-    return Output(
-        cost.softmax_output, cost.formula, cost.delta_has_sigma_prime, SATURATION_THRESHOLD
-    )
+    return OutputLayer(cost.output, cost.formula, cost.delta_has_sigma_prime, SATURATION_THRESHOLD)
 
 
 # The evaluators of the data objects alive, by the object's identity: the same object (a run's
