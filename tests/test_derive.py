@@ -146,8 +146,9 @@ def test_changing_xentlabs_delta_makes_the_numeric_checks_fail(sp, monkeypatch, 
     from xentlab.experiments.derive_outputs import sigmoid_outputs
 
     assert neuron_gradient(cost).numeric.passed and sigmoid_outputs(cost).numeric.passed
-    changed_cost = dataclasses.replace(functions.COSTS[cost], delta=changed)
-    monkeypatch.setitem(functions.COSTS, cost, changed_cost)
+    sigmoid = functions.Output.SIGMOID
+    changed_cost = dataclasses.replace(functions.PAIRS[cost][sigmoid], delta=changed)
+    monkeypatch.setitem(functions.PAIRS[cost], sigmoid, changed_cost)
     for check in (neuron_gradient(cost).numeric, sigmoid_outputs(cost).numeric):
         assert not check.passed and check.worst_relative_difference > 0.1, check
 
@@ -176,9 +177,23 @@ def test_changing_the_neurons_gradient_or_the_backprop_makes_the_checks_fail(sp,
     monkeypatch.setattr(Network, "deltas", slowed_deltas)
     outputs = sigmoid_outputs("cross-entropy").numeric
     assert not outputs.passed and "Network.deltas (output layer)" in outputs.against
-    # the hook for a linear output layer checks whatever δ it is given
+    linear = linear_output().numeric
+    assert not linear.passed and "Network.deltas (output layer)" in linear.against
+
+
+def test_changing_the_linear_outputs_delta_makes_its_check_fail(sp, monkeypatch):
+    import dataclasses
+
+    from xentlab import functions
+    from xentlab.experiments.derive_outputs import linear_output
+    from xentlab.functions import Output, sigmoid_prime
+
     assert linear_output().numeric.passed
-    assert not linear_output(delta=lambda z, y: (z - y) * sigmoid_prime(z)).numeric.passed
+    linear = functions.PAIRS["quadratic"][Output.LINEAR]
+    slowed = dataclasses.replace(linear, delta=lambda z, y: (z - y) * sigmoid_prime(z))
+    monkeypatch.setitem(functions.PAIRS["quadratic"], Output.LINEAR, slowed)
+    check = linear_output().numeric
+    assert not check.passed and check.worst_relative_difference > 0.1, check
 
 
 def test_derive_refuses_an_empty_selection(sp):

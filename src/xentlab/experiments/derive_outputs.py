@@ -7,10 +7,8 @@ the softmax couples them, and three show that too):
     softmax, log-likelihood C = −Σ_j y_j ln a_j, Σ_j y_j = 1:           δ^L = a^L − y
     linear a = z, quadratic C = ½ Σ_j (y_j − a_j)²:                   δ^L = a^L − y
 
-Each is checked numerically against the cost's ``delta`` and against ``Network.deltas`` (the
-output layer's δ in back-propagation). xentlab has no linear output layer yet: its δ is checked
-against the function given as :func:`linear_output`'s ``delta`` (the plain z − y by default),
-the hook to point at xentlab's own once it has one.
+Each is checked numerically against the cost's ``delta`` on that output and against
+``Network.deltas`` (the output layer's δ in back-propagation) of a network with that output.
 """
 
 from __future__ import annotations
@@ -62,7 +60,6 @@ HALF_SQUARED_ERROR = times(
     sp.Rational(1, 2), total(*(minus(yj, aj) ** 2 for aj, yj in zip(a_, y_, strict=True)))
 )
 Array = NDArray[np.floating]
-Delta = Callable[[Array, Array], Array]
 
 
 def _column(entries: list[sp.Basic]) -> sp.ImmutableMatrix:
@@ -130,18 +127,30 @@ def _check(
 
 
 def _against_xentlab(
-    cost: str, formula: sp.Basic, seed: int, points: int, targets_for: Callable[..., Array]
+    cost: str,
+    formula: sp.Basic,
+    seed: int,
+    points: int,
+    targets_for: Callable[..., Array],
+    output: str | None = None,
 ) -> NumericCheck:
-    """``formula`` against the cost's delta and Network.deltas' output layer, in float64."""
+    """``formula`` against the delta of ``cost`` on ``output`` (None: the one it implies) and
+    Network.deltas' output layer, in float64."""
     rng = np.random.default_rng(seed)
-    network = Network.create((NETWORK_INPUTS, OUTPUTS), cost=cost, seed=seed, dtype="float64")
+    network = Network.create(
+        (NETWORK_INPUTS, OUTPUTS), cost=cost, seed=seed, dtype="float64", output=output
+    )
     inputs = rng.standard_normal((points, NETWORK_INPUTS))
     weighted = network.weighted_inputs(inputs)[-1]
     targets = targets_for(rng, weighted)
+    on = "" if output is None else f", output={output!r}"
     return _check(
         formula,
         [
-            (f"get_cost({cost!r}).delta", lambda X, Z, Y: get_cost(cost).delta(Z, Y)),
+            (
+                f"get_cost({cost!r}{on}).delta",
+                lambda X, Z, Y: get_cost(cost, output=output).delta(Z, Y),
+            ),
             ("Network.deltas (output layer)", lambda X, Z, Y: network.deltas(X, Y)[1][-1]),
         ],
         inputs,
@@ -223,28 +232,12 @@ def softmax_outputs(*, seed: int = 0, points: int = 64) -> Derivation:
     )
 
 
-def plain_linear_delta(z: Array, y: Array) -> Array:
-    """δ = a − y with a = z: the linear output's δ under the quadratic cost, written plainly."""
-    return z - y
-
-
-def linear_output(
-    *, seed: int = 0, points: int = 64, delta: Delta = plain_linear_delta
-) -> Derivation:
-    """δ^L of linear outputs (a = z) under the quadratic cost: a^L − y, no σ'. The numeric
-    check evaluates ``delta(z, y)``: point it at xentlab's linear output once there is one."""
+def linear_output(*, seed: int = 0, points: int = 64) -> Derivation:
+    """δ^L of linear outputs (a = z) under the quadratic cost: a^L − y, no σ'."""
     m = _meanings(HALF_SQUARED_ERROR, list(z_), {})
     final = ERROR
-    rng = np.random.default_rng(seed)
-    weighted = rng.standard_normal((points, OUTPUTS))
-    targets = targets_away_from(rng, weighted)
-    against = getattr(delta, "__qualname__", repr(delta))
-    numeric = _check(
-        m.explicit_names(final),
-        [(against, lambda X, Z, Y: delta(Z, Y))],
-        weighted,
-        weighted,
-        targets,
+    numeric = _against_xentlab(
+        "quadratic", m.explicit_names(final), seed, points, targets_away_from, output="linear"
     )
     return _derivation(
         "quadratic",
