@@ -204,7 +204,7 @@ def test_the_result_is_the_same_bits_for_any_number_of_threads(dtype):
     """Partial sums are kept per block of rows and added in the blocks' order, whichever
     thread measured them."""
     from xentlab.kernel.compiled_forward import measure as measure_rows
-    from xentlab.kernel.compiled_forward import probe
+    from xentlab.kernel.compiled_probe import probe
     from xentlab.training.evaluator import _output
 
     net = network([20, 12, 5], "cross-entropy", dtype)

@@ -250,7 +250,7 @@ class Evaluator:
         Y = self.targets(network.sizes[-1])
         if not self._compiled_for(network, kernel, back_propagates=True) or validation.n == 0:
             return self._probe_numpy(network, Y, validation.data.X, labels)
-        from ..kernel.compiled_forward import probe
+        from ..kernel.compiled_probe import probe
 
         dtype = np.result_type(validation.data.X.dtype, network.dtype)
         valid_Y = validation.targets(network.sizes[-1])
