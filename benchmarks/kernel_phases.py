@@ -71,10 +71,8 @@ def steps_up_to(last, params, layout, members, steps, flags, rows, Y, order, bat
         for net in range(members.shape[0]):
             first, count = members[net, 0], members[net, 1]
             if last >= 3:
-                softmax_output = flags[net, loop.SOFTMAX] != 0
-                layers.forward_own_layers(
-                    params, layout, acts, first, count, softmax_output, m, batch_size
-                )
+                output = flags[net, loop.OUTPUT]
+                layers.forward_own_layers(params, layout, acts, first, count, output, m, batch_size)
             if last >= 4:
                 step = (
                     steps[net, 0],

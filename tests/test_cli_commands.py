@@ -50,7 +50,7 @@ def leaf_parsers(parser: argparse.ArgumentParser) -> dict[str, argparse.Argument
 
 def test_each_command_runs_a_handler_of_its_own_module():
     leaves = leaf_parsers(build_parser())
-    assert len(leaves) == 12  # eleven modules; data has two subcommands
+    assert len(leaves) == 13  # twelve modules; data has two subcommands
     for typed, parser in leaves.items():
         module = f"xentlab.cli.commands.{typed.split()[0]}"
         run = parser.get_default("run")

@@ -70,10 +70,32 @@ def test_compare_writes_figure_json_and_csv(tmp_path, monkeypatch, capsys):
     assert rows[0]["cost"] == "quadratic" and float(rows[0]["saturated_wrong"]) == 0.9
 
 
+def test_compare_takes_contenders_a_cost_and_its_output(tmp_path, monkeypatch, capsys):
+    """--contenders quadratic,cross-entropy,quadratic/linear: the same table with a third
+    column; --costs is the same option."""
+    monkeypatch.chdir(tmp_path)
+    contenders = "quadratic,cross-entropy,quadratic/linear"
+    etas = "quadratic=0.5,cross-entropy=0.5,quadratic/linear=0.1"
+    args = ["compare", "--init", "saturated", "--epochs", "1", "--eta", etas]
+    assert main([*args, "--contenders", contenders]) == 0
+    out = capsys.readouterr().out
+    assert cells_of(out, "η") == ["η", "0.5", "0.5", "0.1"], out
+    assert "quadratic/linear" in out
+    document = json.loads((tmp_path / "compare.json").read_text())
+    assert [r["cost"] for r in document["runs"]] == contenders.split(",")
+    assert main([*args, "--costs", contenders, "--force"]) == 0
+    again = json.loads((tmp_path / "compare.json").read_text())
+    assert [r["probes"] for r in again["runs"]] == [r["probes"] for r in document["runs"]]
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
         (["compare", "--costs", "quadratic,hinge"], "cost must be one of"),
+        (["compare", "--contenders", "cross-entropy/linear"], "does not go with a linear output"),
+        (["compare", "--contenders", "log-likelihood/linear"], "goes with quadratic"),
+        (["train", "--cost", "cross-entropy", "--output", "linear"], "does not go with a linear"),
+        (["sweep", "--costs", "cross-entropy", "--output", "linear"], "does not go with a linear"),
         (["compare", "--eta", "quadratic=3"], "--eta for cross-entropy is missing"),
         (["compare", "--eta", "fast"], "argument --eta: must be a number"),
         (["compare", "--seeds", "1-x"], "argument --seeds"),

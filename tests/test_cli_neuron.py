@@ -28,6 +28,31 @@ def test_slowdown_writes_figure_and_table(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == [out]  # no temporary file left behind
 
 
+def test_slowdown_shows_the_linear_neuron_beside_the_sigmoid_ones(tmp_path, capsys):
+    assert main(["slowdown", "--epochs", "30", "--out", str(tmp_path / "fig.png")]) == 0
+    text = capsys.readouterr().out
+    rows = [line for line in text.splitlines() if "quadratic/linear" in line]
+    for start in ("(0.6, 0.9)", "(2, 2)"):  # each start, in both tables (each in parts)
+        assert sum(start in row for row in rows) >= 2, text
+    assert any("4.000" in row for row in rows)  # a(0) = z = 2 + 2 from the saturated start
+
+
+def test_neuron_output_linear_trains_a_linear_neuron(tmp_path, capsys):
+    """--output linear: a = z under the quadratic cost (the cost it implies), whose path is
+    the library's; a figure with its a, which leaves [0, 1], drawn whole."""
+    args = ["neuron", "--output", "linear", "--eta", "0.15", "--epochs", "20"]
+    assert main([*args, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    expected = neuron.train(2.0, 2.0, cost="quadratic", output="linear", eta=0.15, epochs=20)
+    assert data["cost"] == "quadratic/linear"
+    assert data["trajectory"]["C"] == expected.cost[:, 0].tolist()
+    assert data["trajectory"]["a"][0] == 4.0 and data["trajectory"]["C"][0] == 8.0
+    png = tmp_path / "linear.png"
+    assert main([*args, "--plot", str(png)]) == 0
+    assert "one neuron, quadratic/linear, η = 0.15" in capsys.readouterr().out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_neuron_table_plot_and_json(tmp_path, capsys):
     png = tmp_path / "n.png"
     args = ["neuron", "--cost", "cross-entropy", "--w", "2", "--b", "2", "--eta", "0.005"]
@@ -92,6 +117,9 @@ def test_the_neuron_figure_has_a_panel_per_cost():
         (["neuron", "--x", "nan"], "x must be finite"),
         (["neuron", "--y", "1.5"], "y must lie in [0, 1]"),
         (["neuron", "--cost", "hinge"], "cost must be one of"),
+        (["neuron", "--output", "linear", "--cost", "cross-entropy"], "does not go with a linear"),
+        (["neuron", "--output", "linear", "--cost", "both"], "does not go with a linear"),
+        (["neuron", "--output", "softmax"], "argument --output: invalid choice"),
         (["slowdown", "--common-eta", "-0.1"], "--common-eta"),
         (["slowdown", "--epochs", "0"], "epochs"),
         (["slowdown", "--out", "/nonexistent-dir/x.png"], "/nonexistent-dir"),

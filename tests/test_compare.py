@@ -86,6 +86,9 @@ def test_the_result_serialises_to_json_and_rows(saturated):
         ({"probe_every": 0}, "probe_every must be an integer >= 1"),
         ({"probes_per_epoch": 0}, "probes_per_epoch must be an integer >= 1"),
         ({"init": "huge"}, "init must be one of"),
+        ({"costs": ("quadratic", "cross-entropy/linear")}, "does not go with a linear output"),
+        ({"costs": ("quadratic/",)}, "an output must follow the '/'"),
+        ({"cost": "quadratic", "output": "linear"}, "output is set contender by contender"),
     ],
 )
 def test_bad_comparisons_are_refused_before_training(changes, needle):
@@ -106,3 +109,34 @@ def test_probes_per_epoch_sets_the_interval_from_the_data_and_runs_share_their_s
         np.testing.assert_array_equal(mine, theirs)
     quadratic.train([q_probe], chunk=q_probe.every)
     assert [p.batches for p in q_probe.records] == [0, 27, 54, 81, 108]
+
+
+def test_three_contenders_on_the_digits_a_linear_output_beside_the_two_sigmoid_ones():
+    """quadratic/linear trains the same network from the same start with a linear output under
+    the quadratic cost: its δ = a − y has no σ'(z), so it leaves the saturated start at once,
+    and it never counts as saturated."""
+    contenders = ("quadratic", "cross-entropy", "quadratic/linear")
+    etas = {"quadratic": 0.5, "cross-entropy": 0.5, "quadratic/linear": 0.1}
+    spec = CompareSpec.of(
+        costs=contenders, eta=etas, init="saturated", epochs=2, seeds=(1,), fine_epochs=1
+    )
+    result = compare(spec)
+    assert [run.cost for run in result.runs] == list(contenders)
+    (quadratic,), (linear,) = result.of("quadratic"), result.of("quadratic/linear")
+    assert linear.eta == 0.1 and linear.per_epoch == quadratic.per_epoch
+    # the same weights: the same most active outputs, so the same accuracy at the start
+    assert linear.probes[0].validation_accuracy == quadratic.probes[0].validation_accuracy
+    assert all(p.saturation == p.saturated_wrong == 0.0 for p in linear.probes)
+    assert linear.probes[0].delta_mean[-1] > 100 * quadratic.probes[0].delta_mean[-1]
+    # within 10 mini-batches its cost has fallen to a tenth; the quadratic one has not moved
+    assert linear.probes[1].training_cost < linear.probes[0].training_cost / 10
+    assert quadratic.probes[1].training_cost > 0.99 * quadratic.probes[0].training_cost
+    assert result.to_dict()["spec"]["costs"] == list(contenders)
+    assert {row["cost"] for row in result.rows()} == set(contenders)
+
+
+def test_a_contender_is_written_as_its_label():
+    spec = CompareSpec.of(costs=("quadratic/sigmoid", "quadratic/linear"), epochs=1)
+    assert spec.costs == ("quadratic", "quadratic/linear")
+    assert spec.run_settings("quadratic/linear", 3)["output"] == "linear"
+    assert spec.run_settings("quadratic", 3)["output"] is None

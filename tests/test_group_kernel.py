@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from xentlab.functions import COSTS
+from xentlab.functions import PAIRED_COSTS
 from xentlab.kernel import Member, Step, make_group_kernel
 from xentlab.model import Network
 
@@ -21,6 +21,8 @@ SHAPES = [(20, 30, 4), (20, 4), (20, 31, 9, 4), (20, 7, 4), (20, 64, 4)]
 GROUP_COSTS = [
     ["quadratic", "cross-entropy", "quadratic", "cross-entropy", "quadratic"],
     ["log-likelihood", "quadratic", "cross-entropy", "log-likelihood", "cross-entropy"],
+    # a linear output beside the others, on a network whose input layer is its output layer too
+    ["cross-entropy", "quadratic/linear", "quadratic/linear", "quadratic", "log-likelihood"],
 ]
 STEPS = [
     (0.5, 0.0, False),
@@ -40,9 +42,12 @@ def problem(dtype: np.dtype, n: int = 53) -> tuple[np.ndarray, np.ndarray]:
 
 
 def networks(dtype: np.dtype, costs: list[str]) -> list[Network]:
+    """A network of each shape under each cost, written COST[/OUTPUT]."""
     return [
-        Network.create(sizes, cost, "default", seed, dtype.name)
-        for seed, (sizes, cost) in enumerate(zip(SHAPES, costs, strict=True))
+        Network.create(sizes, cost, "default", seed, dtype.name, output or None)
+        for seed, (sizes, (cost, _, output)) in enumerate(
+            zip(SHAPES, (c.partition("/") for c in costs), strict=True)
+        )
     ]
 
 
@@ -52,8 +57,8 @@ def member(net: Network, index: int, n: int) -> Member:
     return Member(net.weights, net.biases, Step(eta, lmbda, n, l1))
 
 
-def test_the_groups_cover_every_cost() -> None:
-    assert {cost for costs in GROUP_COSTS for cost in costs} == set(COSTS)
+def test_the_groups_cover_every_cost_on_each_of_its_outputs() -> None:
+    assert {cost for costs in GROUP_COSTS for cost in costs} == {c.label for c in PAIRED_COSTS}
 
 
 def bits(net: Network) -> list[bytes]:

@@ -12,7 +12,7 @@ from hypothesis.extra.numpy import arrays
 from xentlab import neuron
 from xentlab.errors import XentlabError
 from xentlab.experiments import slowdown
-from xentlab.functions import sigmoid, sigmoid_prime
+from xentlab.functions import Output, labelled_cost, sigmoid, sigmoid_prime
 
 weights = st.floats(-3, 3)
 
@@ -146,20 +146,38 @@ def test_slowdown_runs_of_any_trajectory_measure_the_distance_to_the_target():
 # --- one start in plain floats, against the arrays -------------------------------------------
 
 
-@pytest.mark.parametrize("cost", ["quadratic", "cross-entropy"])
-@pytest.mark.parametrize("seed", range(6))
-def test_one_start_in_plain_floats_follows_the_arrays_path(cost, seed):
+def floor(cost, expected):
+    """The absolute error allowed besides 1e-12 relative: none to speak of for a sigmoid neuron;
+    for a linear one, whose cost falls to 0 (it can fit its examples exactly), rounding of the
+    cost's scale at its start."""
+    if cost.output is Output.SIGMOID:
+        return 1e-300
+    return 1e-12 * float(np.abs(expected).max())
+
+
+def random_start(seed, cost):
+    """A random start, examples and rate; a linear neuron's rate small enough for its descent
+    on ½ (z − y)² to converge (η ‖x‖² < 2)."""
     rng = np.random.default_rng(seed)
     n, d = int(rng.integers(1, 5)), int(rng.integers(1, 4))
     w, b = rng.normal(0, 3, d), float(rng.normal(0, 3))
     x, y = rng.normal(0, 2, (n, d)), rng.uniform(0, 1, n)
     eta = float(rng.uniform(0.01, 2.0))
+    if cost == "quadratic/linear":
+        eta /= 1 + float((x**2).sum(axis=1).max())
+    return w, b, x, y, eta, labelled_cost(cost)
+
+
+@pytest.mark.parametrize("cost", ["quadratic", "cross-entropy", "quadratic/linear"])
+@pytest.mark.parametrize("seed", range(6))
+def test_one_start_in_plain_floats_follows_the_arrays_path(cost, seed):
+    w, b, x, y, eta, cost = random_start(seed, cost)
     plain = neuron.train(w, b, x, y, cost=cost, eta=eta, epochs=400)
     arrays = neuron.train(w, b, x, y, cost=cost, eta=eta, epochs=400, path="arrays")
     for name in ("w", "b", "cost"):
         got, expected = getattr(plain, name), getattr(arrays, name)
         assert got.shape == expected.shape
-        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-300)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=floor(cost, expected))
 
 
 def test_the_article_s_neuron_is_the_same_bits_on_either_path():
@@ -192,20 +210,16 @@ needs_numba = pytest.mark.skipif(
 
 
 @needs_numba
-@pytest.mark.parametrize("cost", ["quadratic", "cross-entropy"])
+@pytest.mark.parametrize("cost", ["quadratic", "cross-entropy", "quadratic/linear"])
 @pytest.mark.parametrize("seed", range(6))
 def test_one_start_compiled_follows_the_plain_floats(cost, seed):
-    rng = np.random.default_rng(seed)
-    n, d = int(rng.integers(1, 5)), int(rng.integers(1, 4))
-    w, b = rng.normal(0, 3, d), float(rng.normal(0, 3))
-    x, y = rng.normal(0, 2, (n, d)), rng.uniform(0, 1, n)
-    eta = float(rng.uniform(0.01, 2.0))
+    w, b, x, y, eta, cost = random_start(seed, cost)
     plain = neuron.train(w, b, x, y, cost=cost, eta=eta, epochs=700, path="scalar")
     fast = neuron.train(w, b, x, y, cost=cost, eta=eta, epochs=700, path="compiled")
     for name in ("w", "b", "cost"):
         got, expected = getattr(fast, name), getattr(plain, name)
         assert got.shape == expected.shape
-        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-300)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=floor(cost, expected))
 
 
 @needs_numba
@@ -243,3 +257,63 @@ def test_long_runs_of_one_start_train_compiled_where_numba_imports(monkeypatch):
     if neuron.one_start.compiled_unavailable() is None:
         neuron.train(2.0, 2.0, epochs=neuron.COMPILED_FROM_EPOCHS)
         assert chosen == ["compiled"]
+
+
+# --- a linear neuron, a = z ----------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    arrays(np.float64, 3, elements=weights),
+    weights,
+    arrays(np.float64, (4, 3), elements=st.floats(-2, 2)),
+    arrays(np.float64, 4, elements=st.floats(0, 1)),
+)
+def test_a_linear_neurons_gradient_is_a_minus_y_times_x(w, b, x, y):
+    """∂C/∂w_j = 1/n Σ_x x_j (a − y) with a = z: no σ'(z); and it is the cost's derivative."""
+    dw, db = neuron.gradient(w, b, x, y, "quadratic", output="linear")
+    a = x @ w + b
+    np.testing.assert_allclose(dw, x.T @ (a - y) / len(y), rtol=1e-12, atol=1e-12)
+    assert db == pytest.approx(float(np.mean(a - y)), rel=1e-12, abs=1e-12)
+    assert neuron.cost(w, b, x, y, "quadratic", output="linear") == pytest.approx(
+        float(np.mean(0.5 * (a - y) ** 2)), rel=1e-12, abs=1e-15
+    )
+    numeric_w = central_difference(
+        lambda ww: neuron.cost(ww, b, x, y, "quadratic", output="linear"), w
+    )
+    assert relative_error(dw, numeric_w) < 1e-6
+    np.testing.assert_array_equal(neuron.output(w, b, x, output="linear"), a)
+
+
+def test_a_linear_neuron_goes_with_the_quadratic_cost_only():
+    with pytest.raises(XentlabError, match="'cross-entropy' does not go with a linear output"):
+        neuron.train(2.0, 2.0, cost="cross-entropy", output="linear")
+    with pytest.raises(XentlabError, match="output must be one of sigmoid, linear"):
+        neuron.train(2.0, 2.0, cost="quadratic", output="softmax")
+
+
+def test_from_the_saturated_start_a_linear_neuron_learns_at_least_as_fast_as_cross_entropy():
+    """(w, b) = (2, 2), x = 1, y = 0, η = 0.15: the linear neuron's cost falls at epoch 0 at
+    least as fast as cross-entropy's, absolutely and relative to its start, and fastest there;
+    the sigmoid neuron under the same quadratic cost barely moves."""
+    linear = neuron.train(2.0, 2.0, cost="quadratic", output="linear", eta=0.15, epochs=20)
+    entropy = neuron.train(2.0, 2.0, cost="cross-entropy", eta=0.15, epochs=20)
+    sigmoid_quadratic = neuron.train(2.0, 2.0, cost="quadratic", eta=0.15, epochs=20)
+    assert linear.cost_name == "quadratic/linear" and linear.output[0, 0, 0] == 4.0
+    fall = {t.cost_name: t.cost[0, 0] - t.cost[1, 0] for t in (linear, entropy, sigmoid_quadratic)}
+    assert fall["quadratic/linear"] >= fall["cross-entropy"] > 100 * fall["quadratic"]
+    assert (
+        fall["quadratic/linear"] / linear.cost[0, 0] >= fall["cross-entropy"] / entropy.cost[0, 0]
+    )
+    assert int(np.argmin(np.diff(linear.cost[:, 0]))) == 0  # steepest at the start
+    # each epoch multiplies z by 1 − 2η (w and b both move by η z): z = 4 (0.7)^t
+    np.testing.assert_allclose(linear.z[:, 0, 0], 4.0 * 0.7 ** np.arange(21), rtol=1e-12)
+
+
+def test_the_slowdown_shows_the_linear_neuron_beside_the_sigmoid_ones():
+    runs = {(r.setting, r.cost, r.w0): r for r in slowdown(epochs=60)}
+    assert {cost for _, cost, _ in runs} == {"quadratic", "cross-entropy", "quadratic/linear"}
+    for setting in ("article", "common"):
+        linear = runs[setting, "quadratic/linear", 2.0]
+        assert linear.eta == 0.15 and linear.epoch_output[0] == 4.0  # a = z = 2 + 2
+        assert linear.steepest_epoch == 0 and linear.first_below[0.2] == 9

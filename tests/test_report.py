@@ -44,7 +44,7 @@ def test_the_html_report_is_self_contained(tmp_path, inputs, lang, words):
     page = Collect()
     page.feed((tmp_path / "r.html").read_text(encoding="utf-8"))
     tags = [tag for tag, _ in page.tags]
-    assert tags.count("h2") == 4 and tags.count("img") == 3 and "table" in tags
+    assert tags.count("h2") == 5 and tags.count("img") == 3 and "table" in tags
     assert "script" not in tags and "link" not in tags
     for _tag, attrs in page.tags:
         for key in ("src", "href"):
@@ -64,7 +64,7 @@ def test_the_markdown_report_has_its_figures_beside_it(tmp_path, inputs):
     for figure in figures:
         assert figure.read_bytes().startswith(PNG)
         assert f"]({figure.name})" in document
-    assert document.count("\n## ") == 4 and "| cost |" in document
+    assert document.count("\n## ") == 5 and "| cost |" in document
     # The quadratic runs never reach 80% in their 216 mini-batches: counted, not skipped.
     assert "| quadratic | > 216 | > 216 | > 216 |" in document
     assert "within the 216 mini-batches it trained counts as needing more" in document
@@ -119,3 +119,33 @@ def test_the_settings_are_commands_that_give_the_same_results_again(tmp_path):
     again = parsed["compare"]
     assert (again.dataset, again.data_dir, again.init) == ("mnist", str(data), "saturated")
     assert (again.epochs, again.seeds, again.eta) == (2, (1, 2), spec.eta)
+
+
+def test_the_algebra_checked_by_sympy_is_a_section_or_a_line_saying_it_is_left_out(
+    tmp_path, inputs
+):
+    """With SymPy, the derivations: MathML equations in HTML (no script), $$ LaTeX $$ in
+    Markdown, each step marked; without it (no derivations given), one line saying so."""
+    write_html(tmp_path / "none.html", inputs, "en")
+    write_markdown(tmp_path / "none.md", inputs, "zh")
+    assert "Left out: the derivation is checked by SymPy" in (tmp_path / "none.html").read_text()
+    assert "此节从略" in (tmp_path / "none.md").read_text(encoding="utf-8")
+    pytest.importorskip("sympy", reason="SymPy is not installed (pip install 'xentlab[derive]')")
+    import dataclasses
+
+    from xentlab.experiments.derive import derive
+
+    derived = dataclasses.replace(inputs, derivations=derive("cross-entropy", "neuron"))
+    write_html(tmp_path / "r.html", derived, "en")
+    page = Collect()
+    page.feed((tmp_path / "r.html").read_text(encoding="utf-8"))
+    tags = [tag for tag, _ in page.tags]
+    assert tags.count("h2") == 5 and tags.count("h3") == 1 and "script" not in tags
+    assert tags.count("math") == 3 + 10  # what is given, then each step
+    text = " ".join(page.text)
+    assert "4. The algebra, checked by SymPy" in text and text.count("✓ verified") == 10
+    assert "Left out" not in text
+    write_markdown(tmp_path / "r.md", derived, "zh")
+    document = (tmp_path / "r.md").read_text(encoding="utf-8")
+    assert "## 4. 由 SymPy 验证的推导" in document and "### 单个 sigmoid 神经元" in document
+    assert document.count("$$ ") == 13 and document.count("✓ 已验证") == 10

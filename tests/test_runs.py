@@ -4,6 +4,7 @@ boundary, resumed to the same bits, and evaluated."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import numpy as np
@@ -99,7 +100,10 @@ def test_a_stopped_run_without_a_checkpoint_goes_to_the_stop_checkpoint(tmp_path
         ({"dataset": "cifar"}, "dataset must be one of"),
         ({"batch_size": 5000}, "batch_size must be at most"),
         ({"epochs": 0}, "epochs must be an integer >= 1"),
-        ({"etaa": 0.1}, r"unknown setting\(s\) 'etaa'; known: cost, hidden, init, dtype, epochs"),
+        (
+            {"etaa": 0.1},
+            r"unknown setting\(s\) 'etaa'; known: cost, hidden, init, dtype, output, epochs",
+        ),
     ],
 )
 def test_prepare_refuses_bad_runs_before_anything_is_written(tmp_path, changes, needle):
@@ -245,3 +249,24 @@ def test_runs_trained_together_stop_together_and_each_resumes_alone_to_the_bits_
         assert resumed.history.column("training_cost") == alone[cost].history.column(
             "training_cost"
         )
+
+
+def test_a_run_on_a_linear_output_saves_resumes_and_starts_from_it(tmp_path):
+    """cost quadratic, output linear: the network saved, checkpointed and started from keeps
+    its output; a resumed run given another output is refused by name."""
+    linear = spec(tmp_path, cost="quadratic", output="linear", eta=0.1, lmbda=0.0, epochs=1)
+    linear = dataclasses.replace(linear, save=tmp_path / "net.json", checkpoint=tmp_path / "c.ckpt")
+    result = runs.prepare(linear).train()
+    assert result.state.network.cost.label == "quadratic/linear"
+    assert load_network(tmp_path / "net.json")[0].cost.label == "quadratic/linear"
+    state, _ = load_checkpoint(tmp_path / "c.ckpt")
+    assert state.network.cost.label == "quadratic/linear"
+    with pytest.raises(XentlabError, match="output 'sigmoid' \\(saved: 'linear'\\)"):
+        runs.prepare(
+            runs.RunSpec.of(resume=tmp_path / "c.ckpt", cost="quadratic", output="sigmoid")
+        )
+    started = runs.prepare(spec(tmp_path, start_from=tmp_path / "net.json", epochs=1))
+    assert started.state.network.cost.label == "quadratic/linear"
+    # a cost given alone brings the output it implies
+    given = runs.prepare(spec(tmp_path, start_from=tmp_path / "net.json", cost="cross-entropy"))
+    assert given.state.network.cost.label == "cross-entropy"

@@ -9,10 +9,12 @@ import pytest
 from xentlab import neuron
 from xentlab.errors import XentlabError
 from xentlab.experiments import ARTICLE_STARTS, saturation_map, slowdown
+from xentlab.functions import labelled_cost
 
 
-@pytest.mark.parametrize("cost", ["quadratic", "cross-entropy"])
+@pytest.mark.parametrize("cost", ["quadratic", "cross-entropy", "quadratic/linear"])
 def test_epochs_until_agrees_with_training_each_start(cost):
+    cost = labelled_cost(cost)
     rng = np.random.default_rng(7)
     w, b = rng.uniform(-6, 6, (2, 300))
     fast = neuron.epochs_until(w, b, cost=cost, eta=0.15, epochs=200, threshold=0.2)
@@ -122,3 +124,20 @@ def test_the_maps_labels_are_the_marked_starts_own_epochs():
 def test_too_many_marked_starts_are_refused_before_any_work():
     with pytest.raises(XentlabError, match="starts must hold at most 100 starts to mark; got 101"):
         saturation_map(points=2, starts=[(0.0, 0.0)] * 101)
+
+
+def test_a_linear_neurons_map_has_no_slow_region():
+    """quadratic/linear beside the two costs: a = z has no σ'(z), so from every start the
+    output comes within 0.2 of the target in a few epochs (z shrinks by 1 − 2η = 0.7 an
+    epoch); the sigmoid costs' maps are those of the map without it."""
+    contenders = ("quadratic", "cross-entropy", "quadratic/linear")
+    both = saturation_map(points=41)
+    three = saturation_map(points=41, contenders=contenders)
+    assert list(three.epochs) == list(contenders)
+    for cost in ("quadratic", "cross-entropy"):
+        assert np.array_equal(three.epochs[cost], both.epochs[cost])
+    linear = three.epochs["quadratic/linear"]
+    assert three.slow_fraction("quadratic/linear") == 0.0 and (linear >= 0).all()
+    assert linear.max() == 12  # from |z| = 12, the grid's corner: 12 · 0.7^t < 0.2 at t = 12
+    assert three.exact(2.0, 2.0).epochs["quadratic/linear"] == 9
+    assert three.slow_fraction("quadratic") > 0.3

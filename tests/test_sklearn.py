@@ -346,6 +346,10 @@ def test_verbose_prints_one_line_per_epoch(capsys):
         (SigmoidNetworkClassifier, {"hidden_layer_sizes": (30, 0)}, "hidden_layer_sizes must"),
         (SigmoidNetworkClassifier, {"hidden_layer_sizes": ("a",)}, "hidden_layer_sizes must"),
         (SigmoidNetworkRegressor, {"cost": "log-likelihood"}, "'cost' parameter"),
+        (SigmoidNetworkClassifier, {"output": "relu"}, "'output' parameter"),
+        (SigmoidNetworkClassifier, {"output": "linear"}, "'cross-entropy' does not go with"),
+        (SigmoidNetworkClassifier, {"cost": "log-likelihood", "output": "sigmoid"}, "go with"),
+        (SigmoidNetworkRegressor, {"output": "softmax"}, "'output' parameter"),
         (SigmoidNetworkRegressor, {"eta": float("inf")}, "'eta' parameter"),
     ],
 )
@@ -365,3 +369,29 @@ def test_float64_networks():
 def test_predicting_before_fitting_is_refused():
     with pytest.raises(NotFittedError):
         SigmoidNetworkClassifier().predict(X_BLOBS)
+
+
+def test_a_linear_output_under_the_quadratic_cost(digits):
+    """output="linear": a = z under the quadratic cost; the classifier's probabilities read z
+    as logits; the output stays as fitted when a fit is continued; no linear multilabel."""
+    X_train, X_test, y_train, y_test = digits
+    estimator = SigmoidNetworkClassifier(
+        cost="quadratic", output="linear", eta=0.1, epochs=5, random_state=0
+    ).fit(X_train, y_train)
+    assert estimator.network_.cost.label == "quadratic/linear"
+    assert estimator.score(X_test, y_test) > 0.8
+    proba = estimator.predict_proba(X_test)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    assert np.array_equal(estimator.classes_[proba.argmax(axis=1)], estimator.predict(X_test))
+    estimator.set_params(output="sigmoid", warm_start=True)
+    with pytest.raises(ValueError, match="so output must stay 'linear'"):
+        estimator.fit(X_train, y_train)
+    X, Y = make_multilabel_classification(50, n_features=6, n_classes=3, random_state=0)
+    linear = SigmoidNetworkClassifier(cost="quadratic", output="linear", epochs=1)
+    with pytest.raises(ValueError, match="output must be sigmoid for multilabel y"):
+        linear.fit(X, Y)
+    regressor = SigmoidNetworkRegressor(cost="quadratic", output="linear", epochs=2).fit(
+        X_train, y_train / 9
+    )
+    z = regressor.network_.output_z(X_test.astype(regressor.network_.dtype))
+    np.testing.assert_array_equal(regressor.predict(X_test), z[:, 0])

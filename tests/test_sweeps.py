@@ -48,8 +48,11 @@ def test_a_run_id_is_the_hash_of_what_changes_its_result_and_the_same_in_any_pro
     point = SweepSpec.from_axes(SMALL).points()[0]  # quadratic, η 0.5, seed 1, 2 epochs
     changed = {"cost": "quadratic", "epochs": 2, "seed": 1}  # η 0.5 is the default
     assert point.id == _digest({"dataset": "digits", "sizes": [64, 30, 10], **changed})
-    # The first format's id, by which a folder it made keeps resuming: its whole document.
-    assert point.legacy_id == _digest(point.document())
+    # The first format's id, by which a folder it made keeps resuming: its whole document,
+    # which had no output (a setting added since, left at its default here).
+    first_format = {k: v for k, v in point.document().items() if k != "output"}
+    assert point.document()["output"] is None
+    assert point.legacy_id == _digest(first_format)
     code = (
         f"from xentlab.sweeps import SweepSpec;print(SweepSpec.from_axes({SMALL!r}).points()[0].id)"
     )
@@ -265,7 +268,7 @@ def test_the_table_gives_mean_and_sd_over_seeds_and_marks_the_best_setting_witho
     assert table.best is rows["cross-entropy", 0.5] and sum(r.best for r in table.rows) == 1
     csv_path, json_path = sweeps.write_summary(table, tmp_path)
     lines = Path(csv_path).read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 5 and lines[0].startswith("dataset,sizes,cost,init,dtype,epochs")
+    assert len(lines) == 5 and lines[0].startswith("dataset,sizes,cost,init,dtype,output,epochs")
     assert ",quadratic," in lines[2] and "0.99  0.99" in lines[2]  # the diverged seed: empty
     saved = json.loads(Path(json_path).read_text(encoding="utf-8"))
     assert saved["varying"] == ["cost", "eta"] and len(saved["rows"]) == 4

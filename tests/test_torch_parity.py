@@ -6,6 +6,7 @@ The correspondences checked (n examples, z the output layer's weighted input):
     quadratic       C = mse_loss(σ(z), y, reduction="sum") / (2n)
     cross-entropy   C = binary_cross_entropy_with_logits(z, y, reduction="sum") / n
     log-likelihood  C = cross_entropy(z, labels)  (the mean over rows of −ln softmax(z)_label)
+    quadratic/linear  C = mse_loss(z, y, reduction="sum") / (2n)  (a linear output, a = z)
     L2              + λ/(2n) Σ w²  (weights only),    in SGD: weight_decay = λ/n on the weights
     L1              + λ/n Σ |w|    (weights only)
 
@@ -19,6 +20,7 @@ import numpy as np
 import pytest
 from optional import REASONS
 
+from xentlab.functions import labelled_cost
 from xentlab.kernel import EpochKernel
 from xentlab.model import Network, one_hot
 from xentlab.training import TrainConfig, TrainState, check_labelled, fit
@@ -27,7 +29,7 @@ pytestmark = pytest.mark.torch
 torch = pytest.importorskip("torch", reason=REASONS["torch"])
 F = torch.nn.functional
 
-COSTS = ["quadratic", "cross-entropy", "log-likelihood"]
+COSTS = ["quadratic", "cross-entropy", "log-likelihood", "quadratic/linear"]
 SHAPES = [(4, 3), (5, 4, 3), (6, 5, 4, 3), (7, 3, 6, 4, 2)]
 REGULARIZATIONS = [(0.0, "l2"), (2.5, "l2"), (1.5, "l1")]
 TOLERANCE = 1e-10
@@ -43,7 +45,7 @@ def random_problem(sizes, cost, seed, n=11):
     saturate), inputs X ~ N(0, 1), and targets: one-hot for log-likelihood, uniform in [0, 1]
     (soft targets, which both libraries accept) for the sigmoid costs."""
     rng = np.random.default_rng(seed)
-    net = Network.create(sizes, cost=cost, init="large", seed=seed, dtype="float64")
+    net = Network.create(sizes, labelled_cost(cost), init="large", seed=seed, dtype="float64")
     X = rng.standard_normal((n, sizes[0]))
     if cost == "log-likelihood":
         Y = one_hot(rng.integers(0, sizes[-1], n), sizes[-1], np.dtype(np.float64))
@@ -57,6 +59,8 @@ def torch_data_cost(cost: str, z, y):
     n = z.shape[0]
     if cost == "quadratic":
         return F.mse_loss(torch.sigmoid(z), y, reduction="sum") / (2 * n)
+    if cost == "quadratic/linear":
+        return F.mse_loss(z, y, reduction="sum") / (2 * n)
     if cost == "cross-entropy":
         return F.binary_cross_entropy_with_logits(z, y, reduction="sum") / n
     return F.cross_entropy(z, y.argmax(dim=1))
@@ -77,7 +81,7 @@ def torch_cost(net: Network, X, Y, lmbda=0.0, regularization="l2"):
     for layer, (W, b) in enumerate(zip(weights, biases, strict=True)):
         z = a @ W + b
         a = torch.sigmoid(z) if layer < len(weights) - 1 else z
-    value = torch_data_cost(net.cost.name, a, torch.tensor(Y))
+    value = torch_data_cost(net.cost.label, a, torch.tensor(Y))
     if lmbda:
         value = value + torch_regularization(weights, lmbda, len(X), regularization)
     return value, weights, biases
@@ -121,7 +125,7 @@ def test_one_kernel_step_matches_torch_sgd(cost, lmbda, regularization):
     optimiser = torch.optim.SGD(weights + biases, lr=0.7)
     value.backward()
     optimiser.step()
-    EpochKernel([(net.sizes, cost)], 6, np.dtype("float64")).run(
+    EpochKernel([(net.sizes, net.cost)], 6, np.dtype("float64")).run(
         net.weights, net.biases, X, Y, 0, 1, 0.7, lmbda, 6, regularization
     )
     for ours, theirs in zip(net.weights + net.biases, weights + biases, strict=True):
@@ -147,7 +151,8 @@ def torch_epoch(net: Network, X, Y, order, batch_size, eta, lmbda, regularizatio
     L2 as SGD's weight_decay = λ/n on the weights only (biases are not regularised), L1 as
     λ/n Σ |w| added to each mini-batch's cost."""
     module = net.to_torch()
-    body = module[:-1]  # without the output activation, which each loss applies: z
+    # without the output activation, which each loss applies: z (a linear output has none)
+    body = module if isinstance(module[-1], torch.nn.Linear) else module[:-1]
     linears = [layer for layer in module if isinstance(layer, torch.nn.Linear)]
     n = len(X)
     decay = lmbda / n if regularization == "l2" else 0.0
@@ -161,7 +166,7 @@ def torch_epoch(net: Network, X, Y, order, batch_size, eta, lmbda, regularizatio
     X, Y = torch.tensor(X[order]), torch.tensor(Y[order])
     for lo in range(0, n, batch_size):
         z = body(X[lo : lo + batch_size])
-        loss = torch_data_cost(net.cost.name, z, Y[lo : lo + batch_size])
+        loss = torch_data_cost(net.cost.label, z, Y[lo : lo + batch_size])
         if regularization == "l1" and lmbda:
             loss = loss + torch_regularization([la.weight for la in linears], lmbda, n, "l1")
         optimiser.zero_grad()
@@ -180,7 +185,7 @@ def test_one_epoch_of_training_matches_torch_sgd(cost, lmbda, regularization, si
     rng = np.random.default_rng(7)
     X = rng.standard_normal((23, sizes[0]))
     labels = rng.integers(0, sizes[-1], 23)
-    start = Network.create(sizes, cost=cost, init="large", seed=3, dtype="float64")
+    start = Network.create(sizes, labelled_cost(cost), init="large", seed=3, dtype="float64")
     net = start.copy()
     config = TrainConfig(
         epochs=1, batch_size=5, eta=0.8, lmbda=lmbda, regularization=regularization, seed=5

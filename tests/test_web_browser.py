@@ -210,6 +210,43 @@ def test_the_race_draws_every_epoch_of_both_costs(page, url):
     assert entropy > quadratic + 0.2
 
 
+def test_a_race_with_a_linear_output_gives_the_quadratic_row_to_quadratic_linear(page, url):
+    """output linear: the quadratic cost trains on a linear output (a = z), cross-entropy on
+    its sigmoid one; the page shows the library's numbers, and the next race its own runs."""
+    epochs = 2
+    open_view(page, url, "race")
+    page.select_option("#r-output", "linear")
+    start_race(page, epochs, "0")
+    page.wait_for_selector("#r-status[data-state=finished]", timeout=60_000)
+    settings = RaceSettings.of(
+        {
+            "dataset": "digits",
+            "pace": 0.0,
+            "init": "saturated",
+            "epochs": epochs,
+            "seed": 1,
+            "output": "linear",
+        }
+    )
+    rows = page.locator("#r-table tbody tr .label").all_inner_texts()
+    assert rows == ["quadratic/linear", "cross-entropy"]
+    for cost in ("quadratic/linear", "cross-entropy"):
+        assert epochs_seen(page, cost) == [1, 2]
+        run, probe = prepare_cost_run(settings.compare_spec(64, None), cost, 1)
+        result = run.train([probe], chunk=probe.every)
+        row = f'#r-table tr[data-cost="{cost}"]'
+        accuracy = shown(page, f'{row} [data-field="accuracy"]')[1]
+        assert accuracy == result.history.records[-1].evaluation_accuracy
+    linear = '#r-table tr[data-cost="quadratic/linear"]'
+    assert shown(page, f'{linear} [data-field="saturation"]')[1] == 0.0  # a = z never saturates
+    page.screenshot(path=str(ARTIFACTS / "race-linear.png"), full_page=True)
+    page.select_option("#r-output", "")
+    start_race(page, 1, "0")
+    page.wait_for_selector("#r-status[data-state=finished]", timeout=60_000)
+    rows = page.locator("#r-table tbody tr .label").all_inner_texts()
+    assert rows == list(COSTS) and epochs_seen(page, "quadratic") == [1]
+
+
 def test_stop_ends_a_race_and_other_tabs_race_on(page, url):
     other = page.context.new_page()
     open_view(page, url, "race")

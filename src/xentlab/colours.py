@@ -15,9 +15,21 @@ from . import checks
 # Okabe and Ito's palette, told apart by people with any colour vision; lines also differ in
 # style where they must survive grey-scale printing.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
-COST_COLOURS = {"quadratic": "#D55E00", "cross-entropy": "#0072B2", "log-likelihood": "#009E73"}
+# Keyed by a cost's label: its name, and its output after a slash where that is not the
+# cost's own (functions.Cost.label).
+COST_COLOURS = {
+    "quadratic": "#D55E00",
+    "cross-entropy": "#0072B2",
+    "log-likelihood": "#009E73",
+    "quadratic/linear": "#E69F00",
+}
 # Told apart by line style as well as colour (matplotlib's line style names).
-COST_STYLES = {"quadratic": "-", "cross-entropy": "--", "log-likelihood": ":"}
+COST_STYLES = {
+    "quadratic": "-",
+    "cross-entropy": "--",
+    "log-likelihood": ":",
+    "quadratic/linear": "-.",
+}
 # A cost without a colour or style of its own (a cost of the user's) still gets one.
 OTHER_COST_COLOUR = "#CC79A7"
 OTHER_COST_STYLE = "-."

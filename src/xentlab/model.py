@@ -1,10 +1,11 @@
 """A feed-forward network of sigmoid neurons: sizes, weights, biases, cost.
 
 Batches are rows. Layer l maps activations A (n, n_in) to Z = A W + b with W of shape
-(n_in, n_out), b of shape (n_out,), and A' = σ(Z); the output layer is sigmoid, or softmax for
-the log-likelihood cost. Back-propagation is written over the whole batch:
+(n_in, n_out), b of shape (n_out,), and A' = σ(Z); the output layer is sigmoid, softmax for
+the log-likelihood cost, or linear (a = z) under the quadratic cost. Back-propagation is
+written over the whole batch:
 
-    δ_L = ∂C_x/∂z_L                         (a − y for cross-entropy and log-likelihood)
+    δ_L = ∂C_x/∂z_L                         (a − y for cross-entropy, log-likelihood, linear)
     δ_l = (δ_{l+1} W_{l+1}ᵀ) ⊙ σ'(z_l)      with σ'(z) = a (1 − a)
     ∂C/∂W_l = A_{l−1}ᵀ δ_l / n,   ∂C/∂b_l = Σ_x δ_l / n
 
@@ -23,7 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import checks
 from .errors import XentlabError
-from .functions import Cost, get_cost, sigmoid
+from .functions import Cost, Output, costs_of, get_cost, sigmoid
 from .functions import one_hot as one_hot  # its first home; callers still import it here
 
 if TYPE_CHECKING:
@@ -110,8 +111,11 @@ class Network:
         init: str = "default",
         seed: int = 0,
         dtype: str = "float32",
+        output: str | None = None,
     ) -> Network:
-        """A new network with Gaussian weights drawn from ``numpy.random.default_rng(seed)``.
+        """A new network with Gaussian weights drawn from ``numpy.random.default_rng(seed)``,
+        its output layer ``output`` (None: the one the cost implies; see
+        :func:`~xentlab.functions.pair_cost` for the pairs allowed).
 
         ``default``: weights N(0, 1/n_in) (standard deviation 1/√n_in), biases N(0, 1), so z
         starts with variance ≈ 1 and hidden neurons start unsaturated. ``large``: weights and
@@ -124,7 +128,7 @@ class Network:
         rounding), and the same hidden layers under ``default`` and ``saturated``.
         """
         sizes = check_sizes(sizes)
-        cost = get_cost(cost)
+        cost = get_cost(cost, output=output)
         INITS.check("init", init)
         seed = checks.int_at_least("seed", seed, 0)
         dt = check_dtype(dtype)
@@ -141,42 +145,50 @@ class Network:
         return cls(sizes, weights, biases, cost)
 
     @classmethod
-    def from_torch(cls, module: Any, cost: str | Cost | None = None) -> Network:
+    def from_torch(
+        cls, module: Any, cost: str | Cost | None = None, output: str | None = None
+    ) -> Network:
         """The network a ``torch.nn.Sequential`` computes: Linear and Sigmoid layers in turn,
-        ending in the last Linear (logits z), Sigmoid, Softmax(dim=1) or LogSoftmax(dim=1).
-        W_l = weightᵀ, b_l = bias, copied in their dtype (float32 or float64).
+        ending in the last Linear (logits z, or a linear output), Sigmoid, Softmax(dim=1) or
+        LogSoftmax(dim=1). W_l = weightᵀ, b_l = bias, copied in their dtype (float32 or
+        float64).
 
         ``cost`` defaults from the end of the module: log-likelihood after Softmax or
-        LogSoftmax, cross-entropy after Sigmoid or a Linear. A cost given must fit the output:
-        after a Linear any cost (the logits say nothing of the activation); after Sigmoid
-        quadratic or cross-entropy; after Softmax or LogSoftmax log-likelihood. Any other
-        module is refused with an XentlabError naming the layer (see ``sequential``).
+        LogSoftmax, cross-entropy after Sigmoid or a Linear; ``output`` defaults to the one
+        the cost implies (give ``cost="quadratic", output="linear"`` for a module whose last
+        Linear is its output). The cost on its output must fit the module: after a Linear any
+        (the logits say nothing of the activation); after Sigmoid a sigmoid output; after
+        Softmax or LogSoftmax a softmax one. Any other module is refused with an XentlabError
+        naming the layer (see ``sequential``).
         """
-        from .sequential import LOGITS, SIGMOID, from_sequential
+        from .sequential import LOGITS, MODULE_OUTPUTS, from_sequential
 
         layers = from_sequential(module)
-        softmax = layers.output not in (SIGMOID, LOGITS)
+        named = MODULE_OUTPUTS.get(layers.output)  # None: the logits, any output
+        ending = None if named is None else Output(named)
         if cost is None:
-            cost = "log-likelihood" if softmax else LOGITS_COST
-        cost = get_cost(cost)
-        if layers.output != LOGITS and cost.softmax_output != softmax:
-            fitting = "log-likelihood" if softmax else "quadratic or cross-entropy"
+            fits = ending is None or get_cost(LOGITS_COST).output is ending
+            cost = LOGITS_COST if fits or ending is None else costs_of(ending)[0]
+        cost = get_cost(cost, output=output)
+        if ending is not None and cost.output is not ending:
             raise XentlabError(
-                f"cost {cost.name!r} needs {'softmax' if cost.softmax_output else 'sigmoid'} "
-                f"outputs, but module layer {layers.output_index} is {layers.output}; give cost "
-                f"{fitting}, or end the module with its last Linear (logits)"
+                f"cost {cost.label!r} needs {cost.output} outputs, but module layer "
+                f"{layers.output_index} is {layers.output}; give cost "
+                f"{' or '.join(costs_of(ending))}, or end the module with its last Linear "
+                f"({LOGITS})"
             )
         return cls(check_sizes(layers.sizes), layers.weights, layers.biases, cost)
 
     def to_torch(self) -> torch.nn.Sequential:
         """An equivalent ``torch.nn.Sequential`` in the network's dtype: Linear, Sigmoid, ...,
-        Linear, then Sigmoid (quadratic, cross-entropy) or Softmax(dim=1) (log-likelihood), so
-        that its output is :meth:`predict_proba`'s. Linear ``weight`` = W_lᵀ (out, in), ``bias``
-        = b_l; layer l's Linear is at index 2l, so its state_dict names are "2l.weight" and
-        "2l.bias". A copy: training it leaves this network as it is. Needs torch."""
+        Linear, then Sigmoid (quadratic, cross-entropy), Softmax(dim=1) (log-likelihood) or
+        nothing (a linear output), so that its output is :meth:`predict_proba`'s. Linear
+        ``weight`` = W_lᵀ (out, in), ``bias`` = b_l; layer l's Linear is at index 2l, so its
+        state_dict names are "2l.weight" and "2l.bias". A copy: training it leaves this
+        network as it is. Needs torch."""
         from .sequential import to_sequential
 
-        return to_sequential(self.weights, self.biases, self.cost.softmax_output)
+        return to_sequential(self.weights, self.biases, self.cost.output)
 
     @property
     def dtype(self) -> np.dtype:
@@ -303,7 +315,9 @@ class Network:
         """Two fractions of the (row, output neuron) pairs, from one forward pass: those
         saturated, a (1 − a) = σ'(z) below ``threshold``, and those saturated AND wrong,
         |a − y| > 0.5 as well: the outputs that learn slowly under the quadratic cost. An output
-        saturated at the right answer is no problem."""
+        saturated at the right answer is no problem. A linear output never saturates: (0, 0)."""
+        if not self.cost.output.saturates:
+            return 0.0, 0.0
         a = self.cost.activation(self.output_z(X).astype(np.float64))
         saturated = a * (1 - a) < threshold
         return float(np.mean(saturated)), float(np.mean(saturated & (np.abs(a - Y) > 0.5)))

@@ -6,7 +6,10 @@ Under the cross-entropy cost C = −1/n Σ_x [y ln a + (1 − y) ln(1 − a)] th
 
 with no σ'(z): the larger the error, the faster the neuron learns. Under the quadratic cost
 C = 1/(2n) Σ_x (y − a)² each term carries an extra factor σ'(z), close to 0 when the neuron
-saturates (a near 0 or 1), so a badly wrong neuron starts learning slowly.
+saturates (a near 0 or 1), so a badly wrong neuron starts learning slowly. A linear neuron,
+a = z (``output="linear"``, with the quadratic cost), has no σ'(z) to lose:
+
+    ∂C/∂w_j = 1/n Σ_x x_j (a − y),          ∂C/∂b = 1/n Σ_x (a − y),     a = z.
 
 Many neurons (many starting points (w, b)) are trained at once: ``w`` may have shape
 ``(starts, features)`` and ``b`` shape ``(starts,)``; every update is one array operation.
@@ -24,12 +27,13 @@ from numpy.typing import ArrayLike, NDArray
 from . import checks
 from . import neuron_one_start as one_start
 from .errors import XentlabError
-from .functions import SIGMOID_COST_NAMES, Cost, OutputRule, get_cost, sigmoid
+from .functions import SIGMOID_COST_NAMES, Cost, Output, OutputRule, get_cost
 from .neuron_one_start import OVERFLOW
 
 NEURON_COSTS = SIGMOID_COST_NAMES  # one sigmoid neuron: the costs of a sigmoid output
 BOTH = "both"  # the third choice of every front end (command line, page): each cost, one start
 NEURON_COST_CHOICES = checks.OneOf((*NEURON_COSTS, BOTH))
+NEURON_OUTPUTS = checks.OneOf((str(Output.SIGMOID), str(Output.LINEAR)))  # softmax of one: 1
 MAX_TRAJECTORY_BYTES = 2**30
 PROGRESS_CALLS = 1000  # a pass tells its progress this many times at most, whatever its length
 TRAINING_PATHS = checks.OneOf(("compiled", "scalar", "arrays"))
@@ -59,10 +63,12 @@ class NeuronProblem:
 
 
 def _check(
-    w: ArrayLike, b: ArrayLike, x: ArrayLike, y: ArrayLike, cost: str | Cost
+    w: ArrayLike, b: ArrayLike, x: ArrayLike, y: ArrayLike, cost: str | Cost, output: str | None
 ) -> NeuronProblem:
     """Validate and shape the arguments of every public function here, once."""
-    cost = get_cost(cost, NEURON_COSTS)
+    if output is not None:
+        NEURON_OUTPUTS.check("output", output)
+    cost = get_cost(cost, NEURON_COSTS, output=output)
     x = checks.finite_array("x", x)
     y = checks.unit_interval_array("y", y)
     w = checks.finite_array("w", w)
@@ -103,8 +109,9 @@ def _z(w: F64, b: F64, x: F64) -> F64:
 def _cost_and_gradient(p: NeuronProblem, w: F64, b: F64) -> tuple[F64, F64, F64]:
     """Per-start cost C (S,), ∂C/∂w (S, d) and ∂C/∂b (S,) — the article's formulas as arrays.
 
-    δ_x = ∂C_x/∂z is σ(z) − y for cross-entropy and (σ(z) − y) σ'(z) for the quadratic cost;
-    then ∂C/∂w_j = 1/n Σ_x x_j δ_x and ∂C/∂b = 1/n Σ_x δ_x.
+    δ_x = ∂C_x/∂z is σ(z) − y for cross-entropy, (σ(z) − y) σ'(z) for the quadratic cost, and
+    z − y for the quadratic cost of a linear neuron; then ∂C/∂w_j = 1/n Σ_x x_j δ_x and
+    ∂C/∂b = 1/n Σ_x δ_x.
     """
     z = _z(w, b, p.x)[..., None]  # trailing axis: one output neuron
     y = p.y[:, None]
@@ -121,30 +128,51 @@ def costs_of(choice: str) -> tuple[str, ...]:
     return NEURON_COSTS.values if choice == BOTH else (choice,)
 
 
-def output(w: ArrayLike, b: ArrayLike, x: ArrayLike) -> NDArray[np.floating]:
-    """a = σ(Σ_j w_j x_j + b) for each example (and each start, if several are given)."""
-    p = _check(w, b, x, np.zeros(np.atleast_2d(np.asarray(x)).shape[0]), "cross-entropy")
-    a = sigmoid(_z(p.w, p.b, p.x))
+def output(
+    w: ArrayLike, b: ArrayLike, x: ArrayLike, *, output: str | None = None
+) -> NDArray[np.floating]:
+    """a = σ(Σ_j w_j x_j + b) (a = z for ``output="linear"``) for each example (and each
+    start, if several are given)."""
+    y = np.zeros(np.atleast_2d(np.asarray(x)).shape[0])
+    p = _check(w, b, x, y, "quadratic" if output == "linear" else "cross-entropy", output)
+    a = p.cost.activation(_z(p.w, p.b, p.x))
     return a[0] if p.single else a
 
 
-def cost(w: ArrayLike, b: ArrayLike, x: ArrayLike, y: ArrayLike, cost: str | Cost) -> F64 | float:
+def cost(
+    w: ArrayLike,
+    b: ArrayLike,
+    x: ArrayLike,
+    y: ArrayLike,
+    cost: str | Cost,
+    *,
+    output: str | None = None,
+) -> F64 | float:
     """C over the n examples: quadratic 1/(2n) Σ_x (y − a)², or cross-entropy
-    −1/n Σ_x [y ln a + (1 − y) ln(1 − a)], computed from z (finite for every finite z)."""
-    p = _check(w, b, x, y, cost)
+    −1/n Σ_x [y ln a + (1 − y) ln(1 − a)], computed from z (finite for every finite z); a
+    linear neuron's (``output="linear"``) quadratic cost has a = z."""
+    p = _check(w, b, x, y, cost, output)
     values, _, _ = _cost_and_gradient(p, p.w, p.b)
     return float(values[0]) if p.single else values
 
 
 def gradient(
-    w: ArrayLike, b: ArrayLike, x: ArrayLike, y: ArrayLike, cost: str | Cost
+    w: ArrayLike,
+    b: ArrayLike,
+    x: ArrayLike,
+    y: ArrayLike,
+    cost: str | Cost,
+    *,
+    output: str | None = None,
 ) -> tuple[F64, F64 | float]:
     """(∂C/∂w, ∂C/∂b) over the n examples.
 
     cross-entropy: ∂C/∂w_j = 1/n Σ_x x_j (σ(z) − y),         ∂C/∂b = 1/n Σ_x (σ(z) − y)
     quadratic:     ∂C/∂w_j = 1/n Σ_x x_j (σ(z) − y) σ'(z),   ∂C/∂b = 1/n Σ_x (σ(z) − y) σ'(z)
+    linear (quadratic cost, a = z):
+                   ∂C/∂w_j = 1/n Σ_x x_j (z − y),            ∂C/∂b = 1/n Σ_x (z − y)
     """
-    p = _check(w, b, x, y, cost)
+    p = _check(w, b, x, y, cost, output)
     _, dw, db = _cost_and_gradient(p, p.w, p.b)
     return (dw[0], float(db[0])) if p.single else (dw, db)
 
@@ -154,8 +182,9 @@ class Trajectory:
     """A neuron's (or many neurons') path under gradient descent, epoch 0 (the start) to the end.
 
     w has shape (epochs + 1, S, d), b and cost (epochs + 1, S): row t is the state after t
-    epochs. ``z`` and ``output`` give z and a = σ(z) on every example, shape
-    (epochs + 1, S, n).
+    epochs. ``z`` and ``output`` give z and a on every example, shape (epochs + 1, S, n): a =
+    σ(z), or z for a linear neuron (``activation``). ``cost_name`` is the cost's label
+    (``quadratic/linear`` for a linear neuron).
     """
 
     cost_name: str
@@ -166,6 +195,7 @@ class Trajectory:
     b: F64
     cost: F64
     meta: dict[str, Any] = field(default_factory=dict)
+    activation: Output = Output.SIGMOID
 
     @property
     def epochs(self) -> int:
@@ -178,7 +208,7 @@ class Trajectory:
 
     @property
     def output(self) -> NDArray[np.floating]:
-        return sigmoid(self.z)
+        return self.activation.activation(self.z)
 
     def to_dict(self, start: int = 0) -> dict[str, Any]:
         """One start's path as JSON-ready lists (a is the output on the first example)."""
@@ -209,6 +239,7 @@ def train(
     epochs: int = 300,
     progress: EpochsProgress | None = None,
     path: str | None = None,
+    output: str | None = None,
 ) -> Trajectory:
     """Gradient descent from each start (w, b): w ← w − η ∂C/∂w, b ← b − η ∂C/∂b, once an epoch.
 
@@ -220,8 +251,9 @@ def train(
     the same formulas, to rounding (``path``: "compiled", "scalar" or "arrays" to choose; the
     tests hold the three together).
     ``progress(epochs done, epochs)`` is told how far training is, up to PROGRESS_CALLS times.
+    ``output="linear"`` trains a linear neuron, a = z (under the quadratic cost only).
     """
-    p = _check(w, b, x, y, cost)
+    p = _check(w, b, x, y, cost, output)
     eta = checks.positive_number("eta", eta)
     epochs = checks.int_at_least("epochs", epochs, 1)
     starts, d = p.w.shape
@@ -236,9 +268,10 @@ def train(
     if path != "arrays":
         train_one = one_start.train_compiled if path == "compiled" else one_start.train_floats
         carries = p.cost.rule is OutputRule.CARRIES_SIGMA_PRIME
+        linear = p.cost.output is Output.LINEAR
         every = -(-epochs // PROGRESS_CALLS)  # the epochs between reports (see _progress_due)
         w_path, b_path = train_one(
-            p.x, p.y, p.w[0], float(p.b[0]), eta, epochs, carries, every, progress
+            p.x, p.y, p.w[0], float(p.b[0]), eta, epochs, carries, linear, every, progress
         )
         return _scalar_trajectory(p, eta, w_path[:, None], b_path[:, None])
     ws = np.empty((epochs + 1, starts, d))
@@ -256,7 +289,7 @@ def train(
             raise one_start.diverged(t + 1, eta)
         if progress is not None and _progress_due(t + 1, epochs):
             progress(t + 1, epochs)
-    return Trajectory(p.cost.name, eta, p.x, p.y, ws, bs, cs)
+    return Trajectory(p.cost.label, eta, p.x, p.y, ws, bs, cs, activation=p.cost.output)
 
 
 def _path(p: NeuronProblem, epochs: int, path: str | None) -> str:
@@ -283,11 +316,13 @@ def _path(p: NeuronProblem, epochs: int, path: str | None) -> str:
 
 
 def _scalar_fits(p: NeuronProblem) -> bool:
-    """Whether the plain-float path can train ``p``: one start, few inputs, a sigmoid output
-    whose δ is (a − y) σ'(z) or a − y (a cost with a δ of its own goes through the arrays)."""
+    """Whether the plain-float path can train ``p``: one start, few inputs, a sigmoid or
+    linear output whose δ is (a − y) σ'(z) or a − y (a cost with a δ of its own goes through
+    the arrays)."""
     rule = p.cost.rule
     known = rule in (OutputRule.CARRIES_SIGMA_PRIME, OutputRule.CANCELS)
-    return p.w.shape[0] == 1 and p.x.size <= SCALAR_NUMBERS and known and not p.cost.softmax_output
+    one_neuron = p.cost.output in (Output.SIGMOID, Output.LINEAR)
+    return p.w.shape[0] == 1 and p.x.size <= SCALAR_NUMBERS and known and one_neuron
 
 
 def _scalar_trajectory(p: NeuronProblem, eta: float, w_path: F64, b_path: F64) -> Trajectory:
@@ -295,7 +330,7 @@ def _scalar_trajectory(p: NeuronProblem, eta: float, w_path: F64, b_path: F64) -
     # z on every example after every epoch, (epochs + 1, n, 1); refused if it overflows
     z_path = _z(w_path[:, 0], b_path[:, 0], p.x)[..., None]
     costs = p.cost.per_example(z_path, p.y[:, None]).mean(axis=-1).reshape(-1, 1)
-    return Trajectory(p.cost.name, eta, p.x, p.y, w_path, b_path, costs)
+    return Trajectory(p.cost.label, eta, p.x, p.y, w_path, b_path, costs, activation=p.cost.output)
 
 
 def epochs_until(
@@ -309,17 +344,19 @@ def epochs_until(
     epochs: int = 300,
     threshold: float = 0.2,
     progress: EpochsProgress | None = None,
+    output: str | None = None,
 ) -> NDArray[np.int64]:
     """For each start (w, b), the first epoch t at which |a − y| < ``threshold`` for every
     example, training as :func:`train` does; −1 where that never happens within ``epochs``.
 
     Only the current w and b of the starts still training are kept, not the path: a grid of
     201 × 201 starts costs a few arrays of at most 40,401 numbers per epoch. The update is
-    :func:`train`'s, with δ = a − y, times σ'(z) = a (1 − a) under the quadratic cost (tested
-    equal to it). ``progress(epochs done, epochs)`` is told how far it is, up to PROGRESS_CALLS
-    times (the last time before ``epochs`` if every start arrives sooner).
+    :func:`train`'s, with δ = a − y, times σ'(z) = a (1 − a) under the quadratic cost of a
+    sigmoid neuron (a = z for a linear one; tested equal to it). ``progress(epochs done,
+    epochs)`` is told how far it is, up to PROGRESS_CALLS times (the last time before
+    ``epochs`` if every start arrives sooner).
     """
-    p = _check(w, b, x, y, cost)
+    p = _check(w, b, x, y, cost, output)
     eta = checks.positive_number("eta", eta)
     epochs = checks.int_at_least("epochs", epochs, 1)
     threshold = checks.positive_number("threshold", threshold)
@@ -329,7 +366,7 @@ def epochs_until(
     w_now, b_now = p.w.copy(), p.b.copy()
     for t in range(epochs + 1):
         z = _z(w_now, b_now, p.x)  # (active, n), refused if it overflows
-        a = sigmoid(z)
+        a = p.cost.activation(z)
         close = (np.abs(a - p.y) < threshold).all(axis=1)
         if close.any():
             first[active[close]] = t

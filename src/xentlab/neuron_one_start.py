@@ -5,8 +5,8 @@ imports). Both return the path of w and b; ``neuron`` measures it.
 
 The operations, in order: z = Σ_j w_j x_j + b added left to right; e = e^(−|z|), σ(z) =
 1/(1 + e) or e/(1 + e) as ``functions.sigmoid`` computes it; δ = σ(z) − y, times σ'(z) =
-e/(1 + e)² where the cost carries it; the gradient's sums over the examples in order, divided
-by n; w ← w − η ∂C/∂w, b ← b − η ∂C/∂b.
+e/(1 + e)² where the cost carries it (a linear neuron: a = z, δ = z − y); the gradient's sums
+over the examples in order, divided by n; w ← w − η ∂C/∂w, b ← b − η ∂C/∂b.
 """
 
 from __future__ import annotations
@@ -54,12 +54,14 @@ def train_floats(
     eta: float,
     epochs: int,
     carries: bool,
+    linear: bool,
     every: int,
     progress: Progress | None,
 ) -> tuple[F64, F64]:
     """The path (w (epochs + 1, d), b (epochs + 1,)) from (w0, b0) on examples x (n, d) with
-    targets y (n,), in Python floats; δ carries σ'(z) where ``carries``; ``progress(done,
-    epochs)`` is told every ``every`` epochs and at the end."""
+    targets y (n,), in Python floats; δ carries σ'(z) where ``carries``; a = z where
+    ``linear`` (else σ(z)); ``progress(done, epochs)`` is told every ``every`` epochs and at
+    the end."""
     examples = [list(map(float, row)) for row in x]
     targets = list(map(float, y))
     n, d = len(examples), len(examples[0])
@@ -71,11 +73,14 @@ def train_floats(
             z = sum(wj * xj for wj, xj in zip(w, row, strict=True)) + b
             if not math.isfinite(z):
                 raise XentlabError(OVERFLOW)
-            e = math.exp(-abs(z))
-            r = 1.0 / (1.0 + e)
-            delta = (r if z >= 0 else e * r) - target
-            if carries:
-                delta *= e / (1.0 + e) ** 2
+            if linear:
+                delta = z - target
+            else:
+                e = math.exp(-abs(z))
+                r = 1.0 / (1.0 + e)
+                delta = (r if z >= 0 else e * r) - target
+                if carries:
+                    delta *= e / (1.0 + e) ** 2
             db += delta
             dw = [g + delta * xj for g, xj in zip(dw, row, strict=True)]
         w = [wj - eta * (g / n) for wj, g in zip(w, dw, strict=True)]
@@ -97,6 +102,7 @@ def train_compiled(
     eta: float,
     epochs: int,
     carries: bool,
+    linear: bool,
     every: int,
     progress: Progress | None,
 ) -> tuple[F64, F64]:
@@ -109,7 +115,7 @@ def train_compiled(
     X, Y = np.ascontiguousarray(x, np.float64), np.ascontiguousarray(y, np.float64)
     for first in range(0, epochs, every):
         stop = min(epochs, first + every)
-        outcome = train_epochs(X, Y, float(eta), carries, first, stop, ws, bs)
+        outcome = train_epochs(X, Y, float(eta), carries, linear, first, stop, ws, bs)
         if outcome == OVERFLOWED:
             raise XentlabError(OVERFLOW)
         if outcome != FINE:

@@ -6,6 +6,7 @@ xentlab's layer l computes Z = A W_l + b_l with W_l of shape (n_in, n_out); PyTo
 
     Linear, Sigmoid, Linear, Sigmoid, ..., Linear, Sigmoid          (sigmoid outputs)
     Linear, Sigmoid, Linear, Sigmoid, ..., Linear, Softmax(dim=1)   (log-likelihood)
+    Linear, Sigmoid, Linear, Sigmoid, ..., Linear                   (a linear output, a = z)
 
 in which layer l's Linear sits at index 2l: its parameters are called ``"2l.weight"`` and
 ``"2l.bias"`` in the module's ``state_dict``, and in the safetensors files xentlab writes.
@@ -61,19 +62,27 @@ def parameter_names(layers: int) -> list[str]:
 def to_sequential(
     weights: Sequence[NDArray[np.floating]],
     biases: Sequence[NDArray[np.floating]],
-    softmax_output: bool,
+    output: str,
 ) -> torch.nn.Sequential:
     """The module computing the network whose layers are ``weights`` (W_l, (n_in, n_out)) and
-    ``biases``: a copy, in the weights' dtype, sharing no memory with them."""
+    ``biases``, its last Linear followed by the activation ``output`` names (sigmoid, softmax,
+    or linear: nothing): a copy, in the weights' dtype, sharing no memory with them."""
     torch = import_torch()
     modules = []
     for layer, (W, b) in enumerate(zip(weights, biases, strict=True)):
         linear = torch.nn.Linear(*W.shape, device="meta", dtype=_torch_dtype(torch, W.dtype))
         linear.weight = torch.nn.Parameter(torch.from_numpy(np.array(W.T, order="C")))
         linear.bias = torch.nn.Parameter(torch.from_numpy(np.array(b)))
-        softmax = softmax_output and layer == len(weights) - 1
-        modules += [linear, torch.nn.Softmax(dim=1) if softmax else torch.nn.Sigmoid()]
+        modules.append(linear)
+        if layer < len(weights) - 1 or output == "sigmoid":
+            modules.append(torch.nn.Sigmoid())
+        elif output == "softmax":
+            modules.append(torch.nn.Softmax(dim=1))
     return torch.nn.Sequential(*modules)
+
+
+# The output activation each ending of a module computes; logits say nothing of it.
+MODULE_OUTPUTS = {SIGMOID: "sigmoid", SOFTMAX: "softmax", LOG_SOFTMAX: "softmax"}
 
 
 def _torch_dtype(torch: Any, dtype: np.dtype) -> Any:

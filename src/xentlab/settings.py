@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from . import checks
 from .errors import XentlabError
-from .functions import COST_NAMES
+from .functions import COST_NAMES, OUTPUTS, get_cost
 from .kernel import KERNELS
 from .model import DTYPES, INIT_MEANINGS, INITS, MAX_LAYER_SIZE, REGULARIZATIONS
 
@@ -112,9 +112,19 @@ class NetworkSettings:
     )
     init: str = setting(INITS, "default", INIT_HELP)
     dtype: str = setting(DTYPES, "float32", "training precision", offered=_but("race"))
+    # compare names each contender's output with its cost (quadratic/linear)
+    output: str | None = setting(
+        checks.Optional(OUTPUTS),
+        None,
+        f"the output layer: {', '.join(OUTPUTS)} (default: the cost's own, softmax for "
+        "log-likelihood and sigmoid otherwise; linear goes with the quadratic cost only)",
+        offered=_but("compare"),
+        metavar="OUTPUT",
+    )
 
     def __post_init__(self) -> None:
         checks.check_fields(self)
+        get_cost(self.cost, output=self.output)  # the pair is refused by name if it does not go
         object.__setattr__(self, "hidden", HiddenLayers().check("hidden", self.hidden))  # 30: (30,)
 
 

@@ -32,6 +32,20 @@ ASCII_FALLBACKS = {
     "–": "-",
     "±": "+/-",
     "◀": "<",
+    # the derivations' (xentlab derive): one character for one where the layout needs it
+    "✓": "v",
+    "✗": "x",
+    "ᴸ": "L",
+    "ₖ": "k",
+    "ⱼ": "j",
+    "ₐ": "a",
+    "ᵧ": "y",
+    "₌": "=",
+    "∘": "o",
+    "Σ": "sum ",
+    "≠": "!=",
+    "∅": "{}",
+    "→": "->",
 }
 ERROR_HANDLER = "xentlab-ascii"
 
@@ -44,6 +58,15 @@ def _ascii_fallback(error: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error(ERROR_HANDLER, _ascii_fallback)
+
+
+def says_unicode(stream: TextIO) -> bool:
+    """Whether ``stream`` can print what xentlab writes in Unicode (η, σ, ⎛, ─)."""
+    try:
+        "ησ⎛─".encode(getattr(stream, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 def fall_back_to_ascii(*streams: TextIO) -> None:

@@ -3,6 +3,8 @@
 ``slowdown``: one neuron from a mild and a saturated start under both costs.
 ``saturation``: the same neuron from every start of a grid: the saturation map.
 ``compare``: a network trained under each cost from the same start, probed as it learns.
+``derive`` (imported on its own, since it imports SymPy): the article's algebra checked by
+SymPy, step by step, and numerically against xentlab's gradient code.
 """
 
 from .compare import (

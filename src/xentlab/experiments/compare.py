@@ -1,10 +1,12 @@
 """The slowdown inside a real network: one network trained under several costs, from identical
-initial weights and the identical order of mini-batches, so that the cost is the only
-difference between the runs.
+initial weights and the identical order of mini-batches, so that the cost (and, for a
+contender written ``quadratic/linear``, the output layer's activation) is the only difference
+between the runs.
 
 Under the quadratic cost the output layer's δ = (a − y) σ'(z) vanishes where an output is
 saturated, however wrong it is; under cross-entropy (and log-likelihood with a softmax output)
-δ = a − y is largest exactly there. The hidden layers' δ carries σ'(z) under every cost. Probes
+δ = a − y is largest exactly there; so is a linear output's under the quadratic cost, a = z
+having no σ'(z) to lose. The hidden layers' δ carries σ'(z) under every cost. Probes
 (``training.probes``) record, every few mini-batches of the first epochs, the cost, validation
 accuracy, the output layer's saturation and the per-layer |δ| and gradient norms, so a reader
 sees where and when learning is slow. ``init="saturated"`` starts every output at a ≈ 1 (nine
@@ -25,11 +27,13 @@ from ..censored import CensoredMedian, censored_median
 from ..data import DatasetCache
 from ..errors import XentlabError
 from ..files import register_output_kind
+from ..functions import labelled_cost
 from ..runs import DatasetLoader, Run, RunSpec, prepare, train_together
 from ..settings import SETTINGS, NetworkSettings, TrainConfig
 from ..training import History, Observer, Probe, ProbeRecord, batches_per_epoch
 
 TARGET_ACCURACIES = (0.5, 0.8, 0.9)
+BY_RUN = ("cost", "output", "eta", "seed")  # the settings a comparison sets run by run
 MAX_RUNS = 100
 DEFAULT_EPOCHS = 5  # a comparison's runs: enough to see the slow start, and short
 # How a comparison's data is recognised (files.register_output_kind): the JSON of
@@ -48,10 +52,12 @@ register_output_kind("data", written_as_comparison)
 
 @dataclass(frozen=True)
 class CompareSpec:
-    """What to compare: ``costs`` (each once per seed of ``seeds``), at one common ``eta`` or
-    one per cost (``{"quadratic": 3.0, "cross-entropy": 0.5}``); the network and data as for a
-    run, with the settings (``xentlab.settings``) of ``network`` and ``config``, whose cost, η
-    and seed the comparison sets run by run; probes every ``probe_every`` mini-batches during
+    """What to compare: ``costs``, the contenders, each written ``COST[/OUTPUT]`` (``quadratic``
+    on the output it implies, ``quadratic/linear`` on a linear one; each once per seed of
+    ``seeds``), at one common ``eta`` or one per contender (``{"quadratic": 3.0,
+    "cross-entropy": 0.5}``); the network and data as for a run, with the settings
+    (``xentlab.settings``) of ``network`` and ``config``, whose cost, output, η and seed the
+    comparison sets run by run; probes every ``probe_every`` mini-batches during
     the first ``fine_epochs`` epochs, on the first ``probe_size`` training and validation
     examples. With ``probes_per_epoch`` the probes come about that many times an epoch instead,
     whatever the size of the data set. Checked when made: :meth:`of` takes settings and fields
@@ -73,13 +79,20 @@ class CompareSpec:
     _etas: dict[str, float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        """Refuse a bad comparison before any training: each cost, η and seed by the
-        constraint its setting declares."""
+        """Refuse a bad comparison before any training: each contender (its cost and output
+        by :func:`~xentlab.functions.labelled_cost`), η and seed by the constraint its setting
+        declares."""
         if not self.costs:
             raise XentlabError("costs must name at least one cost")
+        # each contender as its label: quadratic/sigmoid is quadratic
+        object.__setattr__(self, "costs", tuple(labelled_cost(c).label for c in self.costs))
+        if self.network.output is not None:
+            raise XentlabError(
+                "output is set contender by contender: write it after the cost "
+                f"(quadratic/{self.network.output}), not as output"
+            )
         etas = {}
         for cost in self.costs:
-            SETTINGS["cost"].check(cost)
             if isinstance(self.eta, Mapping) and cost not in self.eta:
                 raise XentlabError(
                     f"eta for {cost} is missing: give one η per cost, or one for all"
@@ -124,8 +137,8 @@ class CompareSpec:
 
     def document(self) -> dict[str, Any]:
         """The comparison as JSON-ready data (where its data lives left out): its costs first,
-        then every setting of its runs but the three it sets run by run."""
-        by_run = ("cost", "eta", "seed")
+        then every setting of its runs but those it sets run by run."""
+        by_run = BY_RUN
         return {
             "costs": list(self.costs),
             "eta": dict(self.eta) if isinstance(self.eta, Mapping) else self.eta,
@@ -144,11 +157,18 @@ class CompareSpec:
         }
 
     def run_settings(self, cost: str, seed: int) -> dict[str, Any]:
-        """The settings of the run of ``cost`` and ``seed``."""
+        """The settings of the run of contender ``cost`` (COST[/OUTPUT]) and ``seed``."""
         chosen = settings.document(self.network, self.config)
         if self.sizes is not None:  # they name the hidden layers too
             del chosen["hidden"]
-        return {**chosen, "cost": cost, "eta": self.eta_of(cost), "seed": seed}
+        name, _, output = cost.partition("/")
+        return {
+            **chosen,
+            "cost": name,
+            "output": output or None,
+            "eta": self.eta_of(cost),
+            "seed": seed,
+        }
 
     def probe_interval(self, per_epoch: int) -> int:
         """The mini-batches between probes, for data of ``per_epoch`` mini-batches an epoch."""

@@ -6,6 +6,9 @@ target. Under the quadratic cost the starts with large w + b (a near 1, saturate
 take hundreds of epochs, or never arrive, because ∂C/∂w carries σ'(z); under cross-entropy the
 error itself drives learning, and those starts are the fastest to move.
 
+A linear neuron (``contenders`` naming ``quadratic/linear``, a = z) has no σ'(z) to lose: its
+map has no slow region at all.
+
 The starts the map marks (the article's two, by default) are trained from exactly their (w, b),
 in the same pass as the grid: a grid point can lie 0.03 away, and where the map is steep that
 is tens of epochs (the grid point nearest (2, 2) needs 295; (2, 2) itself does not arrive
@@ -23,6 +26,7 @@ from numpy.typing import NDArray
 from .. import checks
 from ..censored import CensoredMedian, censored_median
 from ..errors import XentlabError
+from ..functions import labelled_cost
 from ..neuron import NEURON_COSTS, PassProgress, epochs_until, pass_progress
 from .slowdown import ARTICLE_STARTS, COMMON_ETA
 
@@ -96,10 +100,12 @@ def saturation_map(
     threshold: float = 0.2,
     starts: Sequence[tuple[float, float]] = ARTICLE_STARTS,
     progress: PassProgress | None = None,
+    contenders: Sequence[str] = NEURON_COSTS.values,
 ) -> SaturationMap:
-    """Both costs over a ``points`` × ``points`` grid of (w, b) in [−limit, limit]², and from
-    each of ``starts`` exactly, one vectorised pass per cost; ``progress(cost, epochs done,
-    epochs)`` is told how far each pass is."""
+    """Both costs (each of ``contenders``, written COST[/OUTPUT] as compare writes them:
+    ``quadratic/linear`` for a linear neuron) over a ``points`` × ``points`` grid of (w, b) in
+    [−limit, limit]², and from each of ``starts`` exactly, one vectorised pass per cost;
+    ``progress(cost, epochs done, epochs)`` is told how far each pass is."""
     points = checks.int_at_least("points", points, 2)
     if points * points > MAX_GRID_POINTS:
         raise XentlabError(
@@ -110,19 +116,20 @@ def saturation_map(
             f"starts must hold at most {MAX_MARKED_STARTS} starts to mark; got {len(starts)}"
         )
     limit = checks.positive_number("limit", limit)
+    costs = {labelled_cost(contender).label: labelled_cost(contender) for contender in contenders}
     grid = np.linspace(-limit, limit, points)
     W, B = np.meshgrid(grid, grid)  # rows: b, columns: w
     marked_w = np.array([w for w, _ in starts], dtype=float)
     marked_b = np.array([b for _, b in starts], dtype=float)
     maps, marked = {}, {}
-    for cost in NEURON_COSTS:
+    for cost, declared in costs.items():
         # The marked starts ride along with the grid's: the same update, the same settings.
         first = epochs_until(
             np.concatenate([W.ravel(), marked_w]),
             np.concatenate([B.ravel(), marked_b]),
             x,
             y,
-            cost=cost,
+            cost=declared,
             eta=eta,
             epochs=epochs,
             threshold=threshold,
@@ -131,7 +138,7 @@ def saturation_map(
         maps[cost] = first[: points * points].reshape(points, points)
         marked[cost] = first[points * points :]
     exact = tuple(
-        MarkedStart(float(w), float(b), {cost: int(marked[cost][k]) for cost in NEURON_COSTS})
+        MarkedStart(float(w), float(b), {cost: int(marked[cost][k]) for cost in costs})
         for k, (w, b) in enumerate(zip(marked_w, marked_b, strict=True))
     )
     return SaturationMap(grid, grid, maps, eta, epochs, x, y, threshold, exact)

@@ -2,7 +2,9 @@
 mildly wrong start (w, b) = (0.6, 0.9), a ≈ 0.82, and a badly wrong, saturated one (2.0, 2.0),
 a ≈ 0.98. Under the quadratic cost the saturated start barely moves for the first epochs,
 because ∂C/∂w carries σ'(z) ≈ 0.018; under cross-entropy it moves fastest at the start, where
-the error is largest.
+the error is largest. Beside them, the article's third way out: a linear neuron, a = z, under
+the quadratic cost, whose ∂C/∂w = (a − y) x has no σ'(z) at all (from (2, 2) it starts at
+a = 4, and moves fastest at the start too).
 """
 
 from __future__ import annotations
@@ -12,10 +14,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import checks
+from ..functions import labelled_cost
 from ..neuron import NEURON_COSTS, PassProgress, Trajectory, pass_progress, train
 
 ARTICLE_STARTS: tuple[tuple[float, float], ...] = ((0.6, 0.9), (2.0, 2.0))
-ARTICLE_ETAS: dict[str, float] = {"quadratic": 0.15, "cross-entropy": 0.005}
+# Each sigmoid neuron's cost, then the linear neuron (written as compare writes contenders).
+CONTENDERS = (*NEURON_COSTS, "quadratic/linear")
+# The linear neuron has no rate in the article: it takes the quadratic cost's.
+ARTICLE_ETAS: dict[str, float] = {
+    "quadratic": 0.15,
+    "cross-entropy": 0.005,
+    "quadratic/linear": 0.15,
+}
 COMMON_ETA = 0.15
 OUTPUT_THRESHOLDS = (0.5, 0.2)
 
@@ -86,19 +96,21 @@ def slowdown(
     starts: tuple[tuple[float, float], ...] = ARTICLE_STARTS,
     progress: PassProgress | None = None,
 ) -> list[SlowdownRun]:
-    """Both costs from both starts at the article's rates, then at one common rate (8 runs, in
-    4 passes of both starts); ``progress(pass, epochs done, epochs)`` is told how far each
-    pass is ("quadratic at the article's η = 0.15")."""
+    """Each of CONTENDERS (both costs of a sigmoid neuron, and the linear neuron) from both
+    starts at the article's rates, then at one common rate (12 runs, in 6 passes of both
+    starts); ``progress(pass, epochs done, epochs)`` is told how far each pass is ("quadratic
+    at the article's η = 0.15")."""
     epochs = checks.int_at_least("epochs", epochs, 1)
     common_eta = checks.positive_number("common_eta", common_eta)
     w0 = np.array([w for w, _ in starts], dtype=float)
     b0 = np.array([b for _, b in starts], dtype=float)
     runs: list[SlowdownRun] = []
     for setting in ("article", "common"):
-        for cost in NEURON_COSTS:
-            eta = ARTICLE_ETAS[cost] if setting == "article" else common_eta
+        for contender in CONTENDERS:
+            eta = ARTICLE_ETAS[contender] if setting == "article" else common_eta
             rate = "the article's" if setting == "article" else "the common"
-            told = pass_progress(progress, f"{cost} at {rate} η = {eta:g}")
+            told = pass_progress(progress, f"{contender} at {rate} η = {eta:g}")
+            cost = labelled_cost(contender)
             trajectory = train(w0, b0, 1.0, 0.0, cost=cost, eta=eta, epochs=epochs, progress=told)
             runs.extend(slowdown_runs(trajectory, setting))
     return runs

@@ -1,7 +1,7 @@
-"""The network file, format ``xentlab.network`` version 2::
+"""The network file, format ``xentlab.network`` version 3::
 
-{"format": "xentlab.network", "version": 2,
- "sizes": [784, 30, 10], "cost": "cross-entropy", "dtype": "float32",
+{"format": "xentlab.network", "version": 3,
+ "sizes": [784, 30, 10], "cost": "quadratic", "output": "linear", "dtype": "float32",
  "weights": [{"shape": [784, 30], "data": "<base64>"}, ...],   # W_l: (n_in, n_out)
  "biases":  [{"shape": [30], "data": "<base64>"}, ...],
  "meta": {...},                 # JSON; a run's history, test_accuracy checked (.history)
@@ -12,6 +12,12 @@
 the same document without "sha256": such files are still read (unverified), but a version-1
 file that carries "sha256", or a version-2 file that lacks it, is refused. A network document
 embedded in a checkpoint carries no checksum of its own: the checkpoint's covers it.
+
+Version 3 adds "output", the output layer's activation, where it is not the one the cost
+implies (a linear output under the quadratic cost). A network whose output is its cost's own is
+written as version 2, without it, byte for byte as before, so that an older xentlab reads it;
+an older xentlab refuses a version-3 file ("upgrade xentlab") rather than misread its output.
+A file without "output" has the output its cost implies.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import numpy as np
 
 from ..errors import FormatError, XentlabError
 from ..files import register_output_kind
-from ..functions import get_cost
+from ..functions import COSTS, get_cost
 from ..model import DTYPES, Network, check_sizes
 from .documents import (
     check_header,
@@ -38,16 +44,20 @@ from .documents import (
 from .history import check_meta
 
 NETWORK_FORMAT = "xentlab.network"
-NETWORK_VERSION = 2
+NETWORK_VERSION = 3
+OUTPUT_SINCE = 3  # the first version that may name the output
 register_output_kind("network", recognise_document(NETWORK_FORMAT))
 
 
 def network_document(network: Network, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    implied = get_cost(network.cost.name).output if network.cost.name in COSTS else None
+    named = network.cost.output is not implied  # only then "output", and version 3
     return {
         "format": NETWORK_FORMAT,
-        "version": NETWORK_VERSION,
+        "version": OUTPUT_SINCE if named else OUTPUT_SINCE - 1,
         "sizes": list(network.sizes),
         "cost": network.cost.name,
+        **({"output": str(network.cost.output)} if named else {}),
         "dtype": network.dtype.name,
         "weights": [encode_array(W) for W in network.weights],
         "biases": [encode_array(b) for b in network.biases],
@@ -66,9 +76,15 @@ def network_from_document(document: dict[str, Any], path: Any) -> Network:
     except XentlabError as exc:
         raise FormatError(f"{path}: {exc}") from None
     cost_name = require(document, "cost", str, path)
+    output = require(document, "output", str, path) if "output" in document else None
+    if output is not None and document["version"] < OUTPUT_SINCE:
+        raise FormatError(
+            f"{path}: a version-{document['version']} network file names no output, yet this "
+            f"one has 'output' (was its version changed?)"
+        )
     dtype = require(document, "dtype", str, path)
     try:
-        cost = get_cost(cost_name)
+        cost = get_cost(cost_name, output=output)
         DTYPES.check("dtype", dtype)
     except XentlabError as exc:
         raise FormatError(f"{path}: {exc}") from None

@@ -75,6 +75,7 @@ def save_safetensors(
         raise XentlabError(f"the network's meta cannot be written as JSON: {exc}") from None
     metadata = {
         "cost": network.cost.name,
+        **({"output": str(network.cost.output)} if network.cost.label != network.cost.name else {}),
         "sizes": ",".join(map(str, network.sizes)),
         "xentlab_version": __version__,
         "xentlab_meta": meta_text,
@@ -122,7 +123,7 @@ def read_safetensors_network(
     with open_safetensors(path) as file:
         shapes = {name: (info.numpy_dtype, info.shape) for name, info in file.tensors.items()}
         names, sizes = _network_layout(path, shapes, file.metadata)
-        the_cost = _cost(path, recorded_cost(file), cost)
+        the_cost = _cost(path, recorded_cost(file), cost, recorded_output(file))
         meta = network_meta(file, path)
         claimed = _claimed_digest(path, file.metadata)
         digest = _metadata_digest(file.metadata)
@@ -153,6 +154,12 @@ def recorded_cost(tensors: Tensors | SafetensorsReader) -> str | None:
     return tensors.metadata.get("cost")
 
 
+def recorded_output(tensors: Tensors | SafetensorsReader) -> str | None:
+    """The output layer the file's metadata names, if any: only one that is not its cost's
+    own is written (a linear output under the quadratic cost)."""
+    return tensors.metadata.get("output")
+
+
 def network_from_tensors(tensors: Tensors, path: Any, cost: str | Cost | None = None) -> Network:
     """The network whose layers ``tensors`` (in memory) holds, checked as a file is: the names
     of one network's layers, one dtype, shapes that chain, finite values, and the metadata's
@@ -160,7 +167,7 @@ def network_from_tensors(tensors: Tensors, path: Any, cost: str | Cost | None = 
     arrays, metadata = tensors.arrays, tensors.metadata
     shapes = {name: (array.dtype, array.shape) for name, array in arrays.items()}
     names, sizes = _network_layout(path, shapes, metadata)
-    the_cost = _cost(path, recorded_cost(tensors), cost)
+    the_cost = _cost(path, recorded_cost(tensors), cost, recorded_output(tensors))
     weights: list[NDArray[np.floating]] = []
     biases: list[NDArray[np.floating]] = []
     for weight_name, bias_name in zip(names[::2], names[1::2], strict=True):
@@ -277,19 +284,34 @@ def _not_finite(path: Any, name: str) -> FormatError:
     return FormatError(f"{path}: tensor {name!r} holds NaN or infinite values")
 
 
-def _cost(path: Any, recorded: str | None, given: str | Cost | None) -> Cost:
+def _cost(
+    path: Any, recorded: str | None, given: str | Cost | None, output: str | None = None
+) -> Cost:
+    """The cost (on its output) the metadata records, else ``given``, else LOGITS_COST; a cost
+    given that is not the one recorded is refused."""
     if recorded is None:
+        if output is not None:
+            raise FormatError(f"{path}: its metadata names output {output!r} but no cost")
         return get_cost(LOGITS_COST if given is None else given)
     try:
-        cost = get_cost(recorded)
+        cost = get_cost(recorded, output=output)
     except XentlabError as exc:
         raise FormatError(f"{path}: its metadata's {exc}") from None
-    if given is not None and get_cost(given) != cost:
-        raise XentlabError(
-            f"{path} records cost {cost.name!r}, not {get_cost(given).name!r}; a cost is given "
-            "only for a file that records none"
-        )
+    check_given_cost(path, cost, given, "a file")
     return cost
+
+
+def check_given_cost(path: Any, recorded: Cost, given: str | Cost | None, which: str) -> None:
+    """Refuse a cost given for a file that records another: a name must be the recorded cost's
+    (whatever its output), a Cost must be the recorded one."""
+    if given is None:
+        return
+    wanted = get_cost(given)  # a name is checked, and stands for the cost on any output
+    if wanted.name != recorded.name if isinstance(given, str) else wanted != recorded:
+        raise XentlabError(
+            f"{path} records cost {recorded.label!r}, not {wanted.label!r}; a cost is given "
+            f"only for {which} that records none"
+        )
 
 
 def _metadata_digest(metadata: Mapping[str, str]) -> Any:

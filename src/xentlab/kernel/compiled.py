@@ -20,7 +20,7 @@ from ..errors import XentlabError
 from ..functions import Cost
 from . import COMPILED_RULES
 from .compiled_input import EXAMPLES_PER_MASK
-from .compiled_layers import OUTPUTS, STRIDE, WIDTH
+from .compiled_layers import OUTPUT_CODES, OUTPUTS, STRIDE, WIDTH
 from .compiled_loop import FIRST_ROW, L1, sgd_batches_compiled
 from .compiled_support import count_nonzero_rows, fill_rows
 from .numpy_loop import Member, NetworkShape, one_member, shapes_of
@@ -86,7 +86,7 @@ class CompiledEpochKernel:
         self.row_values = np.zeros((rows, batch_size), self.dtype)
         self.row_counts = np.zeros(rows, np.int64)
         self.flags = np.array(
-            [(0, s.cost.softmax_output, s.cost.delta_has_sigma_prime) for s in self.shapes],
+            [(0, OUTPUT_CODES[s.cost.output], s.cost.delta_has_sigma_prime) for s in self.shapes],
             np.int64,
         )
         self._rows: tuple[Any, CompressedRows] | None = None

@@ -22,10 +22,18 @@ from __future__ import annotations
 import numpy as np
 
 from ..compiling import compiled
+from ..functions import Output
 from .compiled_math import exp, sigmoid
 
 # The columns of a layout row (one per layer of every network of the group): see compiled_loop.
 INPUTS, OUTPUTS, WIDTH, W_OFFSET, B_OFFSET, STRIDE, COLUMN, ACT_OFFSET = range(8)
+# The output activations (functions.Output) as the compiled loops know them.
+SIGMOID_OUTPUT, SOFTMAX_OUTPUT, LINEAR_OUTPUT = range(3)
+OUTPUT_CODES = {
+    Output.SIGMOID: SIGMOID_OUTPUT,
+    Output.SOFTMAX: SOFTMAX_OUTPUT,
+    Output.LINEAR: LINEAR_OUTPUT,
+}
 
 
 @compiled
@@ -114,6 +122,17 @@ def softmax_columns(z, column, outputs, m):  # type: ignore[no-untyped-def]
             total += zr[j]
         for j in range(outputs):
             zr[j] /= total
+
+
+@compiled
+def activate_output(z, column, outputs, width, output, m):  # type: ignore[no-untyped-def]
+    """The output layer's a from its z, in place, by its declared activation (``output``, a
+    code of OUTPUT_CODES): σ(z) over the padded width, softmax over the outputs, or nothing
+    for a linear output (a = z; the padding stays z = 0, never read)."""
+    if output == SOFTMAX_OUTPUT:
+        softmax_columns(z, column, outputs, m)
+    elif output == SIGMOID_OUTPUT:
+        sigmoid_columns(z, column, width, m)
 
 
 @compiled
@@ -243,16 +262,17 @@ def update_dense(W, below, column, delta, inputs, m):  # type: ignore[no-untyped
 
 
 @compiled
-def forward_own_layers(params, layout, acts, first, layers, softmax_output, m, batch_size):  # type: ignore[no-untyped-def]
+def forward_own_layers(params, layout, acts, first, layers, output, m, batch_size):  # type: ignore[no-untyped-def]
     """One network's layers above its input layer, whose activations are already in ``acts``:
-    z = aW + b and a = σ(z) (softmax for the output layer where the cost says)."""
+    z = aW + b and a = σ(z), the output layer's a by its declared activation (``output``, a
+    code of OUTPUT_CODES)."""
     for row in range(first + 1, first + layers):
         z = block(acts, layout, row, batch_size)
         W, b = weights(params, layout, row), biases(params, layout, row)
         below = block(acts, layout, row - 1, batch_size)
         dense_layer(W, b, z, below, layout[row - 1, COLUMN], layout[row, INPUTS], m)
-        if softmax_output and row == first + layers - 1:
-            softmax_columns(z, 0, layout[row, OUTPUTS], m)
+        if row == first + layers - 1:
+            activate_output(z, 0, layout[row, OUTPUTS], layout[row, WIDTH], output, m)
         else:
             sigmoid_columns(z, 0, layout[row, WIDTH], m)
 

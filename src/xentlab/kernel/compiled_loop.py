@@ -41,13 +41,14 @@ from .compiled_input import input_forward, scatter_by_row, update_by_example, up
 from .compiled_layers import (
     COLUMN,
     OUTPUTS,
+    SIGMOID_OUTPUT,
     WIDTH,
+    activate_output,
     backward,
     biases,
     block,
     forward_own_layers,
     sigmoid_columns,
-    softmax_columns,
     update_biases,
     weights,
 )
@@ -55,17 +56,17 @@ from .compiled_support import prefetch_batch
 
 FIRST_ROW, LAYERS = range(2)  # the columns of a member row
 ETA, LMBDA = range(2)  # a member's step
-L1, SOFTMAX, SIGMA_PRIME = range(3)  # a member's flags
+L1, OUTPUT, SIGMA_PRIME = range(3)  # a member's flags (OUTPUT: a code of OUTPUT_CODES)
 
 
 @compiled
 def activate_input_layers(z, layout, members, flags, m):  # type: ignore[no-untyped-def]
     """a = σ(z) in every network's columns of the shared input layer's block ``z`` (one pass
-    over its rows when every network's input layer is a sigmoid layer), softmax in those of a
-    network whose input layer is its output layer under a softmax cost."""
+    over its rows when every network's input layer is a sigmoid layer); in those of a network
+    whose input layer is its output layer, that output's declared activation."""
     every_sigmoid = True
     for net in range(members.shape[0]):
-        if members[net, LAYERS] == 1 and flags[net, SOFTMAX] != 0:
+        if members[net, LAYERS] == 1 and flags[net, OUTPUT] != SIGMOID_OUTPUT:
             every_sigmoid = False
     if every_sigmoid:
         sigmoid_columns(z, 0, z.shape[1], m)
@@ -73,8 +74,9 @@ def activate_input_layers(z, layout, members, flags, m):  # type: ignore[no-unty
     for net in range(members.shape[0]):
         row = members[net, FIRST_ROW]
         column = layout[row, COLUMN]
-        if members[net, LAYERS] == 1 and flags[net, SOFTMAX] != 0:
-            softmax_columns(z, column, layout[row, OUTPUTS], m)
+        if members[net, LAYERS] == 1:
+            outputs, width = layout[row, OUTPUTS], layout[row, WIDTH]
+            activate_output(z, column, outputs, width, flags[net, OUTPUT], m)
         else:
             sigmoid_columns(z, column, layout[row, WIDTH], m)
 
@@ -86,7 +88,7 @@ def sgd_batches_compiled(  # type: ignore[no-untyped-def]
     """Mini-batches first_batch .. stop_batch − 1 of a group of networks: batch k is the
     examples order[k m:(k + 1) m] (the last may be shorter), X given as compressed rows, Y
     dense; ``members`` (first layout row, layers) per network, ``steps`` its (η, λ) and
-    ``flags`` its (L1 rather than L2, softmax rather than sigmoid output, δ carries σ'(z): the
+    ``flags`` its (L1 rather than L2, the output's activation code, δ carries σ'(z): the
     cost's declared rule). The named parts, as tuples numba takes: ``rows`` (indptr, indices,
     values); ``batches`` (first_batch, stop_batch, batch_size, n_train, by_row: the input
     layer's update by row rather than by example); ``scratch`` (activations, δ, spare: Wᵀ and
@@ -121,8 +123,8 @@ def sgd_batches_compiled(  # type: ignore[no-untyped-def]
         activate_input_layers(z0, layout, members, flags, m)
         for net in range(members.shape[0]):
             first, layers = members[net, FIRST_ROW], members[net, LAYERS]
-            softmax_output = flags[net, SOFTMAX] != 0
-            forward_own_layers(params, layout, acts, first, layers, softmax_output, m, batch_size)
+            output = flags[net, OUTPUT]
+            forward_own_layers(params, layout, acts, first, layers, output, m, batch_size)
             step = (
                 steps[net, ETA],
                 steps[net, LMBDA],

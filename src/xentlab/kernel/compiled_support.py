@@ -17,13 +17,16 @@ from numba.extending import intrinsic
 from ..compiling import compiled
 
 CACHE_LINE = 64  # bytes
-# The modules whose functions the compiled loop inlines into one another.
+# The modules whose functions the compiled loops (training, measuring) inline into one another.
 COMPILED_MODULES = (
     "compiled_support",
     "compiled_math",
     "compiled_layers",
     "compiled_input",
     "compiled_loop",
+    "compiled_outputs",
+    "compiled_forward",
+    "compiled_probe",
 )
 SOURCES_STAMP = "compiled-sources.sha256"
 

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ..functions import Cost, OutputRule, get_cost, sigmoid_inplace, softmax_inplace
+from ..functions import Cost, OutputRule, get_cost, sigmoid_inplace
 from ..model import REGULARIZATIONS
 
 Arr = NDArray[np.floating]
@@ -223,7 +223,7 @@ def sgd_batches(
     acts, deltas, spare = scratch.acts, scratch.deltas, scratch.spare
     grad_w, grad_b, sign_w, ones = scratch.grad_w, scratch.grad_b, scratch.sign_w, scratch.ones
     layers = len(weights)
-    softmax_output = cost.softmax_output
+    activate_output = cost.output.activate_inplace  # σ, softmax or a = z, as declared
     own_delta = cost.rule is OutputRule.OWN  # δ from the cost itself, which needs z
     decay = 1.0 - eta * lmbda / n_train
     l1_step = eta * lmbda / n_train
@@ -241,8 +241,8 @@ def sgd_batches(
             if own_delta and layer == layers - 1:
                 z = spare[-1][:m]
                 np.copyto(z, a)
-            if softmax_output and layer == layers - 1:
-                softmax_inplace(a)
+            if layer == layers - 1:
+                activate_output(a)
             else:
                 sigmoid_inplace(a)
             prev = a

@@ -1,6 +1,6 @@
-"""Figures of one sigmoid neuron: its cost and output against epoch (under one cost or each),
-the slowdown under the quadratic cost, and the saturation map of epochs needed over a grid of
-starts."""
+"""Figures of one neuron (sigmoid, or linear): its cost and output against epoch (under one
+cost or each), the slowdown under the quadratic cost, and the saturation map of epochs needed
+over a grid of starts."""
 
 from __future__ import annotations
 
@@ -54,16 +54,25 @@ def neuron_figure(trajectories: Sequence[Trajectory]) -> Figure:
 
 def _draw_trajectory(ax: Any, trajectory: Trajectory, start: int = 0) -> None:
     """The cost C against epoch on ``ax``, in its cost's colour, and the output a (grey, dotted)
-    on a second axis from 0 to 1."""
+    on a second axis from 0 to 1 (wider where a linear neuron's a = z leaves them)."""
     colour = cost_colour(trajectory.cost_name)
     epochs = range(trajectory.epochs + 1)
     ax.plot(epochs, trajectory.cost[:, start], color=colour, label="cost C")
     ax.set_xlabel("epoch")
     ax.set_ylabel("cost C")
     out = ax.twinx()
-    out.plot(epochs, trajectory.output[:, start, 0], color="grey", ls=":", label="output a")
+    a = trajectory.output[:, start, 0]
+    out.plot(epochs, a, color="grey", ls=":", label="output a")
     out.set_ylabel("output a", color="grey")
-    out.set_ylim(0, 1)
+    out.set_ylim(*output_limits([a]))
+
+
+def output_limits(outputs: Sequence[Any]) -> tuple[float, float]:
+    """The output axis: 0 to 1 (a sigmoid's range), widened to every a drawn (a linear
+    neuron's a = z may start at 4)."""
+    low = min(0.0, *(float(np.min(a)) for a in outputs))
+    high = max(1.0, *(float(np.max(a)) for a in outputs))
+    return low, high
 
 
 def slowdown_figure(runs: Sequence[SlowdownRun]) -> Figure:
@@ -86,11 +95,15 @@ def slowdown_figure(runs: Sequence[SlowdownRun]) -> Figure:
     for col, setting in enumerate(settings):
         etas = sorted({f"{r.cost} η = {r.eta:g}" for r in runs if r.setting == setting})
         title = "the article's rates" if setting == "article" else "one common rate"
-        axes[0, col].set_title(f"{title}: {'; '.join(etas)}", fontsize=9)
+        axes[0, col].set_title(f"{title}:\n{'; '.join(etas)}", fontsize=9)
         axes[0, col].set_ylabel("cost relative to its start, C(t) / C(0)")
         axes[1, col].set_ylabel("output a  (target y = 0)")
         axes[1, col].set_xlabel("epoch")
+        # 0 to 1, where the sigmoids' paths show; a linear neuron's a = z may start above
         axes[1, col].set_ylim(0, 1)
+        drawn = [r.epoch_output for r in runs if r.setting == setting]
+        if output_limits(drawn)[1] > 1:
+            axes[1, col].set_ylabel("output a, target y = 0 (cut at 1)")
         for ax in axes[:, col]:
             ax.grid(alpha=0.3)
     handles = [
@@ -104,7 +117,7 @@ def slowdown_figure(runs: Sequence[SlowdownRun]) -> Figure:
     handles.append(Line2D([], [], color="black", marker="o", ls="", label="steepest fall"))
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8)
     fig.suptitle(
-        "One sigmoid neuron, x = 1, y = 0: the quadratic cost starts slowly when a saturates\n"
+        "One neuron, x = 1, y = 0: the quadratic cost starts slowly when a sigmoid's a saturates\n"
         "(at the article's rates cross-entropy's η is 30 times smaller: that, not the cost, is "
         "why it looks slower on the left)",
         fontsize=10,

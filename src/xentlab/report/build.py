@@ -1,5 +1,7 @@
 """One document from the experiments' results: the slowdown, the saturation map and a network
-comparison, each with its figure, a few sentences and the formula behind it.
+comparison, each with its figure, a few sentences and the formula behind it; then the article's
+algebra checked by SymPy (equations as MathML in HTML, $$ LaTeX $$ in Markdown), or, where SymPy
+is not installed, a line saying it is left out.
 
 HTML is one self-contained file (figures embedded as PNG data, styles inline, no script and no
 external reference: it opens with no network access); Markdown is a file with its PNGs beside
@@ -12,9 +14,10 @@ import base64
 import html
 import os
 import platform
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,6 +27,9 @@ from ..experiments.slowdown import ARTICLE_STARTS
 from ..files import atomic_write, register_output_kind
 from ..plots import compare_figure, png_bytes, saturation_figure, slowdown_figure
 from .texts import LANGUAGES, TEXTS
+
+if TYPE_CHECKING:  # its module imports SymPy, which the report needs only for that section
+    from ..experiments.derivation import Derivation
 
 STYLE = (
     "body{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;"
@@ -65,6 +71,8 @@ class ReportInputs:
     saturation: SaturationMap
     comparison: CompareResult
     settings: dict[str, Any] = field(default_factory=dict)
+    # the derivations checked by SymPy; None: SymPy is not installed, and the section says so
+    derivations: Sequence[Derivation] | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +174,14 @@ def write_html(
             parts += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in body]
             parts.append("</table>")
             parts.append(f"<p>{e(headline_note(inputs.comparison, lang))}</p>")
+    parts.append(f"<h2>{e(t['derive_title'])}</h2>")
+    if inputs.derivations is None:
+        parts.append(f"<p>{e(t['derive_missing'])}</p>")
+    else:
+        from .derivations import html_section
+
+        parts.append(f"<p>{e(t['derive_text'])}</p>")
+        parts += [html_section(derivation, lang) for derivation in inputs.derivations]
     settings = "".join(f"<li>{e(k)}: {e(str(v))}</li>" for k, v in inputs.settings.items())
     parts.append(f'<h2>{e(t["settings"])}</h2><ul class="settings">{settings}</ul>')
     parts.append(f"<p>{e(_versions(lang))}</p></body></html>")
@@ -202,6 +218,15 @@ def write_markdown(
             lines.append("|" + "---|" * len(header))
             lines += ["| " + " | ".join(row) + " |" for row in body]
             lines += ["", headline_note(inputs.comparison, lang), ""]
+    lines += [f"## {t['derive_title']}", ""]
+    if inputs.derivations is None:
+        lines += [t["derive_missing"], ""]
+    else:
+        from .derivations import markdown_section
+
+        lines += [t["derive_text"], ""]
+        for derivation in inputs.derivations:
+            lines += markdown_section(derivation, lang, level=3)
     lines += [f"## {t['settings']}", ""]
     lines += [f"- {k}: `{v}`" for k, v in inputs.settings.items()]
     lines += ["", _versions(lang), ""]

@@ -7,6 +7,7 @@ from ..checks import OneOf
 
 LANGUAGES = OneOf(("en", "zh"))
 REPORT_FORMATS = OneOf(("html", "md"))
+DERIVATION_FORMATS = OneOf(("text", "tex", "md"))  # xentlab derive's (report/derivations.py)
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
@@ -45,6 +46,18 @@ TEXTS: dict[str, dict[str, str]] = {
             "0.5), and each layer's gradient norm ‖∂C/∂W_l‖. The output layer's δ_L = (a − y) "
             "σ'(z_L) under the quadratic cost but a − y under cross-entropy; the hidden layers' "
             "δ_l = (δ_{{l+1}} W_{{l+1}}ᵀ) ⊙ σ'(z_l) carries σ'(z) under both."
+        ),
+        "derive_title": "4. The algebra, checked by SymPy",
+        "derive_text": (
+            "The article's derivation of ∂C/∂w_j, step by step, each step verified by SymPy "
+            "(✓) with every named quantity replaced by its definition; the cross-entropy found "
+            "again from the gradient it should have; why it is a cost; and the output error δᴸ "
+            "of a layer of outputs. Each final formula is also evaluated at seeded random points "
+            "against xentlab's own gradient code."
+        ),
+        "derive_missing": (
+            "Left out: the derivation is checked by SymPy, which is not installed "
+            "(pip install 'xentlab[derive]')."
         ),
         "table_cost": "cost",
         "table_reach": "mini-batches to {accuracy} validation accuracy",
@@ -89,6 +102,15 @@ TEXTS: dict[str, dict[str, str]] = {
             "（|a − y| > 0.5）的（样本，神经元）对所占比例，以及每一层的梯度范数 ‖∂C/∂W_l‖。"
             "在二次代价下输出层的 δ_L = (a − y) σ'(z_L)，在交叉熵下则是 a − y；隐藏层的 "
             "δ_l = (δ_{{l+1}} W_{{l+1}}ᵀ) ⊙ σ'(z_l) 在两种代价下都带有 σ'(z)。"
+        ),
+        "derive_title": "4. 由 SymPy 验证的推导",
+        "derive_text": (
+            "文章对 ∂C/∂w_j 的推导，逐步由 SymPy 验证（✓），每个记号都替换为其定义；"
+            "从所要的梯度反推出交叉熵；交叉熵为何可以看做代价函数；以及输出层的误差 δᴸ。"
+            "每个最终公式还在带种子的随机点上与 xentlab 自己的梯度代码做数值比较。"
+        ),
+        "derive_missing": (
+            "此节从略：推导由 SymPy 验证，而 SymPy 未安装（pip install 'xentlab[derive]'）。"
         ),
         "table_cost": "代价函数",
         "table_reach": "达到 {accuracy} 验证准确率所需的小批量数",

@@ -16,7 +16,8 @@ from ..formats import (
     save_network,
     save_safetensors,
 )
-from ..functions import Cost, get_cost
+from ..formats.safetensors_network import check_given_cost
+from ..functions import Cost
 from ..model import Network
 from .file_kinds import SAFETENSORS_SUFFIX, file_kind
 
@@ -46,11 +47,7 @@ def load_saved_network(
         read = read_safetensors_network(path, cost)
         return SavedNetwork(path, "safetensors", read.network, read.meta, read.cost_recorded)
     network, meta = load_network(path)
-    if cost is not None and get_cost(cost) != network.cost:
-        raise XentlabError(
-            f"{path} records cost {network.cost.name!r}, not {get_cost(cost).name!r}; a cost "
-            "is given only for a safetensors file that records none"
-        )
+    check_given_cost(path, network.cost, cost, "a safetensors file")
     return SavedNetwork(path, "network", network, meta, True)
 
 

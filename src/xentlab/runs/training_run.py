@@ -262,6 +262,7 @@ def _new(
         spec.network.init,
         config.seed,
         spec.network.dtype,
+        spec.network.output,
     )
     info = {"dataset": name, "split_seed": config.seed}
     return TrainState.start(network, config), dataset, info, warnings
@@ -305,7 +306,10 @@ def _started_network(spec: RunSpec, file: SavedNetwork) -> Network:
             f"{','.join(map(str, saved.sizes))}, not {','.join(map(str, spec.sizes))}"
         )
     cost_name, dtype_name = spec.given_value("cost"), spec.given_value("dtype")
-    cost = get_cost(cost_name) if cost_name is not None else saved.cost
+    output = spec.given_value("output")
+    cost = saved.cost  # its output too: a cost given alone brings the output it implies
+    if cost_name is not None or output is not None:
+        cost = get_cost(cost if cost_name is None else cost_name, output=output)
     dtype = np.dtype(dtype_name) if dtype_name is not None else saved.dtype
     weights = [W.astype(dtype, copy=False) for W in saved.weights]
     biases = [b.astype(dtype, copy=False) for b in saved.biases]
@@ -340,6 +344,7 @@ def _check_resume_settings(spec: RunSpec, state: TrainState) -> None:
     saved = {
         **fields_document(state.config),
         "cost": network.cost.name,
+        "output": str(network.cost.output),
         "dtype": network.dtype.name,
         "hidden": list(network.sizes[1:-1]),
     }

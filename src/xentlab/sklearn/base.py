@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..data import TrainingData
 from ..errors import XentlabError
-from ..functions import SIGMOID_COST_NAMES
+from ..functions import SIGMOID_COST_NAMES, get_cost
 from ..model import MAX_LAYER_SIZE, Network
 from ..settings import TRAINING_SETTINGS
 from ..training import (
@@ -110,6 +110,7 @@ class _SigmoidNetwork(BaseEstimator):  # type: ignore[misc]
         """Train on (X, y): a fresh network, or with ``incremental`` (partial_fit: one epoch)
         or ``warm_start`` the fitted one continued."""
         self._validate_params()
+        get_cost(self.cost, output=self.output)  # a pair that does not go, refused by name
         continuing = hasattr(self, "network_") and (incremental or self.warm_start)
         hidden = self._hidden_sizes()
         if continuing:
@@ -138,7 +139,7 @@ class _SigmoidNetwork(BaseEstimator):  # type: ignore[misc]
             network = self.network_
         else:
             sizes = (X.shape[1], *hidden, outputs)
-            network = Network.create(sizes, self.cost, self.init, seed, self.dtype)
+            network = Network.create(sizes, self.cost, self.init, seed, self.dtype, self.output)
         training = _training_data(network, X, encoded, "training")
         evaluation = None
         if X_val is not None:
@@ -209,6 +210,7 @@ class _SigmoidNetwork(BaseEstimator):  # type: ignore[misc]
         for name, now, fitted in (
             ("hidden_layer_sizes", hidden, network.sizes[1:-1]),
             ("cost", self.cost, network.cost.name),
+            ("output", self.output or str(network.cost.output), str(network.cost.output)),
             ("dtype", self.dtype, network.dtype.name),
         ):
             if now != fitted:

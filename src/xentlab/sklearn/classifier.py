@@ -16,7 +16,7 @@ from sklearn.utils.validation import column_or_1d
 
 from ..data import TrainingData
 from ..errors import XentlabError
-from ..functions import sigmoid, softmax, softplus
+from ..functions import Output, sigmoid, softmax, softplus
 from ..model import Network
 from ..training import EpochRecord
 from .base import _SIGMOID_COSTS, _SigmoidNetwork
@@ -42,6 +42,10 @@ class SigmoidNetworkClassifier(ClassifierMixin, _SigmoidNetwork):  # type: ignor
     cost : {"cross-entropy", "quadratic", "log-likelihood"}, default="cross-entropy"
         The cost C (see xentlab.sklearn's description); "log-likelihood" makes the output layer
         softmax, whose rows sum to 1.
+    output : {"sigmoid", "softmax", "linear"} or None, default=None
+        The output layer's activation; None is the cost's own (softmax for "log-likelihood",
+        sigmoid otherwise). "linear" (a = z) goes with the quadratic cost only: its δ = a − y
+        carries no σ'(z). A pair that does not go together is refused at ``fit``.
     eta : float, default=0.5
         The learning rate η of w → w − η ∂C/∂w.
     batch_size : int, default=10
@@ -130,13 +134,14 @@ class SigmoidNetworkClassifier(ClassifierMixin, _SigmoidNetwork):  # type: ignor
 
         Under log-likelihood they are the softmax outputs. Sigmoid outputs are independent, so
         each row of a = σ(z) is normalised, p_j = a_j / Σ_k a_k (computed as softmax(ln σ(z)),
-        finite for every z); the most probable class stays the most active output. For
+        finite for every z); the most probable class stays the most active output. A linear
+        output's a = z are no probabilities: they are read as logits, p = softmax(z). For
         multilabel y each column is its own label's probability a_j, not normalised.
         """
         z = self._output_z(X)
         if self._multilabel:
             return sigmoid(z)
-        if self.network_.cost.softmax_output:
+        if self.network_.cost.output is not Output.SIGMOID:
             return softmax(z)
         return softmax(-softplus(-z))  # ln σ(z) = −softplus(−z)
 
@@ -187,6 +192,11 @@ class SigmoidNetworkClassifier(ClassifierMixin, _SigmoidNetwork):  # type: ignor
             raise XentlabError(
                 f"cost must be one of {', '.join(_SIGMOID_COSTS)} for multilabel y (a sigmoid "
                 f"output per label); got {self.cost!r}, whose softmax output picks one class"
+            )
+        if self.output not in (None, Output.SIGMOID):
+            raise XentlabError(
+                f"output must be sigmoid for multilabel y (each label's a = σ(z) is its "
+                f"probability, 1 where z > 0); got {self.output!r}"
             )
         values = np.unique(y)
         if not set(values.tolist()) <= {0, 1}:

@@ -33,7 +33,8 @@ class SigmoidNetworkRegressor(RegressorMixin, _SigmoidNetwork):  # type: ignore[
     a scaler).
 
     Parameters are those of :class:`SigmoidNetworkClassifier`, except: ``cost`` is
-    "cross-entropy" (default) or "quadratic"; early stopping holds out a random
+    "cross-entropy" (default) or "quadratic", ``output`` None, "sigmoid" or "linear" (with the
+    quadratic cost; its targets stay in [0, 1] as a sigmoid's); early stopping holds out a random
     ``validation_fraction`` and judges the validation cost (lower is better).
 
     Attributes are those of the classifier without ``classes_``; ``n_outputs_`` is the number
@@ -43,6 +44,7 @@ class SigmoidNetworkRegressor(RegressorMixin, _SigmoidNetwork):  # type: ignore[
     _parameter_constraints = {
         **_SigmoidNetwork._parameter_constraints,
         "cost": [StrOptions(set(_SIGMOID_COSTS))],
+        "output": [StrOptions({"sigmoid", "linear"}), None],  # no softmax: no classes here
     }
 
     def fit(self, X: Any, y: Any) -> SigmoidNetworkRegressor:
@@ -56,8 +58,10 @@ class SigmoidNetworkRegressor(RegressorMixin, _SigmoidNetwork):  # type: ignore[
         return self
 
     def predict(self, X: Any) -> NDArray[np.floating]:
-        """The outputs a = σ(z) for each row: shape (n,) for one target, else (n, n_outputs_)."""
-        a = sigmoid(self._output_z(X))
+        """The outputs a = σ(z) (a = z for a linear output) for each row: shape (n,) for one
+        target, else (n, n_outputs_)."""
+        z = self._output_z(X)  # checks the fit first
+        a = self.network_.cost.activation(z)
         return a[:, 0] if self.n_outputs_ == 1 else a
 
     def __sklearn_tags__(self) -> Any:

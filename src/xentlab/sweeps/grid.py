@@ -44,6 +44,7 @@ LEGACY_CONFIG = (
     *("epochs", "batch_size", "eta", "lmbda", "regularization"),
     *("early_stop", "schedule", "seed", "kernel"),
 )
+LEGACY_NETWORK = ("cost", "hidden", "init", "dtype")  # and its network settings
 
 
 # The settings a sweep may vary (xentlab.settings declares each, and what it allows), in the
@@ -129,10 +130,14 @@ class SweepPoint:
         :meth:`document`, the kernel included), so that a folder it made keeps resuming; None
         for a run that needs a setting it did not have."""
         config = fields_document(self.config)
+        network = settings.document(self.network)
         added = {k for k in config if k not in LEGACY_CONFIG}
-        if any(config[k] != _default(k) for k in added):
+        added_network = {k for k in network if k not in LEGACY_NETWORK}
+        if any(config[k] != _default(k) for k in added) or any(
+            network[k] != _default(k) for k in added_network
+        ):
             return None
-        document = self.document()
+        document = {k: v for k, v in self.document().items() if k not in added_network}
         document["config"] = {k: v for k, v in config.items() if k in LEGACY_CONFIG}
         return content_digest(document)[:ID_LENGTH]
 

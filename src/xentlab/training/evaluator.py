@@ -40,7 +40,7 @@ from ..model import SATURATION_THRESHOLD, Network
 
 if TYPE_CHECKING:  # the compiled modules import numba, which the reference path never needs
     from ..kernel.compiled import CompressedRows
-    from ..kernel.compiled_forward import Output
+    from ..kernel.compiled_forward import OutputLayer
 
 # Threads sharing the compiled pass over a large data set: two halve an epoch's evaluation on
 # MNIST; more would take cores from the runs beside it for little.
@@ -250,7 +250,7 @@ class Evaluator:
         Y = self.targets(network.sizes[-1])
         if not self._compiled_for(network, kernel, back_propagates=True) or validation.n == 0:
             return self._probe_numpy(network, Y, validation.data.X, labels)
-        from ..kernel.compiled_forward import probe
+        from ..kernel.compiled_probe import probe
 
         dtype = np.result_type(validation.data.X.dtype, network.dtype)
         valid_Y = validation.targets(network.sizes[-1])
@@ -303,13 +303,11 @@ class Evaluator:
         )
 
 
-def _output(cost: Cost) -> Output:
+def _output(cost: Cost) -> OutputLayer:
     """The output layer and cost as the compiled loops read them."""
-    from ..kernel.compiled_forward import Output
+    from ..kernel.compiled_forward import OutputLayer
 
-    return Output(
-        cost.softmax_output, cost.formula, cost.delta_has_sigma_prime, SATURATION_THRESHOLD
-    )
+    return OutputLayer(cost.output, cost.formula, cost.delta_has_sigma_prime, SATURATION_THRESHOLD)
 
 
 # The evaluators of the data objects alive, by the object's identity: the same object (a run's

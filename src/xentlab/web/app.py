@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..colours import cost_colour
 from ..errors import XentlabError
+from ..functions import PAIRED_COSTS
 from ..neuron import NEURON_COSTS
 from . import map_view, neuron_view, race_view
 from .assets import load_assets
@@ -86,7 +87,8 @@ def page_setup(views: Sequence[View], limits: Limits) -> dict[str, Any]:
     """The document of GET /api/setup: the costs' colours (every view draws the costs alike),
     what each view adds, each view's parameters by its name, and the limits. Two views giving
     one key, or one name, are a bug in a view, refused when the app is built."""
-    setup: dict[str, Any] = {"colours": {cost: cost_colour(cost) for cost in NEURON_COSTS}}
+    drawn = (*NEURON_COSTS, *(cost.label for cost in PAIRED_COSTS))  # and each contender
+    setup: dict[str, Any] = {"colours": {cost: cost_colour(cost) for cost in drawn}}
     for view in views:
         for key, value in view.setup.items():
             if key in setup or key in ("parameters", "limits"):

@@ -71,6 +71,8 @@ class Parameter:
             shown.update(min=c.minimum, max=c.maximum)
         elif isinstance(c, checks.OneOf):
             shown.update(choices=list(c.values))
+        elif isinstance(c, checks.Optional) and isinstance(c.constraint, checks.OneOf):
+            shown.update(choices=list(c.constraint.values), optional=True)  # or none at all
         return shown
 
 

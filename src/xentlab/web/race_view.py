@@ -28,7 +28,7 @@ from ..data import INPUTS, check_available
 from ..errors import XentlabError
 from .limits import Limits
 from .params import Parameter, integer, name, number, read_values
-from .races import Race, Races, RaceSettings
+from .races import RACE_OUTPUTS, Race, Races, RaceSettings
 from .view import Shared, View
 
 RACE_DATASETS = checks.OneOf(("digits", "mnist"))
@@ -50,6 +50,7 @@ def parameters(limits: Limits) -> tuple[Parameter, ...]:
         "batch_size": checks.Integer(1, limits.race_batch_size),
         "eta": checks.Interval(0.0, limits.race_eta, open_low=True),
         "seed": checks.Integer(0, MAX_SEED),
+        "output": checks.Optional(checks.OneOf(RACE_OUTPUTS)),
     }
     derived = []
     for setting in run_settings.offered("race"):

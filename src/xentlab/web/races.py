@@ -1,5 +1,7 @@
 """The race: one network trained under the quadratic cost and under cross-entropy at once, from
 the same initial weights and the same order of mini-batches, its progress streamed to the page.
+With the ``output`` setting, each cost that goes with that output trains on it (``linear``: the
+quadratic cost on a linear output against cross-entropy on its sigmoid one).
 
 Each race prepares its two runs through ``experiments.prepare_cost_run`` (the pairing of
 ``xentlab compare``) and trains them together, in one pass over the data, in a thread of its
@@ -27,7 +29,7 @@ from ..checks import plural
 from ..data import DatasetCache
 from ..errors import XentlabError
 from ..experiments import CompareSpec, prepare_cost_run
-from ..functions import SIGMOID_COST_NAMES
+from ..functions import PAIRS, SIGMOID_COST_NAMES, Output, pair_cost
 from ..runs import Run, RunResult, StopRequest, train_together
 from ..settings import NetworkSettings, TrainConfig
 from ..training import EpochRecord, Probe, TrainState, stall_warning
@@ -35,11 +37,22 @@ from .limits import Limits
 from .view import TooBusy
 
 COSTS = tuple(SIGMOID_COST_NAMES)  # every cost of a sigmoid output, side by side
+# The outputs a race may ask for: those that go with one of its costs (sigmoid, linear).
+RACE_OUTPUTS = tuple(str(o) for o in Output if any(o in PAIRS[cost] for cost in COSTS))
 PROBES_PER_EPOCH = 10  # points of each learning curve per epoch: smooth enough, cheap enough
 PACE_STEP = 0.05  # seconds: a paced run waits in steps this short, to hear a stop at once
 JOIN_SECONDS = 10.0  # how long a stopping server waits for the runs' threads
 
 logger = logging.getLogger(__name__)
+
+
+def contenders(output: str | None) -> tuple[str, ...]:
+    """The race's runs, written as compare writes contenders: each of COSTS on ``output``
+    where they go together (quadratic/linear), else on its own output."""
+    return tuple(
+        pair_cost(cost, output).label if output and Output(output) in PAIRS[cost] else cost
+        for cost in COSTS
+    )
 
 
 def event(kind: str, data: dict[str, Any]) -> bytes:
@@ -51,19 +64,21 @@ def event(kind: str, data: dict[str, Any]) -> bytes:
 class RaceSettings:
     """What the page asked for, checked (``race_view.parameters``): the data set, the pace
     (at least this many seconds per epoch, so that a reader can watch) and the settings of the
-    runs (``xentlab.settings``: those offered to the race; the others at their defaults)."""
+    runs (``xentlab.settings``: those offered to the race; the others at their defaults), but
+    ``output``, which each run takes where its cost goes with it (:func:`contenders`)."""
 
     dataset: str
     pace: float
     network: NetworkSettings
     config: TrainConfig
+    output: str | None = None
 
     @classmethod
     def of(cls, values: Mapping[str, Any]) -> RaceSettings:
         """From the page's checked values: ``dataset``, ``pace`` and settings."""
-        chosen = {k: v for k, v in values.items() if k not in ("dataset", "pace")}
+        chosen = {k: v for k, v in values.items() if k not in ("dataset", "pace", "output")}
         network, config = run_settings.split(chosen)
-        return cls(values["dataset"], values["pace"], network, config)
+        return cls(values["dataset"], values["pace"], network, config, values.get("output"))
 
     @property
     def seed(self) -> int:
@@ -76,15 +91,17 @@ class RaceSettings:
         return {
             "dataset": self.dataset,
             **offered,
+            "output": self.output,
             "hidden": self.network.hidden[0],
             "pace": self.pace,
         }
 
     def compare_spec(self, inputs: int, data_dir: str | None) -> CompareSpec:
-        """The pair of runs: sizes (inputs, hidden, 10), both costs at one η, probed
-        PROBES_PER_EPOCH times in every epoch on up to 1,000 examples."""
+        """The pair of runs: sizes (inputs, hidden, 10), both costs (each on the output asked
+        for where it goes) at one η, probed PROBES_PER_EPOCH times in every epoch on up to
+        1,000 examples."""
         return CompareSpec(
-            costs=COSTS,
+            costs=contenders(self.output),
             eta=self.config.eta,
             dataset=self.dataset,
             data_dir=data_dir,
@@ -146,7 +163,9 @@ class Race:
 
     async def stream(self) -> AsyncIterator[bytes]:
         """The race's events for the page, from its settings to its end."""
-        yield event("race", {"id": self.id, "costs": list(COSTS), **self.settings.document()})
+        yield event(
+            "race", {"id": self.id, "costs": list(self.spec.costs), **self.settings.document()}
+        )
         while True:
             kind, data = await self.events.get()
             yield event(kind, data)
@@ -156,7 +175,7 @@ class Race:
     def _train(self) -> None:
         """Prepare both runs and train them together, in one pass over the data."""
         try:
-            ready = [prepared for cost in COSTS if (prepared := self._prepare(cost))]
+            ready = [prepared for cost in self.spec.costs if (prepared := self._prepare(cost))]
             outcomes = train_together(
                 [run for _, run, _ in ready],
                 [[probe, relay] for _, _, (probe, relay) in ready],

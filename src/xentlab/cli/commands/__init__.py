@@ -32,6 +32,7 @@ COMMANDS: tuple[str, ...] = (
     "slowdown",
     "saturation",
     "compare",
+    "derive",
     "report",
     "serve",
     "sweep",

@@ -1,6 +1,7 @@
-"""``xentlab compare``: one network trained under each cost from the same start and the same
-mini-batches (per seed), probed as it learns; a table of the mini-batches each cost needs to
-reach 50, 80 and 90% validation accuracy, the figure and, beside it, the data (JSON, CSV)."""
+"""``xentlab compare``: one network trained under each contender (a cost, and its output where
+that is not the cost's own: quadratic/linear) from the same start and the same mini-batches
+(per seed), probed as it learns; a table of the mini-batches each needs to reach 50, 80 and 90%
+validation accuracy, the figure and, beside it, the data (JSON, CSV)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from rich.console import Console
 from ... import experiments, settings
 from ...checks import plural
 from ...experiments import TARGET_ACCURACIES, CompareResult, CompareSpec
+from ...experiments.compare import BY_RUN
 from ...files import atomic_write, beside, check_distinct_targets, check_output_target
-from ...functions import COST_NAMES
+from ...functions import PAIRED_COSTS
 from ...runs import DEFAULT_DATASET, DEFAULT_HIDDEN
 from .. import render
 from ..argument_types import costs, etas, path, seeds, sizes
@@ -29,43 +31,56 @@ from ..tables import Column, FittedTable
 
 COMPARE = CompareSpec.of()  # compare's defaults, as the experiment declares them
 COMPARE_DEFAULTS = settings.document(COMPARE.network, COMPARE.config)
-BY_RUN = ("cost", "eta", "seed")
 
 
 def add_parser(subcommands: Subcommands) -> None:
     p = subcommands.add_parser(
         "compare",
         help="train one network under each cost from the same start and watch it learn",
-        description="Train the same network under several costs from identical initial weights "
+        description="Train the same network under several contenders (a cost, and its output "
+        "where that is not the cost's own: quadratic/linear) from identical initial weights "
         "and the identical order of mini-batches (per seed), probing it every few mini-batches "
         "of the first epochs: validation accuracy, cost, the output layer's saturation and the "
-        "per-layer gradients. Prints how many mini-batches each cost needs to reach 50, 80 and "
-        "90% validation accuracy; writes a figure and, beside it, the data (JSON, CSV).",
+        "per-layer gradients. Prints how many mini-batches each contender needs to reach 50, 80 "
+        "and 90% validation accuracy; writes a figure and, beside it, the data (JSON, CSV).",
     )
     p.add_argument(
-        "--costs",
+        "--contenders",
+        dest="costs",
         type=costs,
         default=COMPARE.costs,
-        help=f"comma-separated, from {', '.join(COST_NAMES)}",
+        metavar="CONTENDERS",
+        help="comma-separated, each a cost and, where it is not the cost's own, its output "
+        f"after a slash: from {', '.join(cost.label for cost in PAIRED_COSTS)}",
+    )
+    # the option's first name, kept: an error names the option typed; the same default, so
+    # that a hint tells a value given from one left out
+    p.add_argument(
+        "--costs",
+        dest="costs",
+        type=costs,
+        default=COMPARE.costs,
+        metavar="CONTENDERS",
+        help="the same as --contenders",
     )
     p.add_argument(
         "--eta",
         type=etas,
         default=COMPARE.eta,
-        help="one rate for all, or per cost: quadratic=3,cross-entropy=0.5",
+        help="one rate for all, or per contender: quadratic=3,cross-entropy=0.5",
     )
     add_dataset(p, "the data", default=DEFAULT_DATASET)
     add_data_dir(p)
     p.add_argument(
         "--sizes", type=sizes, help=f"layer sizes (default: inputs,{DEFAULT_HIDDEN},classes)"
     )
-    # cost, η and seed are set run by run, by --costs, --eta and --seeds
+    # cost, output, η and seed are set run by run, by --contenders, --eta and --seeds
     add_setting_options(p, "compare", defaults=COMPARE_DEFAULTS, skip=BY_RUN)
     p.add_argument(
         "--seeds",
         type=seeds,
         default=COMPARE.seeds,
-        help="one run per cost and seed: 1,2,3 or 1-3",
+        help="one run per contender and seed: 1,2,3 or 1-3",
     )
     p.add_argument(
         "--probe-every",

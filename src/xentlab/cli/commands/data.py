@@ -76,7 +76,7 @@ def run_inspect(args: argparse.Namespace, out: Console) -> int:
         what = "safetensors network" if kind == "safetensors" else "network"
         assumed = "" if saved.cost_recorded else " (not recorded: assumed)"
         out.print(
-            f"{args.file}: {what} {list(network.sizes)}, {network.cost.name}{assumed}, "
+            f"{args.file}: {what} {list(network.sizes)}, {network.cost.label}{assumed}, "
             f"{network.dtype.name}, trained on {saved.meta.get('dataset', 'unknown data')}"
         )
     else:

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
         args.network, args.dataset, args.data_dir, args.split, args.seed
     )
     out.print(
-        f"{args.network} ({list(network.sizes)}, {network.cost.name}) on {evaluation.dataset} "
+        f"{args.network} ({list(network.sizes)}, {network.cost.label}) on {evaluation.dataset} "
         f"{evaluation.split} ({evaluation.n} images): accuracy {evaluation.accuracy:.2%}"
     )
     for warning in evaluation.warnings:

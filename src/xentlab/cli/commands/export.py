@@ -47,7 +47,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
     saved = runs.export_network(args.network, args.target, args.cost, force=args.force)
     network = saved.network
     out.print(
-        f"{args.network} ({list(network.sizes)}, {network.cost.name}, {network.dtype.name}) "
+        f"{args.network} ({list(network.sizes)}, {network.cost.label}, {network.dtype.name}) "
         f"written to {args.target}"
     )
     return EXIT_OK

@@ -1,6 +1,6 @@
-"""``xentlab neuron``: train one sigmoid neuron a = σ(wx + b) on one example, under one cost or
-under each from the same start, and show its path: a table of about ten epochs (or the whole
-trajectory as JSON) and, if asked, the cost figure."""
+"""``xentlab neuron``: train one sigmoid neuron a = σ(wx + b) (or a linear one, a = wx + b) on
+one example, under one cost or under each from the same start, and show its path: a table of
+about ten epochs (or the whole trajectory as JSON) and, if asked, the cost figure."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 from rich.console import Console
 
 from ... import neuron
-from ...neuron import BOTH, NEURON_COSTS, Trajectory
+from ...neuron import BOTH, NEURON_COSTS, NEURON_OUTPUTS, Trajectory
 from .. import render
 from ..argument_types import path
 from ..exit_codes import EXIT_OK
@@ -24,12 +24,19 @@ def add_parser(subcommands: Subcommands) -> None:
     p = subcommands.add_parser(
         "neuron",
         help="train one sigmoid neuron by gradient descent and show its path",
-        description="Train one sigmoid neuron a = σ(wx + b) on one example by gradient descent.",
+        description="Train one sigmoid neuron a = σ(wx + b) on one example by gradient "
+        "descent; with --output linear, a linear neuron a = wx + b under the quadratic cost.",
     )
     p.add_argument(
         "--cost",
-        default="cross-entropy",
-        help=f"{', '.join(NEURON_COSTS)} or {BOTH} (each cost from the same start)",
+        help=f"{', '.join(NEURON_COSTS)} or {BOTH} (each cost from the same start; default: "
+        "cross-entropy, quadratic for a linear neuron)",
+    )
+    p.add_argument(
+        "--output",
+        choices=NEURON_OUTPUTS,
+        help="the neuron's activation: sigmoid, a = σ(z) (default), or linear, a = z (with the "
+        "quadratic cost, whose δ = a − y then has no σ'(z))",
     )
     p.add_argument("--w", type=float, default=2.0, help="starting weight")
     p.add_argument("--b", type=float, default=2.0, help="starting bias")
@@ -61,6 +68,10 @@ def run(args: argparse.Namespace, out: Console) -> int:
     shown_on = (
         Console(stderr=True, highlight=False, markup=False, soft_wrap=True) if args.json else out
     )
+    chosen = args.cost or ("quadratic" if args.output == "linear" else "cross-entropy")
+    costs = neuron.costs_of(chosen)
+    for cost in costs:  # every pair refused before any trains
+        neuron.cost(args.w, args.b, args.x, args.y, cost, output=args.output)
     with render.PassesProgress(shown_on, "neuron") as progress:
         trajectories = [
             neuron.train(
@@ -72,8 +83,9 @@ def run(args: argparse.Namespace, out: Console) -> int:
                 eta=args.eta,
                 epochs=args.epochs,
                 progress=neuron.pass_progress(progress, f"{cost}, η = {args.eta:g}"),
+                output=args.output,
             )
-            for cost in neuron.costs_of(args.cost)
+            for cost in costs
         ]
     if args.plot is not None:
         from ...plots import neuron_figure, save

@@ -1,6 +1,7 @@
 """``xentlab report``: the slowdown, the saturation map and a comparison of the costs inside a
-network, with their explanations, as one self-contained HTML file or as Markdown with PNG
-figures beside it; each result with the command that gives it again."""
+network, with their explanations, and the article's algebra checked by SymPy (where it is
+installed), as one self-contained HTML file or as Markdown with PNG figures beside it; each
+result with the command that gives it again."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from rich.console import Console
 
 from ... import experiments
 from ...experiments import CompareSpec, SaturationMap, SlowdownRun
+from ...experiments.derive_choices import sympy_available
 from ...files import check_distinct_targets, check_output_target
 from ...hints import command_line
 from ...report.texts import LANGUAGES, REPORT_FORMATS
@@ -27,8 +29,9 @@ def add_parser(subcommands: Subcommands) -> None:
         help="one document: the slowdown, the saturation map and a network comparison",
         description="Run the article's slowdown experiment, the saturation map and a comparison "
         "of the costs inside a network (MNIST when its files are found, else the embedded "
-        "digits), and write them with their explanations as one self-contained HTML file, or "
-        "as Markdown with PNG figures beside it.",
+        "digits), then check the article's algebra with SymPy where it is installed (as "
+        "xentlab derive does), and write them with their explanations as one self-contained "
+        "HTML file, or as Markdown with PNG figures beside it.",
     )
     p.add_argument("--format", choices=REPORT_FORMATS, default="html", help="html or md")
     p.add_argument("--lang", choices=LANGUAGES, default="en", help="en or zh (Chinese)")
@@ -112,11 +115,20 @@ def run(args: argparse.Namespace, out: Console) -> int:
         slowdown = experiments.slowdown(progress=progress)
     with render.PassesProgress(out, "report: the saturation map") as progress:
         saturation = experiments.saturation_map(progress=progress)
+    settings = report_commands(slowdown, saturation, spec)
+    derivations = None
+    if sympy_available():
+        from ...experiments.derive import derive
+
+        out.print("checking the article's algebra with SymPy ...")
+        derivations = derive()
+        settings["derive"] = "xentlab derive"
     inputs = ReportInputs(
         slowdown=slowdown,
         saturation=saturation,
         comparison=comparison,
-        settings=report_commands(slowdown, saturation, spec),
+        settings=settings,
+        derivations=derivations,
     )
     figures = []
     if args.format == "html":

@@ -1,6 +1,7 @@
-"""``xentlab slowdown``: the article's experiment, one neuron under both costs from a mild and
-a saturated start, at the article's rates and at one common rate; a figure, and a table per
-setting of when each run's output falls below 0.5 and 0.2."""
+"""``xentlab slowdown``: the article's experiment, one sigmoid neuron under both costs (and a
+linear neuron under the quadratic cost beside them) from a mild and a saturated start, at the
+article's rates and at one common rate; a figure, and a table per setting of when each run's
+output falls below 0.5 and 0.2."""
 
 from __future__ import annotations
 
@@ -26,10 +27,11 @@ def add_parser(subcommands: Subcommands) -> None:
         help="the article's experiment: both costs from two starts, one figure and two tables",
         description="Train one neuron (x = 1, y = 0) from (w, b) = (0.6, 0.9) and (2.0, 2.0) "
         "under both costs, at the article's rates (quadratic 0.15, cross-entropy 0.005) and at "
-        "one common rate; write a figure and print when each run's output falls below 0.5 and 0.2.",
+        "one common rate, and beside them a linear neuron (a = z) under the quadratic cost at "
+        "0.15; write a figure and print when each run's output falls below 0.5 and 0.2.",
     )
     p.add_argument("--epochs", type=int, default=300, help="epochs ≥ 1")
-    p.add_argument("--common-eta", type=float, default=0.15, help="the rate used for both costs")
+    p.add_argument("--common-eta", type=float, default=0.15, help="the rate used for every run")
     p.add_argument("--out", type=path, default="slowdown.png", help="figure: .png/.svg/.pdf")
     add_force(p)
     p.set_defaults(run=run, command_parser=p)

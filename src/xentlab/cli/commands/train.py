@@ -187,7 +187,7 @@ def run_header(run: runs.Run) -> str:
         verb = "training"
     return (
         f"{verb}: {list(network.sizes)} on {run.data_info['dataset']} ({len(run.training.X)} "
-        f"training, {len(run.validation.X)} validation images), {network.cost.name}, "
+        f"training, {len(run.validation.X)} validation images), {network.cost.label}, "
         f"η = {config.eta:g}, λ = {config.lmbda:g}, mini-batch {config.batch_size}, "
         f"seed {config.seed}, {run.kernel} kernel"
     )
@@ -204,7 +204,7 @@ def run_title(run: runs.Run) -> str:
         init = f", init {run.spec.network.init}"
     lmbda = f", λ = {config.lmbda:g} ({config.regularization})" if config.lmbda else ""
     return (
-        f"{list(network.sizes)} on {run.data_info['dataset']}, {network.cost.name}, "
+        f"{list(network.sizes)} on {run.data_info['dataset']}, {network.cost.label}, "
         f"η = {config.eta:g}{lmbda}, mini-batch {config.batch_size}, seed {config.seed}{init}"
     )
 

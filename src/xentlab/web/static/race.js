@@ -1,11 +1,12 @@
 // The race view: one network trained under each cost at once (POST /api/races, which answers
 // with the race's server-sent events), its learning curves and output saturation drawn live.
-// Stop asks the server to stop the race; closing the page stops it too.
+// Stop asks the server to stop the race; closing the page stops it too. The runs are those the
+// race event names (a cost, or a cost on the output asked for: quadratic/linear), one per row.
 
 import { LineChart } from "./charts.js";
 import { clearError, errorText, fillDefaults, formValues, percent, show, showError } from "./common.js";
 
-const COSTS = ["quadratic", "cross-entropy"];
+const COSTS = ["quadratic", "cross-entropy"]; // the rows' costs, until a race names its runs
 const DEFAULT_PACE = "0.5";
 const percentTick = (v) => `${Math.round(100 * v)}%`;
 
@@ -29,6 +30,11 @@ export class RaceView {
     }
     datasets.value = parameters.dataset.default;
     document.getElementById("r-init").value = parameters.init.default;
+    const outputs = document.getElementById("r-output");
+    outputs.append(new Option("each cost's own", ""));
+    for (const name of parameters.output.choices) outputs.append(new Option(name, name));
+    outputs.value = parameters.output.default ?? "";
+    this.costs = COSTS;
     document.getElementById("r-pace").value = DEFAULT_PACE;
 
     this.accuracy = new LineChart(document.getElementById("r-accuracy"), {
@@ -46,7 +52,7 @@ export class RaceView {
   show() {}
 
   reset(epochs) {
-    this.points = Object.fromEntries(COSTS.map((cost) => [cost, { accuracy: [], saturation: [], wrong: [] }]));
+    this.points = Object.fromEntries(this.costs.map((cost) => [cost, { accuracy: [], saturation: [], wrong: [] }]));
     for (const chart of [this.accuracy, this.saturation]) chart.set("x", [0, epochs]);
     this.notes.replaceChildren();
     for (const row of document.querySelectorAll("#r-table tbody tr")) {
@@ -67,6 +73,7 @@ export class RaceView {
   async start() {
     clearError();
     const values = formValues(this.form);
+    if (values.output === "") delete values.output; // each cost on its own output
     this.reset(Number(values.epochs) || 1);
     this.id = null;
     this.setState("starting", "Starting…");
@@ -131,6 +138,7 @@ export class RaceView {
     if (kind === "race") {
       this.id = data.id;
       this.settings = data;
+      this.name(data.costs);
       for (const chart of [this.accuracy, this.saturation]) chart.set("x", [0, data.epochs]);
       this.setState("running", `Racing on ${data.dataset}, ${data.init} start, η = ${data.eta}, ${data.epochs} epochs…`);
     } else if (kind === "run") {
@@ -165,6 +173,25 @@ export class RaceView {
     }
   }
 
+  // Give row i (and its legend entry, and its points) to run i of the race: quadratic/linear
+  // takes the quadratic cost's row.
+  name(costs) {
+    const rows = document.querySelectorAll("#r-table tbody tr");
+    const legend = document.getElementById("r-legend");
+    legend.replaceChildren();
+    costs.forEach((cost, i) => {
+      rows[i].dataset.cost = cost;
+      rows[i].querySelector(".label").textContent = cost;
+      rows[i].querySelector(".swatch").style.background = this.setup.colours[cost];
+      const swatch = document.createElement("span");
+      swatch.className = "swatch";
+      swatch.style.background = this.setup.colours[cost];
+      legend.append(swatch, `${cost} `);
+    });
+    this.costs = costs;
+    this.points = Object.fromEntries(costs.map((cost) => [cost, { accuracy: [], saturation: [], wrong: [] }]));
+  }
+
   note(text, bad = false) {
     const item = document.createElement("li");
     item.textContent = text;
@@ -192,13 +219,13 @@ export class RaceView {
   draw() {
     const colours = this.setup.colours;
     const last = (points) => (points.length ? [points[points.length - 1]] : []);
-    const dots = (key) => COSTS.flatMap((cost) => last(this.points[cost][key]).map(([x, y]) => ({ x, y, colour: colours[cost], radius: 3.5 })));
+    const dots = (key) => this.costs.flatMap((cost) => last(this.points[cost][key]).map(([x, y]) => ({ x, y, colour: colours[cost], radius: 3.5 })));
     this.accuracy.draw({
-      series: COSTS.map((cost) => ({ points: this.points[cost].accuracy, colour: colours[cost], width: 2.2 })),
+      series: this.costs.map((cost) => ({ points: this.points[cost].accuracy, colour: colours[cost], width: 2.2 })),
       dots: dots("accuracy"),
     });
     this.saturation.draw({
-      series: COSTS.flatMap((cost) => [
+      series: this.costs.flatMap((cost) => [
         { points: this.points[cost].saturation, colour: colours[cost], width: 1.4, dash: [2, 3] },
         { points: this.points[cost].wrong, colour: colours[cost], width: 2.4 },
       ]),
