@@ -235,8 +235,10 @@ def test_the_saturation_map_and_the_slowdown_name_their_passes():
     assert list(passes) == [
         "quadratic at the article's η = 0.15",
         "cross-entropy at the article's η = 0.005",
+        "quadratic/linear at the article's η = 0.15",
         "quadratic at the common η = 0.15",
         "cross-entropy at the common η = 0.15",
+        "quadratic/linear at the common η = 0.15",
     ]
     assert all(d == list(range(1, 21)) for d in passes.values())
 
