@@ -8,8 +8,8 @@ definitions: before a step is checked, every named quantity is replaced by what 
 (``∂C/∂w_j`` by SymPy's own derivative of C's definition, ``σ(z)`` by 1/(1 + e^(−z)), ``σ'(z)``
 by the derivative of that), so that a step is true of the definitions, not of the names.
 
-This module imports SymPy, an optional dependency (``pip install 'xentlab[derive]'``); nothing
-of xentlab imports it unless ``xentlab derive`` or the report's derivation asks for it.
+This module imports SymPy (a dependency of xentlab, about a second to import); nothing of
+xentlab imports it unless ``xentlab derive`` or the report's derivation asks for it.
 """
 
 from __future__ import annotations

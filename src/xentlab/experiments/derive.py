@@ -7,7 +7,7 @@ xentlab's own code (``neuron.gradient``, the costs' ``delta`` and ``per_example`
 ``Network.deltas``) at seeded random points. :func:`derive` returns the derivations a selection
 asks for.
 
-Imports SymPy (``pip install 'xentlab[derive]'``): ``experiments/__init__`` does not import this
+Imports SymPy (a dependency of xentlab): ``experiments/__init__`` does not import this
 module, so the other experiments never load SymPy.
 """
 

@@ -8,9 +8,7 @@ from ..errors import XentlabError
 
 PARTS = OneOf(("neuron", "reverse", "properties", "outputs", "all"))
 DERIVE_COSTS = OneOf(("quadratic", "cross-entropy", "log-likelihood", "all"))
-SYMPY_MISSING = (
-    "the derivation is checked by SymPy, which is not installed: pip install 'xentlab[derive]'"
-)
+SYMPY_MISSING = "the derivation is checked by SymPy, which is not installed: pip install sympy"
 
 
 def require_sympy() -> None:

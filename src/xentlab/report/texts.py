@@ -57,7 +57,7 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "derive_missing": (
             "Left out: the derivation is checked by SymPy, which is not installed "
-            "(pip install 'xentlab[derive]')."
+            "(pip install sympy)."
         ),
         "table_cost": "cost",
         "table_reach": "mini-batches to {accuracy} validation accuracy",
@@ -109,9 +109,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "从所要的梯度反推出交叉熵；交叉熵为何可以看做代价函数；以及输出层的误差 δᴸ。"
             "每个最终公式还在带种子的随机点上与 xentlab 自己的梯度代码做数值比较。"
         ),
-        "derive_missing": (
-            "此节从略：推导由 SymPy 验证，而 SymPy 未安装（pip install 'xentlab[derive]'）。"
-        ),
+        "derive_missing": ("此节从略：推导由 SymPy 验证，而 SymPy 未安装（pip install sympy）。"),
         "table_cost": "代价函数",
         "table_reach": "达到 {accuracy} 验证准确率所需的小批量数",
         "censored_note": (

@@ -2,8 +2,9 @@
 checked numerically against xentlab's own gradient code; written as text, LaTeX or Markdown,
 in English or Chinese, on stdout or to a file.
 
-SymPy is optional (``pip install 'xentlab[derive]'``): it is imported only when this command
-runs, and without it the command says how to install it and exits with code 2."""
+SymPy, a dependency of xentlab, is imported only when this command runs (no other command
+waits for it); where it is missing all the same, the command says how to install it and exits
+with code 2."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def add_parser(subcommands: Subcommands) -> None:
         "find the cross-entropy again from the gradient it should have; show why it is a cost; "
         "and derive the output error δᴸ of a layer of outputs. Each final formula is also "
         "evaluated at seeded random points against xentlab's own gradient code. Needs SymPy "
-        "(pip install 'xentlab[derive]'). Example: xentlab derive --cost cross-entropy "
+        "(pip install sympy). Example: xentlab derive --cost cross-entropy "
         "--part neuron --format md --lang zh --out derive.md",
     )
     p.add_argument(
