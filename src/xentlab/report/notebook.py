@@ -179,7 +179,7 @@ def _compare_html(result: CompareResult) -> str:
         "η",
         "seeds",
         "test accuracy (mean)",
-        *(f"median mini-batches to {percent(a)}" for a in TARGET_ACCURACIES),
+        *(f"median mini-batches to {100 * a:g}%" for a in TARGET_ACCURACIES),
     )
     rows = []
     for cost in result.spec.costs:
