@@ -80,6 +80,8 @@ def test_the_tour_runs_top_to_bottom(tmp_path):
     neuron, derivation, saturation, digits, estimator, monitor = range(1, 7)
     assert html[neuron].count("<table") == 2 and "<td>(2, 2)</td><td>0.982</td>" in html[neuron]
     assert "data:image/png;base64" in html[neuron]
+    plain = [o.data["text/plain"] for o in cells[neuron].outputs]
+    assert plain[0] == "<Trajectory: quadratic, η = 0.15, 300 epochs from 2 starts>"
     assert "<math" in html[derivation]
     assert "epochs from (2, 2)" in html[saturation] and "41 × 41 starts" in html[saturation]
     assert "<td>quadratic</td>" in html[digits] and "<td>cross-entropy</td>" in html[digits]

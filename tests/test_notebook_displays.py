@@ -91,6 +91,10 @@ def test_a_run_shows_its_test_accuracy_and_history():
     shown = notebook.html(result)
     assert f"<td>test accuracy</td><td>{100 * result.test_accuracy:.1f}%</td>" in shown
     assert "<td>64 → 20 → 10</td>" in shown and "<td>epochs</td><td>2</td>" in shown
+    assert (
+        notebook.text(result)
+        == "<RunResult: cross-entropy on digits, layers 64 → 20 → 10, 2 epochs>"
+    )
     assert_pngs(result)
 
 
@@ -102,6 +106,7 @@ def test_a_derivation_shows_its_steps_in_mathml_without_a_figure():
     shown = notebook.html(derivation)
     assert "<math" in shown and "<ol>" in shown
     assert notebook.pngs(derivation) == []
+    assert notebook.text(derivation) == f"<Derivation: {derivation.title_en}>"
 
 
 def test_a_sweep_shows_each_settings_mean_and_the_best():
@@ -131,7 +136,22 @@ def test_ipython_once_taught_shows_a_result_as_its_html():
     trajectory = neuron.train(2.0, 2.0, cost="cross-entropy", epochs=3)
     assert "text/html" not in Shell.display_formatter.format(trajectory)[0]
     notebook.load_ipython_extension(Shell)
-    assert Shell.display_formatter.format(trajectory)[0]["text/html"] == notebook.html(trajectory)
+    shown = Shell.display_formatter.format(trajectory)[0]
+    assert shown["text/html"] == notebook.html(trajectory)
+    assert shown["text/plain"] == "<Trajectory: cross-entropy, η = 0.15, 3 epochs from 1 start>"
+    runs_ = slowdown(epochs=2)  # a list of its own class: shown as itself, not as a list
+    assert Shell.display_formatter.format(runs_)[0]["text/plain"] == notebook.text(runs_)
+
+
+def test_a_result_in_one_line_says_what_it_is_without_its_arrays():
+    grid = saturation_map(points=3, epochs=5)
+    assert notebook.text(grid) == (
+        "<SaturationMap: epochs until |a − y| < 0.2 from 3 × 3 starts in [−6, 6]², η = 0.15, "
+        "at most 5 epochs>"
+    )
+    assert notebook.text(slowdown(epochs=4)) == (
+        "<SlowdownRuns: one neuron, x = 1, y = 0: 12 runs of 4 epochs>"
+    )
 
 
 def test_teaching_ipython_imports_nothing_it_shows():

@@ -1,7 +1,8 @@
 """xentlab's results shown in a notebook: each object a user gets back (one neuron's
 ``Trajectory``, the slowdown's runs, a ``SaturationMap``, a ``CompareResult``, a run's
 ``RunResult``, a ``Derivation``, a sweep's ``SweepTable``) as a small HTML table of its key
-numbers, with its figure beneath where a figure is its natural view, drawn by ``xentlab.plots``.
+numbers, with its figure beneath where a figure is its natural view, drawn by ``xentlab.plots``;
+and in one line of text where HTML is not shown (a terminal), not every array it holds.
 
 The result classes live on floors below the figures (tests/test_layers.py reads every import,
 those inside functions too), so they cannot draw themselves. IPython is taught to show them
@@ -10,7 +11,9 @@ instead, by their classes' names, so that nothing is imported until an object is
     %load_ext xentlab.report.notebook
 
 Matplotlib is imported when a figure is first drawn, SymPy when a derivation is shown.
-``html(obj)`` and ``pngs(obj)`` give the same outside IPython.
+``html(obj)``, ``pngs(obj)`` and ``text(obj)`` give the same outside IPython. The figures are
+inside the HTML, not a PNG beside it: a notebook shows one kind of each output (HTML first),
+so a separate PNG would be hidden, drawn and stored twice.
 """
 
 from __future__ import annotations
@@ -76,6 +79,11 @@ def _more(shown: int, total: int, what: str) -> str:
 # One neuron
 
 
+def _trajectory_caption(t: Trajectory) -> str:
+    starts = plural(t.w.shape[1], "start")
+    return f"{t.cost_name}, η = {t.eta:g}, {plural(t.epochs, 'epoch')} from {starts}"
+
+
 def _trajectory_html(t: Trajectory) -> str:
     a = t.output[:, :, 0]
     starts = t.w.shape[1]
@@ -89,7 +97,7 @@ def _trajectory_html(t: Trajectory) -> str:
         )
         for s in range(min(starts, MAX_ROWS))
     ]
-    caption = f"{t.cost_name}, η = {t.eta:g}, {plural(t.epochs, 'epoch')} (a on the first example)"
+    caption = f"{_trajectory_caption(t)} (a on the first example)"
     headers = ("start (w, b)", "a at epoch 0", "C at epoch 0", f"a at epoch {t.epochs}",
                f"C at epoch {t.epochs}")  # fmt: skip
     return table(caption, headers, rows) + _more(len(rows), starts, "starts")
@@ -99,6 +107,11 @@ def _trajectory_figures(t: Trajectory) -> list[Figure]:
     from ..plots import trajectory_figure
 
     return [trajectory_figure(t, s) for s in range(min(t.w.shape[1], MAX_FIGURES))]
+
+
+def _slowdown_caption(runs: Sequence[SlowdownRun]) -> str:
+    epochs = len(runs[0].epoch_cost) - 1 if runs else 0
+    return f"one neuron, x = 1, y = 0: {plural(len(runs), 'run')} of {plural(epochs, 'epoch')}"
 
 
 def _slowdown_html(runs: Sequence[SlowdownRun]) -> str:
@@ -125,9 +138,7 @@ def _slowdown_html(runs: Sequence[SlowdownRun]) -> str:
         )
         for run in runs
     ]
-    epochs = len(runs[0].epoch_cost) - 1 if runs else 0
-    caption = f"one neuron, x = 1, y = 0, {plural(epochs, 'epoch')} (—: not within them)"
-    return table(caption, headers, rows)
+    return table(f"{_slowdown_caption(runs)} (—: not within them)", headers, rows)
 
 
 def _slowdown_figures(runs: Sequence[SlowdownRun]) -> list[Figure]:
@@ -137,6 +148,14 @@ def _slowdown_figures(runs: Sequence[SlowdownRun]) -> list[Figure]:
     if not runs or any(run.setting not in ("article", "common") for run in runs):
         return []
     return [slowdown_figure(runs)]
+
+
+def _saturation_caption(grid: SaturationMap) -> str:
+    n, limit = len(grid.w_values), grid.w_values[-1]
+    return (
+        f"epochs until |a − y| < {grid.threshold:g} from {n} × {n} starts in "
+        f"[−{limit:g}, {limit:g}]², η = {grid.eta:g}, at most {grid.max_epochs} epochs"
+    )
 
 
 def _saturation_html(grid: SaturationMap) -> str:
@@ -154,12 +173,7 @@ def _saturation_html(grid: SaturationMap) -> str:
         )
         for cost in costs
     ]
-    n, limit = len(grid.w_values), grid.w_values[-1]
-    caption = (
-        f"epochs until |a − y| < {grid.threshold:g} from {n} × {n} starts in "
-        f"[−{limit:g}, {limit:g}]², η = {grid.eta:g}, at most {grid.max_epochs} epochs"
-    )
-    return table(caption, headers, rows)
+    return table(_saturation_caption(grid), headers, rows)
 
 
 def _saturation_figures(grid: SaturationMap) -> list[Figure]:
@@ -169,6 +183,13 @@ def _saturation_figures(grid: SaturationMap) -> list[Figure]:
 
 
 # Networks
+
+
+def _compare_caption(result: CompareResult) -> str:
+    sizes = " → ".join(str(s) for s in result.layer_sizes)
+    contenders = ", ".join(result.spec.costs)
+    epochs = plural(result.spec.config.epochs, "epoch")
+    return f"{contenders} on {result.spec.dataset}, layers {sizes}, {epochs}"
 
 
 def _compare_html(result: CompareResult) -> str:
@@ -195,11 +216,7 @@ def _compare_html(result: CompareResult) -> str:
                 *(str(result.batches_to_reach(cost, a)) for a in TARGET_ACCURACIES),
             )
         )
-    sizes = " → ".join(str(s) for s in result.layer_sizes)
-    caption = (
-        f"{result.spec.dataset}, layers {sizes}, {plural(result.spec.config.epochs, 'epoch')} "
-        "(> N: not reached by half the seeds within N mini-batches)"
-    )
+    caption = f"{_compare_caption(result)} (> N: not reached by half the seeds in N mini-batches)"
     return table(caption, headers, rows)
 
 
@@ -207,6 +224,12 @@ def _compare_figures(result: CompareResult) -> list[Figure]:
     from ..plots import compare_figure
 
     return [compare_figure(result)]
+
+
+def _run_caption(result: RunResult) -> str:
+    sizes = " → ".join(str(s) for s in result.network.sizes)
+    epochs = plural(result.state.epoch, "epoch")
+    return f"{result.network.cost.label} on {result.dataset}, layers {sizes}, {epochs}"
 
 
 def _run_html(result: RunResult) -> str:
@@ -224,7 +247,7 @@ def _run_html(result: RunResult) -> str:
         ("stopped early", history.stop_reason or ("on request" if result.stopped else "no")),
     ]
     rows += [("warning", warning) for warning in result.warnings]
-    return table("a training run", ("", "value"), rows)
+    return table(_run_caption(result), ("", "value"), rows)
 
 
 def _run_figures(result: RunResult) -> list[Figure]:
@@ -235,10 +258,20 @@ def _run_figures(result: RunResult) -> list[Figure]:
     return [history_figure(result.history, test_accuracy=result.test_accuracy, start=result.start)]
 
 
+def _derivation_caption(derivation: Derivation) -> str:
+    return derivation.title_en
+
+
 def _derivation_html(derivation: Derivation) -> str:
     from .derivations import html_section  # imports SymPy's printers
 
     return html_section(derivation, "en")
+
+
+def _sweep_caption(sweep: SweepTable) -> str:
+    fixed = ", ".join(f"{k} = {v}" for k, v in sweep.fixed.items())
+    settings = plural(len(sweep.rows), "setting")
+    return f"a sweep of {settings} ({fixed})" if fixed else f"a sweep of {settings}"
 
 
 def _sweep_html(sweep: SweepTable) -> str:
@@ -253,8 +286,7 @@ def _sweep_html(sweep: SweepTable) -> str:
         )
         for row in sweep.rows
     ]
-    fixed = ", ".join(f"{k} = {v}" for k, v in sweep.fixed.items())
-    return table(f"a sweep ({fixed})" if fixed else "a sweep", headers, rows)
+    return table(_sweep_caption(sweep), headers, rows)
 
 
 def _sweep_figures(sweep: SweepTable) -> list[Figure]:
@@ -265,24 +297,44 @@ def _sweep_figures(sweep: SweepTable) -> list[Figure]:
 
 @dataclass(frozen=True)
 class Display:
-    """How one class is shown: its table, and its figures (none for a derivation)."""
+    """How one class is shown: a line saying what it is (as text), its table, and its figures
+    (none for a derivation)."""
 
     module: str
     name: str
+    caption: Callable[[Any], str]
     table: Callable[[Any], str]
     figures: Callable[[Any], list[Figure]] | None = None
 
 
 DISPLAYS: tuple[Display, ...] = (
-    Display("xentlab.neuron", "Trajectory", _trajectory_html, _trajectory_figures),
-    Display("xentlab.experiments.slowdown", "SlowdownRuns", _slowdown_html, _slowdown_figures),
     Display(
-        "xentlab.experiments.saturation", "SaturationMap", _saturation_html, _saturation_figures
+        "xentlab.neuron", "Trajectory", _trajectory_caption, _trajectory_html, _trajectory_figures
     ),
-    Display("xentlab.experiments.compare", "CompareResult", _compare_html, _compare_figures),
-    Display("xentlab.runs.training_run", "RunResult", _run_html, _run_figures),
-    Display("xentlab.experiments.derivation", "Derivation", _derivation_html),
-    Display("xentlab.sweeps.summary", "SweepTable", _sweep_html, _sweep_figures),
+    Display(
+        "xentlab.experiments.slowdown",
+        "SlowdownRuns",
+        _slowdown_caption,
+        _slowdown_html,
+        _slowdown_figures,
+    ),
+    Display(
+        "xentlab.experiments.saturation",
+        "SaturationMap",
+        _saturation_caption,
+        _saturation_html,
+        _saturation_figures,
+    ),
+    Display(
+        "xentlab.experiments.compare",
+        "CompareResult",
+        _compare_caption,
+        _compare_html,
+        _compare_figures,
+    ),
+    Display("xentlab.runs.training_run", "RunResult", _run_caption, _run_html, _run_figures),
+    Display("xentlab.experiments.derivation", "Derivation", _derivation_caption, _derivation_html),
+    Display("xentlab.sweeps.summary", "SweepTable", _sweep_caption, _sweep_html, _sweep_figures),
 )
 
 
@@ -317,11 +369,24 @@ def html(obj: Any) -> str:
     return f"<div>{display.table(obj)}{images}</div>"
 
 
+def text(obj: Any) -> str:
+    """``obj`` in one line: its class and what its table's caption says (where a dataclass's
+    own repr would print every array it holds)."""
+    display = display_of(obj)
+    return f"<{display.name}: {display.caption(obj)}>"
+
+
+def _pretty(obj: Any, printer: Any, cycle: bool) -> None:
+    printer.text(text(obj))
+
+
 def register(ipython: Any) -> None:
-    """Teach ``ipython`` (an InteractiveShell) to show each of xentlab's results as ``html``."""
-    formatter = ipython.display_formatter.formatters["text/html"]
+    """Teach ``ipython`` (an InteractiveShell) to show each of xentlab's results as ``html``,
+    and as ``text`` where HTML is not shown (a terminal)."""
+    formatters = ipython.display_formatter.formatters
     for display in DISPLAYS:
-        formatter.for_type_by_name(display.module, display.name, html)
+        formatters["text/html"].for_type_by_name(display.module, display.name, html)
+        formatters["text/plain"].for_type_by_name(display.module, display.name, _pretty)
 
 
 def load_ipython_extension(ipython: Any) -> None:
