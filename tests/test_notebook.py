@@ -6,6 +6,7 @@ says in one line how to install PyTorch where it is missing."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -57,9 +58,21 @@ def kernel_environment(folder: Path) -> dict[str, str]:
     return env
 
 
-def test_the_tour_runs_top_to_bottom(tmp_path):
+def this_interpreters_kernel(folder: Path) -> str:
+    """A JUPYTER_PATH whose python3 kernel is ipykernel in this very interpreter (a python3
+    kernel installed for the user would otherwise come first, in whatever Python it names)."""
+    spec = folder / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    kernel = {"argv": argv, "display_name": "Python 3", "language": "python"}
+    (spec / "kernel.json").write_text(json.dumps(kernel), encoding="utf-8")
+    return str(folder)
+
+
+def test_the_tour_runs_top_to_bottom(tmp_path, monkeypatch):
     nbclient = pytest.importorskip("nbclient", reason="nbclient is not installed (the test extra)")
     pytest.importorskip("ipykernel", reason="ipykernel is not installed (the test extra)")
+    monkeypatch.setenv("JUPYTER_PATH", this_interpreters_kernel(tmp_path / "jupyter"))
     copy = tmp_path / "tour.ipynb"
     shutil.copyfile(TOUR, copy)
     notebook = nbformat.read(copy, as_version=4)
