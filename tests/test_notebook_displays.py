@@ -46,6 +46,11 @@ def test_a_trajectory_shows_each_starts_output_and_cost():
     assert_pngs(trajectory, count=2)  # one figure a start
 
 
+def test_a_neuron_of_two_inputs_shows_both_weights_of_its_start():
+    trajectory = neuron.train([[0.5, -1.0]], [2.0], [[1.0, 1.0]], [0.0], epochs=2)
+    assert "<td>(0.5, -1, 2)</td>" in notebook.html(trajectory)
+
+
 def test_a_table_escapes_what_it_shows():
     trajectory = neuron.train(2.0, 2.0, cost="quadratic", epochs=2)
     named = dataclasses.replace(trajectory, cost_name="<script>&")

@@ -84,12 +84,17 @@ def _trajectory_caption(t: Trajectory) -> str:
     return f"{t.cost_name}, η = {t.eta:g}, {plural(t.epochs, 'epoch')} from {starts}"
 
 
+def _start(t: Trajectory, s: int) -> str:
+    """Start ``s`` as (w, b), or (w₁, …, w_d, b) for a neuron of d inputs."""
+    return "(" + ", ".join(f"{v:g}" for v in (*t.w[0, s], t.b[0, s])) + ")"
+
+
 def _trajectory_html(t: Trajectory) -> str:
     a = t.output[:, :, 0]
     starts = t.w.shape[1]
     rows = [
         (
-            f"({t.w[0, s, 0]:g}, {t.b[0, s]:g})",
+            _start(t, s),
             a[0, s],
             t.cost[0, s],
             a[-1, s],
@@ -98,8 +103,8 @@ def _trajectory_html(t: Trajectory) -> str:
         for s in range(min(starts, MAX_ROWS))
     ]
     caption = f"{_trajectory_caption(t)} (a on the first example)"
-    headers = ("start (w, b)", "a at epoch 0", "C at epoch 0", f"a at epoch {t.epochs}",
-               f"C at epoch {t.epochs}")  # fmt: skip
+    end = f"at epoch {t.epochs}"
+    headers = ("start (w, b)", "a at epoch 0", "C at epoch 0", f"a {end}", f"C {end}")
     return table(caption, headers, rows) + _more(len(rows), starts, "starts")
 
 
