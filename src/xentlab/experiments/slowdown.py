@@ -57,6 +57,11 @@ class SlowdownRun:
         return f"{self.cost}, (w, b) = ({self.w0:g}, {self.b0:g}), η = {self.eta:g}"
 
 
+class SlowdownRuns(list[SlowdownRun]):
+    """The slowdown's runs, a list as any other; a class of its own so that a notebook can
+    show it (``xentlab.report.notebook``)."""
+
+
 def first_epoch_below(values: np.ndarray, threshold: float) -> int | None:
     """The first index t with values[t] < threshold, or None."""
     hits = np.flatnonzero(values < threshold)
@@ -95,7 +100,7 @@ def slowdown(
     common_eta: float = COMMON_ETA,
     starts: tuple[tuple[float, float], ...] = ARTICLE_STARTS,
     progress: PassProgress | None = None,
-) -> list[SlowdownRun]:
+) -> SlowdownRuns:
     """Each of CONTENDERS (both costs of a sigmoid neuron, and the linear neuron) from both
     starts at the article's rates, then at one common rate (12 runs, in 6 passes of both
     starts); ``progress(pass, epochs done, epochs)`` is told how far each pass is ("quadratic
@@ -104,7 +109,7 @@ def slowdown(
     common_eta = checks.positive_number("common_eta", common_eta)
     w0 = np.array([w for w, _ in starts], dtype=float)
     b0 = np.array([b for _, b in starts], dtype=float)
-    runs: list[SlowdownRun] = []
+    runs = SlowdownRuns()
     for setting in ("article", "common"):
         for contender in CONTENDERS:
             eta = ARTICLE_ETAS[contender] if setting == "article" else common_eta
