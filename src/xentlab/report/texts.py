@@ -4,8 +4,9 @@ Chinese translation). Formulas are plain text in the article's notation, readabl
 from __future__ import annotations
 
 from ..checks import OneOf
+from ..settings import LANGUAGE
 
-LANGUAGES = OneOf(("en", "zh"))
+LANGUAGES = LANGUAGE.constraint  # declared with the settings
 REPORT_FORMATS = OneOf(("html", "md"))
 DERIVATION_FORMATS = OneOf(("text", "tex", "md"))  # xentlab derive's (report/derivations.py)
 

@@ -15,11 +15,11 @@ from rich.console import Console
 from ...experiments.derive_choices import DERIVE_COSTS, PARTS, require_sympy
 from ...files import atomic_write, check_output_target
 from ...report import derivation_texts  # noqa: F401  (recognises the files derive writes)
-from ...report.texts import DERIVATION_FORMATS, LANGUAGES
+from ...report.texts import DERIVATION_FORMATS
 from .. import text
 from ..argument_types import path
 from ..exit_codes import EXIT_OK
-from ..options import add_force
+from ..options import add_force, add_language
 from ..parser import Subcommands
 
 PART_MEANINGS = (
@@ -55,7 +55,7 @@ def add_parser(subcommands: Subcommands) -> None:
         help="text (Unicode, for a terminal), tex (a LaTeX document) or md (Markdown with "
         "$$ LaTeX $$)",
     )
-    p.add_argument("--lang", choices=LANGUAGES, default="en", help="en or zh (Chinese)")
+    add_language(p, "derive")
     p.add_argument("--out", type=path, metavar="FILE", help="write here instead of to stdout")
     add_force(p)
     p.set_defaults(run=run, command_parser=p)
