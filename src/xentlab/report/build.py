@@ -178,7 +178,7 @@ def write_html(
     if inputs.derivations is None:
         parts.append(f"<p>{e(t['derive_missing'])}</p>")
     else:
-        from .derivations import html_section
+        from ..experiments.derive_documents import html_section
 
         parts.append(f"<p>{e(t['derive_text'])}</p>")
         parts += [html_section(derivation, lang) for derivation in inputs.derivations]
@@ -222,7 +222,7 @@ def write_markdown(
     if inputs.derivations is None:
         lines += [t["derive_missing"], ""]
     else:
-        from .derivations import markdown_section
+        from ..experiments.derive_documents import markdown_section
 
         lines += [t["derive_text"], ""]
         for derivation in inputs.derivations:

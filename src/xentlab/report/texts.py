@@ -8,7 +8,6 @@ from ..settings import LANGUAGE
 
 LANGUAGES = LANGUAGE.constraint  # declared with the settings
 REPORT_FORMATS = OneOf(("html", "md"))
-DERIVATION_FORMATS = OneOf(("text", "tex", "md"))  # xentlab derive's (report/derivations.py)
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {

@@ -12,10 +12,9 @@ import sys
 
 from rich.console import Console
 
-from ...experiments.derive_choices import DERIVE_COSTS, PARTS, require_sympy
+from ...experiments import derive_words  # noqa: F401  (recognises the files derive writes)
+from ...experiments.derive_choices import DERIVATION_FORMATS, DERIVE_COSTS, PARTS, require_sympy
 from ...files import atomic_write, check_output_target
-from ...report import derivation_texts  # noqa: F401  (recognises the files derive writes)
-from ...report.texts import DERIVATION_FORMATS
 from .. import text
 from ..argument_types import path
 from ..exit_codes import EXIT_OK
@@ -66,7 +65,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
         check_output_target(args.out, "derivation", force=args.force)
     require_sympy()
     from ...experiments.derive import derive
-    from ...report.derivations import render
+    from ...experiments.derive_documents import render
 
     # Equations drawn in Unicode, unless they go to a terminal that cannot show it
     unicode = args.out is not None or text.says_unicode(sys.stdout)
