@@ -306,3 +306,14 @@ def test_the_derivation_is_drawn_as_mathml_in_either_language(page, url):
     page.wait_for_selector('#d-body[lang="zh-CN"][data-loaded=true]', timeout=60_000)
     assert re.search(r"[\u4e00-\u9fff]", page.inner_text("#d-body h2")), english
     assert page.locator("#d-body math").count() == equations.count()
+
+
+def test_without_sympy_the_derivation_view_says_so_in_one_line(page, monkeypatch):
+    from xentlab.web import derivation_view
+
+    monkeypatch.setattr(derivation_view, "sympy_found", lambda: False)
+    with serving(create_app()) as address:
+        open_view(page, address, "derivation")
+        said = page.inner_text("#d-missing")
+    assert "pip install 'xentlab[derive]'" in said and "\n" not in said.strip()
+    assert page.locator("#d-body math").count() == 0 and page.is_hidden("#d-form")
