@@ -146,3 +146,14 @@ def test_with_a_cjk_font_the_figure_is_drawn_in_chinese_without_a_warning(tmp_pa
         t for t in figure.findobj() if hasattr(t, "get_fontfamily") and CJK.search(t.get_text())
     ]
     assert chinese and all(language.font in t.get_fontfamily() for t in chinese)
+
+
+def test_the_sweep_figures_take_the_chinese_labels_too(some_cjk_font):
+    from xentlab import sweeps
+    from xentlab.plots import book_figure
+
+    rows = sweeps.book_rows([], {})  # the book's networks, none run: the book's figures alone
+    shown = texts_of(book_figure(rows, lang="zh"))
+    assert LABELS["zh"]["book axis"] in shown and LABELS["zh"]["not in this sweep"] in shown
+    assert any(text.startswith(LABELS["zh"]["book suptitle"]) for text in shown)
+    assert not any(LABELS["en"]["book axis"] == text for text in shown)

@@ -264,7 +264,10 @@ LANGUAGE = ShownSetting(
     "en",
     "the words of figures and documents: en or zh (Chinese)",
     offered=frozenset(
-        {"neuron", "slowdown", "saturation", "compare", "report", "derive", "derivation view"}
+        {
+            *("neuron", "slowdown", "saturation", "compare", "sweep", "report", "derive"),
+            "derivation view",
+        }
     ),
 )
 
