@@ -80,7 +80,7 @@ def test_neuron_both_trains_each_cost_from_the_same_start(tmp_path, capsys, monk
     drawn = []
     monkeypatch.setattr(
         "xentlab.plots.neuron_figure",
-        lambda trajectories: drawn.append(trajectories) or neuron_figure(trajectories),
+        lambda trajectories, lang: drawn.append(trajectories) or neuron_figure(trajectories, lang),
     )
     png = tmp_path / "both.png"
     assert main(["neuron", "--cost", "both", *start, "--plot", str(png)]) == 0

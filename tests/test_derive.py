@@ -315,8 +315,8 @@ def test_import_xentlab_and_the_whole_help_never_import_sympy(tmp_path):
 
 def test_mathml_keeps_the_parentheses_of_a_negated_sum(sp):
     """SymPy's MathML drops them (−y ln a + ...); the page and the report must show −(...)."""
+    from xentlab.experiments.derive_documents import mathml_equation, pretty_equation, tex_equation
     from xentlab.experiments.derive_neuron import CROSS_ENTROPY_OF_A, C
-    from xentlab.report.derivations import mathml_equation, pretty_equation, tex_equation
 
     shown = mathml_equation(C, "=", CROSS_ENTROPY_OF_A)
     assert shown.startswith('<math display="block">')
@@ -348,8 +348,8 @@ def test_a_terminal_without_unicode_gets_the_equations_drawn_in_ascii(sp, tmp_pa
 def test_the_choice_of_ascii_does_not_stay_with_sympy(sp):
     from sympy.printing.pretty.pretty_symbology import pretty_use_unicode
 
+    from xentlab.experiments.derive_documents import pretty_equation
     from xentlab.experiments.derive_neuron import ERROR, dC_db
-    from xentlab.report.derivations import pretty_equation
 
     before = pretty_use_unicode()
     # (the name is left to the terminal's fallback: ∂ shows as d)

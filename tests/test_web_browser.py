@@ -289,3 +289,31 @@ def test_a_bad_parameter_shows_a_readable_message(page, url):
     banner.wait_for(state="visible")
     assert "epochs must be at most 30; got 500" in banner.inner_text()
     assert page.get_attribute("#r-status", "data-state") == "error"
+
+
+def test_the_derivation_is_drawn_as_mathml_in_either_language(page, url):
+    pytest.importorskip("sympy", reason="the derive extra is not installed (pip install sympy)")
+    open_view(page, url, "derivation")
+    page.wait_for_selector("#d-body[data-loaded=true]", timeout=60_000)
+    equations = page.locator("#d-body math")
+    assert equations.count() > 20
+    box = equations.first.bounding_box()  # drawn by the browser: it takes room on the page
+    assert box is not None and box["width"] > 20 and box["height"] > 10
+    steps = page.locator("#d-body li[data-verified]")
+    assert steps.count() > 0 and page.locator('#d-body li[data-verified="false"]').count() == 0
+    english = page.inner_text("#d-body h2")
+    page.click('#d-lang label:has-text("中文")')
+    page.wait_for_selector('#d-body[lang="zh-CN"][data-loaded=true]', timeout=60_000)
+    assert re.search(r"[\u4e00-\u9fff]", page.inner_text("#d-body h2")), english
+    assert page.locator("#d-body math").count() == equations.count()
+
+
+def test_without_sympy_the_derivation_view_says_so_in_one_line(page, monkeypatch):
+    from xentlab.web import derivation_view
+
+    monkeypatch.setattr(derivation_view, "sympy_found", lambda: False)
+    with serving(create_app()) as address:
+        open_view(page, address, "derivation")
+        said = page.inner_text("#d-missing")
+    assert "pip install sympy" in said and "\n" not in said.strip()
+    assert page.locator("#d-body math").count() == 0 and page.is_hidden("#d-form")

@@ -6,6 +6,7 @@ the server stops)."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 
@@ -386,3 +387,52 @@ def test_a_race_on_mnist_when_the_server_finds_it_one_at_a_time():
         finally:
             stream.__exit__(None, None, None)
     assert rest[-1] == ("end", {"stopped": True, "reason": "the page asked"})
+
+
+# --- the derivation -----------------------------------------------------------------------------
+
+
+def test_the_derivation_is_mathml_step_by_step_each_verified(client):
+    pytest.importorskip("sympy", reason="the derive extra is not installed (pip install sympy)")
+    from xentlab.experiments.derive import derive
+
+    setup = client.get("/api/setup").json()
+    assert setup["derivation"]["available"] is True
+    assert setup["parameters"]["derivation"]["lang"] == {"default": "en", "choices": ["en", "zh"]}
+    expected = derive("cross-entropy", "neuron")
+    for lang in ("en", "zh"):
+        answer = client.get(f"/api/derivation?lang={lang}&cost=cross-entropy&part=neuron")
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert [d["title"] for d in body["derivations"]] == [
+            d.title_zh if lang == "zh" else d.title_en for d in expected
+        ]
+        for shown, derivation in zip(body["derivations"], expected, strict=True):
+            assert len(shown["steps"]) == len(derivation.steps) > 0
+            assert shown["verified"] is True
+            for step, original in zip(shown["steps"], derivation.steps, strict=True):
+                assert step["mathml"].startswith('<math display="block">'), step
+                assert step["mathml"].endswith("</math>")
+                assert step["verified"] is True and "✓" in step["verdict"]
+                assert step["text"] == (original.zh if lang == "zh" else original.en)
+    assert re.search(r"[\u4e00-\u9fff]", body["intro"])  # the last asked for: Chinese
+
+
+def test_a_bad_derivation_request_is_refused_in_one_line(client):
+    answer = client.get("/api/derivation?lang=fr")
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "lang must be one of en, zh; got 'fr'"
+    assert client.get("/api/derivation?part=everything").status_code == 400
+
+
+def test_without_sympy_the_derivation_view_says_how_to_install_it(monkeypatch):
+    from xentlab.web import derivation_view
+
+    monkeypatch.setattr(derivation_view, "sympy_found", lambda: False)
+    with TestClient(create_app(), base_url=BASE_URL) as without:
+        missing = without.get("/api/setup").json()["derivation"]
+        assert missing["available"] is False
+        assert "pip install sympy" in missing["missing"]
+        assert "\n" not in missing["missing"]
+        answer = without.get("/api/derivation")
+        assert answer.status_code == 400 and answer.json()["error"] == missing["missing"]

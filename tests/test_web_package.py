@@ -31,6 +31,7 @@ PAGE_FILES = {
     "neuron.js",
     "map.js",
     "race.js",
+    "derivation.js",
 }
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"  # a name, never fetched
 

@@ -57,7 +57,7 @@ def test_every_view_has_its_section_and_its_script_on_the_page():
     assets = load_assets()
     index = assets["index.html"].content.decode()
     names = [build(Shared(Limits(), None)).name for build in VIEWS]
-    assert names == ["neuron", "map", "race"]
+    assert names == ["neuron", "map", "race", "derivation"]
     for name in names:
         assert f'id="view-{name}"' in index and f'data-view="{name}"' in index, name
         assert f"{name}.js" in assets, name

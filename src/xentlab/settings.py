@@ -236,6 +236,42 @@ TRAINING_SETTINGS = _declared(TrainConfig)
 SETTINGS: Mapping[str, Setting] = {s.name: s for s in (*NETWORK_SETTINGS, *TRAINING_SETTINGS)}
 
 
+@dataclass(frozen=True)
+class ShownSetting:
+    """A setting of how results are shown, not of what is trained or how: it changes no
+    result, so no run, checkpoint or sweep id records it. ``offered``: the commands (and the
+    page's views) that take it."""
+
+    name: str
+    constraint: checks.OneOf
+    default: str
+    help: str
+    offered: frozenset[str]
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name
+
+    def check(self, value: Any) -> str:
+        return self.constraint.check(self.name, value)
+
+
+# The language of the words around the results: figures' titles, axes and legends, the
+# report's and the derivations' prose, the page's derivation view.
+LANGUAGE = ShownSetting(
+    "lang",
+    checks.OneOf(("en", "zh")),
+    "en",
+    "the words of figures and documents: en or zh (Chinese)",
+    offered=frozenset(
+        {
+            *("neuron", "slowdown", "saturation", "compare", "sweep", "report", "derive"),
+            "derivation view",
+        }
+    ),
+)
+
+
 def offered(front_end: FrontEnd) -> Iterator[Setting]:
     """The settings ``front_end`` offers, in declaration order."""
     return (s for s in SETTINGS.values() if s.offered_in(front_end))

@@ -1,4 +1,5 @@
-"""The options several commands share, each written once: --force, --data-dir, --dataset. The
+"""The options several commands share, each written once: --force, --data-dir, --dataset,
+--lang. The
 training settings' options are derived from xentlab.settings (setting_options.py); a command's
 own options are in its module."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from ..data import DATASETS
+from ..settings import LANGUAGE
 from .argument_types import path
 
 DATA_DIR_HELP = "where the data files are (default: $XENTLAB_DATA, then the cache)"
@@ -29,3 +31,12 @@ def add_data_dir(p: argparse.ArgumentParser) -> None:
 def add_dataset(p: argparse.ArgumentParser, help: str, default: str | None = None) -> None:
     """--dataset, one of the data sets xentlab reads; ``help`` says what its absence means."""
     p.add_argument("--dataset", choices=DATASETS, default=default, help=help)
+
+
+def add_language(p: argparse.ArgumentParser, command: str) -> None:
+    """--lang, as settings.LANGUAGE declares it, for a command it is offered in."""
+    if command not in LANGUAGE.offered:
+        raise ValueError(f"{LANGUAGE.option} is not declared as offered by {command}")
+    p.add_argument(
+        LANGUAGE.option, choices=LANGUAGE.constraint, default=LANGUAGE.default, help=LANGUAGE.help
+    )

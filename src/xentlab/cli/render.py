@@ -1,12 +1,19 @@
 """The progress renderers several commands share, shown through ``progress.display``: bars on
-a terminal, plain lines elsewhere. A command's own tables and progress are in its module."""
+a terminal, plain lines elsewhere; and the note of figures drawn in another language than the
+one asked for. A command's own tables and progress are in its module."""
 
 from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from ..training import EpochRecord, TrainState
 from . import progress
+
+if TYPE_CHECKING:  # matplotlib is imported by the commands that draw, not by all that render
+    from ..plots.labels import FigureLanguage
 
 
 class PassesProgress:
@@ -81,3 +88,11 @@ class _RunBar:
         if self.task is not None and state.finished:
             self.task.finish()
             self.task = None
+
+
+def figure_language_note(language: FigureLanguage) -> None:
+    """One line on stderr when figures asked for in Chinese were drawn in English (no font
+    could draw them), saying how to get one; nothing otherwise. stderr: a command's stdout
+    may be data (neuron --json)."""
+    if language.note is not None:
+        print(language.note, file=sys.stderr)

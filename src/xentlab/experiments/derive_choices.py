@@ -8,6 +8,7 @@ from ..errors import XentlabError
 
 PARTS = OneOf(("neuron", "reverse", "properties", "outputs", "all"))
 DERIVE_COSTS = OneOf(("quadratic", "cross-entropy", "log-likelihood", "all"))
+DERIVATION_FORMATS = OneOf(("text", "tex", "md"))  # as derive_documents.render writes them
 SYMPY_MISSING = "the derivation is checked by SymPy, which is not installed: pip install sympy"
 
 

@@ -2,6 +2,7 @@
 their file's extension names: PNG, SVG or PDF.
 
 ``style``: the costs' colours and line styles and the map's scale (from ``xentlab.colours``).
+``labels``: the figures' words in each language (en, zh), and the font that draws Chinese.
 ``save``: a figure's format, its target checked before any work, the atomic write, and how a
 figure xentlab drew is recognised.
 ``neuron``: one neuron's trajectories, the slowdown, the saturation map.
@@ -16,6 +17,14 @@ import matplotlib
 # modules below imports pyplot (importing any of them imports this package first).
 matplotlib.use("Agg")
 
+from .labels import (  # noqa: E402
+    LABELS,
+    NO_CJK_FONT,
+    FigureLanguage,
+    Words,
+    figure_language,
+    figure_words,
+)
 from .network import (  # noqa: E402
     SaturationCurves,
     compare_figure,
@@ -59,6 +68,12 @@ __all__ = [
     "cost_colour",
     "cost_style",
     "DRAWN_BY",
+    "FigureLanguage",
+    "LABELS",
+    "NO_CJK_FONT",
+    "Words",
+    "figure_language",
+    "figure_words",
     "FIGURE_FORMATS",
     "MAGIC",
     "NEVER_COLOUR",

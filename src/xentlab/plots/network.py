@@ -14,6 +14,7 @@ from matplotlib.ticker import FuncFormatter, SymmetricalLogLocator
 
 from ..experiments import CompareResult, CostRun
 from ..training import EpochRecord, History
+from .labels import LABELS, Words, figure_words
 from .style import PALETTE, cost_colour, cost_style
 
 
@@ -83,13 +84,20 @@ def _band(ax: Any, x: np.ndarray, runs: np.ndarray, colour: str, style: str, lab
 
 
 def mini_batch_axis(
-    axes: Sequence[Any], linear_until: int, per_epoch: int, last: int, named: Sequence[Any] = ()
+    axes: Sequence[Any],
+    linear_until: int,
+    per_epoch: int,
+    last: int,
+    named: Sequence[Any] = (),
+    words: Words | None = None,
 ) -> str:
     """Make each of ``axes``' x axis mini-batches from 0 to ``last``, on a log scale past
     ``linear_until`` (linear below it, so that the start, 0, has its place), with plain
     numbers and a dotted line at the end of each epoch, numbered above the axes in ``named``
     where there is room: the first hundred mini-batches, where the costs differ, get as much
-    room as the thousands after them. Returns the axis's label."""
+    room as the thousands after them. Returns the axis's label (in ``words``' language;
+    default English)."""
+    words = words or Words("en", LABELS["en"])
     ends = list(range(per_epoch, last, per_epoch))  # the last mini-batch is the axis's end
     for ax in axes:
         ax.set_xscale("symlog", linthresh=linear_until, linscale=0.4)
@@ -108,7 +116,7 @@ def mini_batch_axis(
             ax.text(  # above the panel, where no curve is
                 end,
                 1.01,
-                f"epoch {epoch}" if not shown else str(epoch),
+                words["epoch mark"].format(epoch=epoch) if not shown else str(epoch),
                 transform=ax.get_xaxis_transform(),
                 ha="center",
                 va="bottom",
@@ -116,16 +124,21 @@ def mini_batch_axis(
                 color="grey",
             )
             shown = end
-    return f"mini-batches (log scale above {linear_until:,}" + (
-        "; dotted: the end of each epoch)" if ends else ")"
+    return words["mini-batches, epochs" if ends else "mini-batches"].format(
+        linear_until=f"{linear_until:,}"
     )
 
 
-def compare_figure(result: CompareResult) -> Figure:
+def compare_figure(result: CompareResult, lang: str = "en") -> Figure:
     """Validation accuracy, training cost, the output layer's saturation and the per-layer
     gradient norms against mini-batches on a log scale (the slowdown happens in the first
     hundreds of thousands), one panel each; costs overlaid; over several seeds the median as a
-    line and the range as a light band."""
+    line and the range as a light band. The words in ``lang``."""
+    with figure_words(lang) as words:
+        return _compare_figure(result, words)
+
+
+def _compare_figure(result: CompareResult, words: Words) -> Figure:
     spec = result.spec
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True)
     (acc, cost), (sat, grad) = axes
@@ -140,11 +153,19 @@ def compare_figure(result: CompareResult) -> Figure:
         def series(field: str, runs: list[CostRun] = runs) -> np.ndarray:
             return np.array([[getattr(p, field) for p in run.probes] for run in runs])
 
-        label = f"{name}, η = {spec.eta_of(name):g}"
+        shown_name = words.cost(name)
+        label = f"{shown_name}, η = {spec.eta_of(name):g}"
         _band(acc, x, 100 * series("validation_accuracy"), colour, style, label)
         costs = series("training_cost")  # each cost in its own units: shown relative to C(0)
         _band(cost, x, costs / costs[:, :1], colour, style, label)
-        _band(sat, x, 100 * series("saturated_wrong"), colour, style, f"{name}: saturated, wrong")
+        _band(
+            sat,
+            x,
+            100 * series("saturated_wrong"),
+            colour,
+            style,
+            words["saturated wrong"].format(cost=shown_name),
+        )
         sat.plot(
             x,
             100 * np.median(series("saturation"), axis=0),
@@ -152,7 +173,7 @@ def compare_figure(result: CompareResult) -> Figure:
             ls=style,
             lw=0.8,
             alpha=0.6,
-            label=f"{name}: saturated",
+            label=words["saturated"].format(cost=shown_name),
         )
         norms = np.array([[p.gradient_norm for p in run.probes] for run in runs])
         for layer, width in zip(range(layers), np.linspace(0.8, 2.0, layers), strict=True):
@@ -162,18 +183,22 @@ def compare_figure(result: CompareResult) -> Figure:
                 color=colour,
                 ls=style,
                 lw=width,
-                label=f"{name}: layer {layer + 1}" + (" (output)" if layer == layers - 1 else ""),
+                label=words["output layer" if layer == layers - 1 else "layer"].format(
+                    cost=shown_name, layer=layer + 1
+                ),
             )
     probed = sorted({p.batches for run in result.runs for p in run.probes})
     first = next((b for b in probed if b > 0), 1)  # the first probe after the start
     per_epoch = result.runs[0].per_epoch
-    x_label = mini_batch_axis(axes.flat, first, per_epoch, probed[-1], named=(acc, cost))
-    acc.set_ylabel("validation accuracy (%)")
+    x_label = mini_batch_axis(
+        axes.flat, first, per_epoch, probed[-1], named=(acc, cost), words=words
+    )
+    acc.set_ylabel(words["validation accuracy"])
     acc.set_ylim(0, 100)
-    cost.set_ylabel("training cost C / C at the start (probe sample)")
-    sat.set_ylabel("output pairs with σ'(z) < 0.01 (%)")
+    cost.set_ylabel(words["relative training cost"])
+    sat.set_ylabel(words["saturated share"])
     sat.set_ylim(-2, 102)
-    grad.set_ylabel("‖∂C/∂W‖ per layer")
+    grad.set_ylabel(words["gradient norm"])
     grad.set_yscale("log")
     for ax in (sat, grad):
         ax.set_xlabel(x_label)
@@ -181,16 +206,18 @@ def compare_figure(result: CompareResult) -> Figure:
     for ax, where in zip(axes.flat, ("upper left", "upper right", "best", "best"), strict=True):
         ax.legend(fontsize=7, loc=where)
         ax.grid(alpha=0.3)
-    seeds = ("seed " if len(spec.seeds) == 1 else "seeds ") + ", ".join(map(str, spec.seeds))
-    over = (
-        "\nlines: the median over the seeds, bands: their range (the gradient norms: medians)"
-        if len(spec.seeds) > 1
-        else ""
+    seeds = words["seed" if len(spec.seeds) == 1 else "seeds"].format(
+        seeds=", ".join(map(str, spec.seeds))
     )
-    fig.suptitle(
-        f"{list(result.layer_sizes)} on {spec.dataset}, init {spec.network.init}, mini-batch "
-        f"{spec.config.batch_size}, {seeds}: the same start and mini-batches under each cost{over}"
+    over = "\n" + words["over seeds"] if len(spec.seeds) > 1 else ""
+    title = words["compare suptitle"].format(
+        sizes=list(result.layer_sizes),
+        dataset=spec.dataset,
+        init=spec.network.init,
+        batch=spec.config.batch_size,
+        seeds=seeds,
     )
+    fig.suptitle(title + over)
     fig.tight_layout()
     return fig
 

@@ -96,7 +96,7 @@ def sections(inputs: ReportInputs, lang: str) -> list[Section]:
         Section(
             t["slowdown_title"],
             t["slowdown_text"],
-            png_bytes(slowdown_figure(inputs.slowdown)),
+            png_bytes(slowdown_figure(inputs.slowdown, lang=lang)),
             SECTION_NAMES[0],
         ),
         Section(
@@ -106,13 +106,13 @@ def sections(inputs: ReportInputs, lang: str) -> list[Section]:
                 quadratic=f"{grid.slow_fraction('quadratic'):.0%}",
                 entropy=f"{grid.slow_fraction('cross-entropy'):.0%}",
             ),
-            png_bytes(saturation_figure(grid, ARTICLE_STARTS)),
+            png_bytes(saturation_figure(grid, ARTICLE_STARTS, lang=lang)),
             SECTION_NAMES[1],
         ),
         Section(
             t["compare_title"].format(sizes=list(comparison.layer_sizes), dataset=spec.dataset),
             t["compare_text"].format(init=spec.network.init, eta=eta),
-            png_bytes(compare_figure(comparison)),
+            png_bytes(compare_figure(comparison, lang=lang)),
             SECTION_NAMES[2],
         ),
     ]
@@ -178,7 +178,7 @@ def write_html(
     if inputs.derivations is None:
         parts.append(f"<p>{e(t['derive_missing'])}</p>")
     else:
-        from .derivations import html_section
+        from ..experiments.derive_documents import html_section
 
         parts.append(f"<p>{e(t['derive_text'])}</p>")
         parts += [html_section(derivation, lang) for derivation in inputs.derivations]
@@ -222,7 +222,7 @@ def write_markdown(
     if inputs.derivations is None:
         lines += [t["derive_missing"], ""]
     else:
-        from .derivations import markdown_section
+        from ..experiments.derive_documents import markdown_section
 
         lines += [t["derive_text"], ""]
         for derivation in inputs.derivations:

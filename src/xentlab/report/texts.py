@@ -4,10 +4,10 @@ Chinese translation). Formulas are plain text in the article's notation, readabl
 from __future__ import annotations
 
 from ..checks import OneOf
+from ..settings import LANGUAGE
 
-LANGUAGES = OneOf(("en", "zh"))
+LANGUAGES = LANGUAGE.constraint  # declared with the settings
 REPORT_FORMATS = OneOf(("html", "md"))
-DERIVATION_FORMATS = OneOf(("text", "tex", "md"))  # xentlab derive's (report/derivations.py)
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {

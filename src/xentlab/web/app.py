@@ -1,10 +1,12 @@
 """The page's server: the views' routes, what every view shares, errors as JSON.
 
-    GET  /                  the page (one HTML file; its views are #neuron, #map, #race)
+    GET  /                  the page (one HTML file; its views are #neuron, #map, #race,
+                            #derivation)
     GET  /static/NAME       its scripts, styles and icon
     GET  /api/setup         the costs' colours, every view's parameters (default and bounds),
                             whatever else each view's script needs, and the limits
-    ...                     each view's own routes (neuron_view, map_view, race_view)
+    ...                     each view's own routes (neuron_view, map_view, race_view,
+                            derivation_view)
 
 The views are the modules listed in VIEWS, each one ``build`` function (see ``view``); the app
 knows nothing of any one view. A bad parameter is answered 400 with
@@ -33,7 +35,7 @@ from ..colours import cost_colour
 from ..errors import XentlabError
 from ..functions import PAIRED_COSTS
 from ..neuron import NEURON_COSTS
-from . import map_view, neuron_view, race_view
+from . import derivation_view, map_view, neuron_view, race_view
 from .assets import load_assets
 from .limits import Limits
 from .params import describe
@@ -45,6 +47,7 @@ VIEWS: tuple[Callable[[Shared], View], ...] = (
     neuron_view.build,
     map_view.build,
     race_view.build,
+    derivation_view.build,
 )
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 

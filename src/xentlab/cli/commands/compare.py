@@ -24,7 +24,7 @@ from ...runs import DEFAULT_DATASET, DEFAULT_HIDDEN
 from .. import render
 from ..argument_types import costs, etas, path, seeds, sizes
 from ..exit_codes import EXIT_OK
-from ..options import add_data_dir, add_dataset, add_force
+from ..options import add_data_dir, add_dataset, add_force, add_language
 from ..parser import Subcommands
 from ..setting_options import add_setting_options, setting_values
 from ..tables import Column, FittedTable
@@ -105,12 +105,13 @@ def add_parser(subcommands: Subcommands) -> None:
         type=path,
         help="the probes, one row each (default: beside the figure, cmp/c.csv for cmp/c.png)",
     )
+    add_language(p, "compare")
     add_force(p)
     p.set_defaults(run=run, command_parser=p)
 
 
 def run(args: argparse.Namespace, out: Console) -> int:
-    from ...plots import check_figure_target, compare_figure, save
+    from ...plots import check_figure_target, compare_figure, figure_language, save
 
     spec = CompareSpec.of(
         **setting_values(args, "compare", skip=BY_RUN),
@@ -129,11 +130,12 @@ def run(args: argparse.Namespace, out: Console) -> int:
     check_output_target(json_path, "data", force=args.force)
     check_output_target(csv_path, "data", force=args.force)
     check_distinct_targets([(args.out, "figure"), (json_path, "data"), (csv_path, "data")])
+    language = figure_language(args.lang)
     runs = len(spec.costs) * len(spec.seeds)
     with render.RunsProgress(out, runs, spec.config.epochs, "compare") as progress:
         result = experiments.compare(spec, observers_for=progress.observers_for)
     out.print(compare_table(result, TARGET_ACCURACIES))
-    save(compare_figure(result), args.out, force=args.force)
+    save(compare_figure(result, lang=args.lang), args.out, force=args.force)
     with atomic_write(json_path, "w", kind="data", force=args.force, encoding="utf-8") as handle:
         json.dump(result.to_dict(), handle, indent=1)
     rows = result.rows()
@@ -146,6 +148,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
     ) as handle:
         handle.write(text.getvalue())
     out.print(f"figure written to {args.out}; data to {json_path} and {csv_path}")
+    render.figure_language_note(language)
     return EXIT_OK
 
 

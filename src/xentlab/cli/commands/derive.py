@@ -13,14 +13,13 @@ import sys
 
 from rich.console import Console
 
-from ...experiments.derive_choices import DERIVE_COSTS, PARTS, require_sympy
+from ...experiments import derive_words  # noqa: F401  (recognises the files derive writes)
+from ...experiments.derive_choices import DERIVATION_FORMATS, DERIVE_COSTS, PARTS, require_sympy
 from ...files import atomic_write, check_output_target
-from ...report import derivation_texts  # noqa: F401  (recognises the files derive writes)
-from ...report.texts import DERIVATION_FORMATS, LANGUAGES
 from .. import text
 from ..argument_types import path
 from ..exit_codes import EXIT_OK
-from ..options import add_force
+from ..options import add_force, add_language
 from ..parser import Subcommands
 
 PART_MEANINGS = (
@@ -56,7 +55,7 @@ def add_parser(subcommands: Subcommands) -> None:
         help="text (Unicode, for a terminal), tex (a LaTeX document) or md (Markdown with "
         "$$ LaTeX $$)",
     )
-    p.add_argument("--lang", choices=LANGUAGES, default="en", help="en or zh (Chinese)")
+    add_language(p, "derive")
     p.add_argument("--out", type=path, metavar="FILE", help="write here instead of to stdout")
     add_force(p)
     p.set_defaults(run=run, command_parser=p)
@@ -67,7 +66,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
         check_output_target(args.out, "derivation", force=args.force)
     require_sympy()
     from ...experiments.derive import derive
-    from ...report.derivations import render
+    from ...experiments.derive_documents import render
 
     # Equations drawn in Unicode, unless they go to a terminal that cannot show it
     unicode = args.out is not None or text.says_unicode(sys.stdout)

@@ -11,11 +11,12 @@ import sys
 from rich.console import Console
 
 from ... import neuron
+from ...errors import XentlabError
 from ...neuron import BOTH, NEURON_COSTS, NEURON_OUTPUTS, Trajectory
 from .. import render
 from ..argument_types import path
 from ..exit_codes import EXIT_OK
-from ..options import add_force
+from ..options import add_force, add_language
 from ..parser import Subcommands
 from ..tables import Column, FittedTable
 
@@ -55,6 +56,7 @@ def add_parser(subcommands: Subcommands) -> None:
         action="store_true",
         help=f"print the whole trajectory as JSON ({BOTH}: the start and one run per cost)",
     )
+    add_language(p, "neuron")
     add_force(p)
     p.set_defaults(run=run, command_parser=p)
 
@@ -64,6 +66,8 @@ def run(args: argparse.Namespace, out: Console) -> int:
         from ...plots import check_figure_target
 
         check_figure_target(args.plot, force=args.force)
+    elif args.lang != "en":  # the words of a figure that is not drawn
+        raise XentlabError(f"--lang {args.lang} is for the figure; give --plot FIGURE with it")
     # JSON on stdout is data: its progress, if any, goes to stderr
     shown_on = (
         Console(stderr=True, highlight=False, markup=False, soft_wrap=True) if args.json else out
@@ -88,9 +92,10 @@ def run(args: argparse.Namespace, out: Console) -> int:
             for cost in costs
         ]
     if args.plot is not None:
-        from ...plots import neuron_figure, save
+        from ...plots import figure_language, neuron_figure, save
 
-        save(neuron_figure(trajectories), args.plot, force=args.force)
+        save(neuron_figure(trajectories, lang=args.lang), args.plot, force=args.force)
+        render.figure_language_note(figure_language(args.lang))
     if args.json:
         documents = [trajectory.to_dict() for trajectory in trajectories]
         if len(documents) > 1:  # the page's shape: the start, then one run per cost

@@ -15,11 +15,11 @@ from ...experiments import CompareSpec, SaturationMap, SlowdownRun
 from ...experiments.derive_choices import sympy_available
 from ...files import check_distinct_targets, check_output_target
 from ...hints import command_line
-from ...report.texts import LANGUAGES, REPORT_FORMATS
+from ...report.texts import REPORT_FORMATS
 from .. import render
 from ..argument_types import path, seeds
 from ..exit_codes import EXIT_OK
-from ..options import add_data_dir, add_dataset, add_force
+from ..options import add_data_dir, add_dataset, add_force, add_language
 from ..parser import Subcommands
 
 
@@ -34,7 +34,7 @@ def add_parser(subcommands: Subcommands) -> None:
         "HTML file, or as Markdown with PNG figures beside it.",
     )
     p.add_argument("--format", choices=REPORT_FORMATS, default="html", help="html or md")
-    p.add_argument("--lang", choices=LANGUAGES, default="en", help="en or zh (Chinese)")
+    add_language(p, "report")
     p.add_argument(
         "--out",
         type=path,
@@ -85,6 +85,7 @@ def report_commands(
 def run(args: argparse.Namespace, out: Console) -> int:
     from ...data import resolve_data_dir
     from ...errors import XentlabError
+    from ...plots import figure_language
     from ...report.build import ReportInputs, report_files, write_html, write_markdown
 
     target = args.out or f"report.{args.format}"
@@ -136,6 +137,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
     else:
         figures = write_markdown(target, inputs, args.lang, force=args.force)
     out.print(f"report written to {target}")
+    render.figure_language_note(figure_language(args.lang))
     if figures:
         out.print(f"its figures beside it: {', '.join(str(f) for f in figures)}")
     return EXIT_OK

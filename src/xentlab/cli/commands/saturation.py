@@ -14,7 +14,7 @@ from ...experiments import ARTICLE_STARTS, SLOW_EPOCHS, SaturationMap
 from .. import render
 from ..argument_types import path
 from ..exit_codes import EXIT_OK
-from ..options import add_force
+from ..options import add_force, add_language
 from ..parser import Subcommands
 from ..tables import Column, FittedTable
 
@@ -35,14 +35,16 @@ def add_parser(subcommands: Subcommands) -> None:
     p.add_argument("--y", type=float, default=0.0, help="the target, in [0, 1]")
     p.add_argument("--threshold", type=float, default=0.2, help="learnt: |a − y| below this")
     p.add_argument("--out", type=path, default="saturation.png", help="figure: .png/.svg/.pdf")
+    add_language(p, "saturation")
     add_force(p)
     p.set_defaults(run=run, command_parser=p)
 
 
 def run(args: argparse.Namespace, out: Console) -> int:
-    from ...plots import check_figure_target, saturation_figure, save
+    from ...plots import check_figure_target, figure_language, saturation_figure, save
 
     check_figure_target(args.out, force=args.force)
+    language = figure_language(args.lang)
     with render.PassesProgress(out, "saturation") as progress:
         grid = experiments.saturation_map(
             args.points,
@@ -54,9 +56,10 @@ def run(args: argparse.Namespace, out: Console) -> int:
             args.threshold,
             progress=progress,
         )
-    save(saturation_figure(grid, ARTICLE_STARTS), args.out, force=args.force)
+    save(saturation_figure(grid, ARTICLE_STARTS, lang=args.lang), args.out, force=args.force)
     out.print(saturation_summary(grid))
     out.print(f"figure written to {args.out}")
+    render.figure_language_note(language)
     return EXIT_OK
 
 

@@ -16,7 +16,7 @@ from ...experiments import OUTPUT_THRESHOLDS, SlowdownRun
 from .. import render
 from ..argument_types import path
 from ..exit_codes import EXIT_OK
-from ..options import add_force
+from ..options import add_force, add_language
 from ..parser import Subcommands
 from ..tables import Column, FittedTable
 
@@ -33,22 +33,25 @@ def add_parser(subcommands: Subcommands) -> None:
     p.add_argument("--epochs", type=int, default=300, help="epochs ≥ 1")
     p.add_argument("--common-eta", type=float, default=0.15, help="the rate used for every run")
     p.add_argument("--out", type=path, default="slowdown.png", help="figure: .png/.svg/.pdf")
+    add_language(p, "slowdown")
     add_force(p)
     p.set_defaults(run=run, command_parser=p)
 
 
 def run(args: argparse.Namespace, out: Console) -> int:
-    from ...plots import check_figure_target, save, slowdown_figure
+    from ...plots import check_figure_target, figure_language, save, slowdown_figure
 
     check_figure_target(args.out, force=args.force)
+    language = figure_language(args.lang)
     with render.PassesProgress(out, "slowdown") as progress:
         results = experiments.slowdown(
             epochs=args.epochs, common_eta=args.common_eta, progress=progress
         )
-    save(slowdown_figure(results), args.out, force=args.force)
+    save(slowdown_figure(results, lang=args.lang), args.out, force=args.force)
     for table in slowdown_tables(results, args.epochs):
         out.print(table)
     out.print(f"figure written to {args.out}")
+    render.figure_language_note(language)
     return EXIT_OK
 
 

@@ -27,10 +27,10 @@ from ...sweeps import (
     describe_fixed,
     show_value,
 )
-from .. import progress, text
+from .. import progress, render, text
 from ..argument_types import path
 from ..exit_codes import EXIT_INTERRUPTED, EXIT_OK
-from ..options import DATA_DIR_HELP, add_dataset, add_force
+from ..options import DATA_DIR_HELP, add_dataset, add_force, add_language
 from ..parser import Subcommands
 from ..setting_options import add_setting_options, setting_values
 from ..signals import signals_request_stop
@@ -119,6 +119,7 @@ def add_parser(subcommands: Subcommands) -> None:
         action="store_true",
         help=f"run a sweep of more than {CONFIRM_ABOVE} runs (without it, such a sweep is refused)",
     )
+    add_language(p, "sweep")
     add_force(p)
     p.set_defaults(run=run, command_parser=p)
 
@@ -145,9 +146,10 @@ def run(args: argparse.Namespace, out: Console) -> int:
         raise XentlabError(f"{exc}: add --yes to run it all, or narrow the grid") from None
     folder = args.out or (BOOK_OUT if args.book else DEFAULT_OUT)
     figure = args.figure or os.path.join(folder, FIGURE_NAME)
-    from ...plots import book_figure, figure_format, save, sweep_figure
+    from ...plots import book_figure, figure_format, figure_language, save, sweep_figure
 
     figure_format(figure)  # a figure that could not be written is refused now, not at the end
+    language = figure_language(args.lang)
     check_outputs(folder, figure, args.force)
     stop = runs.StopRequest()
     with (
@@ -182,12 +184,14 @@ def run(args: argparse.Namespace, out: Console) -> int:
     for warning in sweeps.data_disagreements(result.in_order()):
         text.warning_line(warning)
     csv_path, json_path = sweeps.write_summary(table, folder, force=args.force)
-    save(sweep_figure(table) if book is None else book_figure(book), figure, force=args.force)
+    drawn = sweep_figure(table, args.lang) if book is None else book_figure(book, args.lang)
+    save(drawn, figure, force=args.force)
     written = sweeps.SweepFolder(folder)
     out.print(
         f"the sweep described in {written.index}; {plural(len(result.records), 'result file')} "
         f"in {written.runs}; the table in {csv_path} and {json_path}; the figure in {figure}"
     )
+    render.figure_language_note(language)
     return EXIT_OK
 
 

@@ -1,7 +1,8 @@
-// The page's entry: read the server's setup (presets, defaults, colours), build the three
-// views, and show the one the address names (#neuron, #map, #race).
+// The page's entry: read the server's setup (presets, defaults, colours), build the four
+// views, and show the one the address names (#neuron, #map, #race, #derivation).
 
 import { api, clearError, showError } from "./common.js";
+import { DerivationView } from "./derivation.js";
 import { MapView } from "./map.js";
 import { NeuronView } from "./neuron.js";
 import { RaceView } from "./race.js";
@@ -15,7 +16,8 @@ async function main() {
     showError(exc.message);
     return;
   }
-  const views = { neuron: new NeuronView(setup), map: new MapView(setup), race: new RaceView(setup) };
+  const views = { neuron: new NeuronView(setup), map: new MapView(setup), race: new RaceView(setup),
+    derivation: new DerivationView(setup) };
   const route = () => {
     const [name, query] = location.hash.slice(1).split("?");
     const current = views[name] ? name : "neuron";

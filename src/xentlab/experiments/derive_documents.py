@@ -3,8 +3,9 @@ a terminal, as a LaTeX document, as Markdown with $$ LaTeX $$, and as HTML with 
 report and a page). Each step shows ✓ where SymPy verified it and says so where it did not;
 the prose is English or Chinese. Nothing here computes: the derivations did.
 
-Imports SymPy (its printers); only ``xentlab derive`` and the report's derivation section
-import this module.
+Imports SymPy (its printers); only ``xentlab derive``, the report's derivation section and the
+page's derivation view import this module. It lies here, below the front ends, because three of
+them show what it writes.
 """
 
 from __future__ import annotations
@@ -20,15 +21,16 @@ from sympy.printing.pretty.pretty import PrettyPrinter
 from sympy.printing.pretty.pretty_symbology import pretty_use_unicode
 from sympy.printing.pretty.stringpict import prettyForm, stringPict
 
-from ..experiments.derivation import (
+from ..settings import LANGUAGE
+from .derivation import (
     EQUALITY,
     LATEX_NAMES,
     RELATIVE_TOLERANCE,
     Derivation,
     Step,
 )
-from .derivation_texts import WORDS
-from .texts import DERIVATION_FORMATS, LANGUAGES
+from .derive_choices import DERIVATION_FORMATS
+from .derive_words import WORDS
 
 # Terms in the order the derivation wrote them (SymPy's own order would print −y + σ(z)).
 ORDER = "none"
@@ -36,8 +38,9 @@ TEX_RELATIONS = {"=": "=", ">": ">", "≥": r"\geq"}
 MATHML_RELATIONS = {"=": "=", ">": "&gt;", "≥": "&#x2265;"}
 
 
-def _words(lang: str) -> dict[str, str]:
-    return WORDS[LANGUAGES.check("lang", lang)]
+def words_of(lang: str) -> dict[str, str]:
+    """The documents' words in ``lang`` (en or zh), refused by name otherwise."""
+    return WORDS[LANGUAGE.check(lang)]
 
 
 def title(derivation: Derivation, lang: str) -> str:
@@ -50,13 +53,13 @@ def explanation(step: Step, lang: str) -> str:
 
 def verdict(step: Step, lang: str) -> str:
     """✓ or ✗, and the test SymPy ran where it is not simplify(lhs − rhs) = 0."""
-    words = _words(lang)
+    words = words_of(lang)
     said = words["verified" if step.verified else "unverified"]
     return said if step.how == EQUALITY else f"{said}; {words['how']}: {step.how}"
 
 
 def numeric_line(derivation: Derivation, lang: str) -> str:
-    words = _words(lang)
+    words = words_of(lang)
     check = derivation.numeric
     if check is None:
         return words["none"]
@@ -146,7 +149,7 @@ def _indented(text: str, by: str) -> str:
 def as_text(derivations: Sequence[Derivation], lang: str = "en", unicode: bool = True) -> str:
     """For a terminal: each equation drawn by SymPy's pretty printer, in Unicode (or, for a
     terminal without it, ASCII)."""
-    words = _words(lang)
+    words = words_of(lang)
     lines = [words["title"], "", words["intro"], ""]
     for derivation in derivations:
         heading = title(derivation, lang)
@@ -198,7 +201,7 @@ def tex_prose(text: str) -> str:
 
 def as_tex(derivations: Sequence[Derivation], lang: str = "en") -> str:
     """A LaTeX document (amsmath and amssymb; the Chinese one a ctexart, for xelatex)."""
-    words = _words(lang)
+    words = words_of(lang)
     lines = [
         f"% {words['title']} (xentlab derive)",
         r"\documentclass{ctexart}" if lang == "zh" else r"\documentclass{article}",
@@ -222,7 +225,7 @@ def as_tex(derivations: Sequence[Derivation], lang: str = "en") -> str:
 
 def markdown_section(derivation: Derivation, lang: str, level: int = 2) -> list[str]:
     """One derivation in Markdown, its equations as $$ LaTeX $$ blocks."""
-    words = _words(lang)
+    words = words_of(lang)
     lines = [f"{'#' * level} {title(derivation, lang)}", "", words["given"], ""]
     for lhs, rhs in derivation.given:
         lines += [f"$$ {tex_equation(lhs, '=', rhs)} $$", ""]
@@ -233,7 +236,7 @@ def markdown_section(derivation: Derivation, lang: str, level: int = 2) -> list[
 
 
 def as_markdown(derivations: Sequence[Derivation], lang: str = "en") -> str:
-    words = _words(lang)
+    words = words_of(lang)
     lines = [f"# {words['title']}", "", words["intro"], ""]
     for derivation in derivations:
         lines += markdown_section(derivation, lang)
@@ -242,7 +245,7 @@ def as_markdown(derivations: Sequence[Derivation], lang: str = "en") -> str:
 
 def html_section(derivation: Derivation, lang: str, level: int = 3) -> str:
     """One derivation as HTML, its equations as MathML (no script: browsers draw MathML)."""
-    words, e = _words(lang), html.escape
+    words, e = words_of(lang), html.escape
     parts = [f"<h{level}>{e(title(derivation, lang))}</h{level}>", f"<p>{e(words['given'])}</p>"]
     parts += [mathml_equation(lhs, "=", rhs) for lhs, rhs in derivation.given]
     parts.append("<ol>")
@@ -258,7 +261,7 @@ def render(
 ) -> str:
     """The derivations as ``fmt`` (text, tex or md), the prose in ``lang`` (en or zh); text's
     equations drawn in Unicode, or in ASCII if not ``unicode``."""
-    lang = LANGUAGES.check("lang", lang)
+    lang = LANGUAGE.check(lang)
     if DERIVATION_FORMATS.check("format", fmt) == "text":
         return as_text(derivations, lang, unicode)
     return as_tex(derivations, lang) if fmt == "tex" else as_markdown(derivations, lang)
