@@ -268,7 +268,7 @@ def _derivation_caption(derivation: Derivation) -> str:
 
 
 def _derivation_html(derivation: Derivation) -> str:
-    from .derivations import html_section  # imports SymPy's printers
+    from ..experiments.derive_documents import html_section  # imports SymPy's printers
 
     return html_section(derivation, "en")
 
