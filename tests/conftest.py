@@ -16,6 +16,7 @@ UNMARKED_SIGNS = {
     "torch": ("torch",),
     "chromium": ("chromium", "playwright"),
     "data": ("XENTLAB_DATA", "MNIST not"),
+    "cjk": ("CJK font",),
 }
 # A module that imported one of these at its top needs the part for every test in it.
 MODULE_SIGNS = {"torch": "torch", "chromium": "playwright"}

@@ -1,16 +1,19 @@
 """The optional parts some tests need, one marker each.
 
-A test that needs PyTorch, Debian's chromium or the real data sets says so with a marker
-(``@pytest.mark.torch``, ``@pytest.mark.chromium``, ``@pytest.mark.data``, or ``pytestmark`` for
-a whole module). The marker is the one declaration: conftest skips the test, with the reason
-below, where the part is missing, and CI's second stage selects the tests by it
-(``-m "torch or chromium or data"``) once the parts are installed. A test that skips for a missing
+A test that needs PyTorch, Debian's chromium, the real data sets or a CJK font says so with a
+marker (``@pytest.mark.torch``, ``@pytest.mark.chromium``, ``@pytest.mark.data``,
+``@pytest.mark.cjk``, or ``pytestmark`` for a whole module). The marker is the one declaration:
+conftest skips the test, with the reason below, where the part is missing, and CI's second
+stage selects the tests by it (``-m "torch or chromium or data or cjk"``) once the parts are
+installed. A test that skips for a missing
 part without its marker fails (conftest), so the second stage never leaves one out.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import shutil
+import subprocess
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -23,6 +26,8 @@ REASONS = {
     "data": "the real MNIST and Fashion-MNIST files are not found (export "
     "XENTLAB_DATA=/path/to/data, the folder holding mnist/ and fashion-mnist/; in this "
     "checkout's workspace: export XENTLAB_DATA=../shared/data)",
+    "cjk": "no CJK font for Chinese figures (fc-list :lang=zh lists none; apt-get install "
+    "fonts-noto-cjk)",
 }
 
 
@@ -38,6 +43,13 @@ def _data_sets_found() -> bool:
     return True
 
 
+def _cjk_font_found() -> bool:
+    if shutil.which("fc-list") is None:
+        return False
+    listed = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False)
+    return bool(listed.stdout.strip())
+
+
 def missing(part: str) -> bool:
     """Whether the optional part is absent from this machine."""
     if part == "torch":
@@ -46,4 +58,6 @@ def missing(part: str) -> bool:
         return not CHROMIUM.exists() or importlib.util.find_spec("playwright") is None
     if part == "data":
         return not _data_sets_found()
+    if part == "cjk":
+        return not _cjk_font_found()
     raise ValueError(f"unknown optional part {part!r}; known: {', '.join(REASONS)}")

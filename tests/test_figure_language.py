@@ -5,8 +5,6 @@ figure is drawn in English and the command line says, in one line, how to get on
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 import warnings
 
 import pytest
@@ -26,19 +24,6 @@ from xentlab.plots import (
 from xentlab.plots import labels as labels_module
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def has_cjk_font() -> bool:
-    if shutil.which("fc-list") is None:
-        return False
-    listed = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False)
-    return bool(listed.stdout.strip())
-
-
-needs_cjk_font = pytest.mark.skipif(
-    not has_cjk_font(),
-    reason="no CJK font (fc-list :lang=zh is empty; apt-get install fonts-noto-cjk)",
-)
 
 
 @pytest.fixture
@@ -131,7 +116,7 @@ def test_every_command_offers_the_one_declaration_of_the_language():
         assert lang.help == settings.LANGUAGE.help
 
 
-@needs_cjk_font
+@pytest.mark.cjk
 def test_with_a_cjk_font_the_figure_is_drawn_in_chinese_without_a_warning(tmp_path):
     labels_module.cjk_font.cache_clear()
     language = figure_language("zh")
