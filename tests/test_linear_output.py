@@ -10,7 +10,6 @@ import json
 
 import numpy as np
 import pytest
-from optional import REASONS
 
 from xentlab.errors import FormatError, XentlabError
 from xentlab.formats import load_checkpoint, load_network, save_checkpoint, save_network
@@ -201,8 +200,10 @@ def test_safetensors_files_carry_the_output(tmp_path):
     assert load_safetensors(tmp_path / "sigmoid.safetensors")[0].cost is COSTS["quadratic"]
 
 
+@pytest.mark.torch
 def test_the_torch_module_of_a_linear_output_ends_in_its_last_linear():
-    torch = pytest.importorskip("torch", reason=REASONS["torch"])
+    import torch
+
     net = linear_network()
     module = net.to_torch()
     assert [type(m).__name__ for m in module] == ["Linear", "Sigmoid", "Linear"]
