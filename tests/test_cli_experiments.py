@@ -29,6 +29,27 @@ def test_saturation_writes_the_map_and_prints_the_slow_share(tmp_path, monkeypat
     assert figure.startswith("<?xml") and "<svg" in figure and len(figure) > 20_000
 
 
+def test_saturation_draws_a_map_for_each_contender_the_linear_neuron_among_them(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    three = "quadratic,cross-entropy,quadratic/linear"
+    assert main(["saturation", "--points", "61", "--contenders", three, "--out", "map.png"]) == 0
+    out = capsys.readouterr().out
+    # the linear neuron (a = z, δ = a − y) has no slow region: its median 9 epochs
+    assert cells_of(out, "quadratic/linear")[1:3] == ["0.0%", "0.0%"], out
+    assert "9" in cells_of(out, "quadratic/linear"), out
+    assert (tmp_path / "map.png").read_bytes().startswith(b"\x89PNG")
+    for refused, needle in (
+        ("cross-entropy/linear", "cost 'cross-entropy' does not go with a linear output"),
+        ("log-likelihood", "cost must be one of quadratic, cross-entropy"),
+    ):
+        assert main(["saturation", "--contenders", refused, "--out", "other.png"]) == 2
+        err = capsys.readouterr().err
+        assert needle in err and len(err.strip().splitlines()) == 1, err
+        assert not (tmp_path / "other.png").exists()
+
+
 def test_the_saturation_median_counts_the_starts_that_never_arrive(tmp_path, monkeypatch, capsys):
     """The quadratic cost's starts that never arrive (23%) count as more than the epochs run:
     skipped, they would make its median 0, below cross-entropy's 15."""

@@ -62,7 +62,7 @@ LABELS: dict[str, dict[str, str]] = {
         "slowdown suptitle": "One neuron, x = 1, y = 0: the quadratic cost starts slowly when a "
         "sigmoid's a saturates\n(at the article's rates cross-entropy's η is 30 times smaller: "
         "that, not the cost, is why it looks slower on the left)",
-        "map title": "{cost}: {slow} of starts need > 100 epochs",
+        "map title": "{cost}:\n{slow} of starts need > 100 epochs",
         "starting weight": "starting weight w",
         "starting bias": "starting bias b",
         "map bar": "epochs until |a − y| < {threshold} (grey: not within {epochs})",
@@ -131,7 +131,7 @@ LABELS: dict[str, dict[str, str]] = {
         "slowdown suptitle": "一个神经元，x = 1，y = 0：sigmoid 的输出 a 饱和时，"
         "二次代价起初学习缓慢\n"
         "（文章中交叉熵的 η 小 30 倍：左图中它显得更慢是因为这个，而不是代价函数）",
-        "map title": "{cost}：{slow} 的起点需要超过 100 个回合",
+        "map title": "{cost}：\n{slow} 的起点需要超过 100 个回合",
         "starting weight": "初始权重 w",
         "starting bias": "初始偏置 b",
         "map bar": "直到 |a − y| < {threshold} 的回合数（灰色：{epochs} 个回合内未达到）",

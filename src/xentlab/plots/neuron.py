@@ -157,6 +157,9 @@ def _saturation_figure(
     marked = grid.marked if starts is None else [grid.exact(w, b) for w, b in starts]
     costs = list(grid.epochs)
     fig, axes = plt.subplots(1, len(costs), figsize=(6 * len(costs), 5), sharey=True)
+    # room for the panels' two-line titles below the suptitle (before the colour bar takes its
+    # place beside the panels)
+    fig.subplots_adjust(top=0.82)
     colours = matplotlib.colormaps[SATURATION_COLOURMAP].with_extremes(under=NEVER_COLOUR)
     extent = (grid.w_values[0], grid.w_values[-1], grid.b_values[0], grid.b_values[-1])
     image = None

@@ -1,6 +1,6 @@
 """``xentlab saturation``: the saturation map, the epochs one neuron needs to learn from every
-start (w, b) of a grid under both costs, drawn as two heat maps; a table of the share of starts
-that are slow."""
+start (w, b) of a grid under both costs (or the contenders named, the linear neuron among them),
+drawn as heat maps on one colour scale; a table of the share of starts that are slow."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from rich.console import Console
 
 from ... import experiments
 from ...experiments import ARTICLE_STARTS, SLOW_EPOCHS, SaturationMap
+from ...neuron import NEURON_COSTS
 from .. import render
-from ..argument_types import path
+from ..argument_types import costs, path
 from ..exit_codes import EXIT_OK
 from ..options import add_force, add_language
 from ..parser import Subcommands
@@ -29,7 +30,16 @@ def add_parser(subcommands: Subcommands) -> None:
     )
     p.add_argument("--points", type=int, default=201, help="grid points along w and along b")
     p.add_argument("--limit", type=float, default=6.0, help="the grid spans [-limit, limit]²")
-    p.add_argument("--eta", type=float, default=0.15, help="the rate of both costs")
+    p.add_argument("--eta", type=float, default=0.15, help="the rate of every contender")
+    p.add_argument(
+        "--contenders",
+        type=costs,
+        default=NEURON_COSTS.values,
+        metavar="CONTENDERS",
+        help="comma-separated, each a cost and, for a linear neuron (a = z), its output after a "
+        "slash: from quadratic, cross-entropy, quadratic/linear (default: "
+        "quadratic,cross-entropy); each gets a map of its own",
+    )
     p.add_argument("--epochs", type=int, default=300, help="epochs at most")
     p.add_argument("--x", type=float, default=1.0, help="the input")
     p.add_argument("--y", type=float, default=0.0, help="the target, in [0, 1]")
@@ -55,6 +65,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
             args.y,
             args.threshold,
             progress=progress,
+            contenders=args.contenders,
         )
     save(saturation_figure(grid, ARTICLE_STARTS, lang=args.lang), args.out, force=args.force)
     out.print(saturation_summary(grid))
