@@ -34,13 +34,13 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from _kernel import kernel_epochs
 from _report import report
-from threadpoolctl import ThreadpoolController
 
 from xentlab.data import load_dataset
 from xentlab.errors import XentlabError
-from xentlab.functions import one_hot, sigmoid
-from xentlab.kernel import compiled_unavailable, make_kernel
+from xentlab.functions import sigmoid
+from xentlab.kernel import compiled_unavailable
 from xentlab.model import Network
 from xentlab.training import TrainConfig, TrainState, check_labelled, fit
 
@@ -83,25 +83,12 @@ def xentlab_run(
 
 
 def kernel_alone_run(ds: Any, epochs: int, seed: int) -> Result:
-    """xentlab's compiled kernel called directly, as the JAX peer's epoch is: one call per
-    epoch over all its mini-batches, no divergence checks (the training loop checks the
-    weights after every 10,000 examples, on 100 of them). BLAS is kept to the threads the
-    kernel asks for, as the training loop keeps it: the threads of an earlier multithreaded
-    product (the last configuration's accuracy) would otherwise spin on the kernel's core."""
+    """xentlab's compiled kernel called directly, as the JAX peer's epoch is (``_kernel``): no
+    divergence checks (the training loop checks the weights after every 10,000 examples, on
+    100 of them)."""
     net = Network.create(SIZES, cost="cross-entropy", init="large", seed=seed)
     X = check_labelled(net, ds.train.X, ds.train.labels, "training").X
-    Y = one_hot(ds.train.labels, 10, net.dtype)
-    kernel = make_kernel("compiled", net.sizes, BATCH, net.dtype, net.cost)
-    kernel.prepare(X, Y)
-    rng = np.random.default_rng(seed)
-    batches = -(-len(X) // BATCH)
-    seconds = []
-    with ThreadpoolController().limit(limits=kernel.blas_threads, user_api="blas"):
-        for _ in range(epochs):
-            start = time.perf_counter()
-            order = rng.permutation(len(X))
-            kernel.run(net.weights, net.biases, X, Y, 0, batches, ETA, 0.0, len(X), "l2", order)
-            seconds.append(time.perf_counter() - start)
+    seconds = kernel_epochs(net, X, ds.train.labels, BATCH, ETA, epochs, seed)
     return seconds, net.accuracy(ds.test.X, ds.test.labels)
 
 

@@ -26,15 +26,13 @@ from contextlib import contextmanager
 from typing import Any
 from unittest import mock
 
-import numpy as np
+from _kernel import kernel_epochs
 from _report import machine, report
-from threadpoolctl import ThreadpoolController
 
 from xentlab.data import load_dataset
 from xentlab.errors import XentlabError
 from xentlab.experiments import CompareSpec, compare
-from xentlab.functions import one_hot
-from xentlab.kernel import compiled_unavailable, make_kernel
+from xentlab.kernel import compiled_unavailable
 from xentlab.model import Network
 from xentlab.training import TrainConfig, TrainState, check_labelled, fit, probes
 from xentlab.training.evaluator import Evaluator
@@ -51,23 +49,11 @@ def numpy_evaluation() -> Iterator[None]:
 
 
 def kernel_alone(ds: Any, epochs: int, seed: int) -> list[float]:
-    """Seconds of each epoch of the compiled kernel called directly: one call per epoch over
-    all its mini-batches, nothing else (BLAS kept to the kernel's threads, as in the loop)."""
+    """Seconds of each epoch of the compiled kernel called directly (``_kernel``): one call per
+    epoch over all its mini-batches, nothing else."""
     net = Network.create(SIZES, seed=seed)
     X = check_labelled(net, ds.train.X, ds.train.labels, "training").X
-    Y = one_hot(ds.train.labels, 10, net.dtype)
-    kernel = make_kernel("compiled", net.sizes, BATCH, net.dtype, net.cost)
-    kernel.prepare(X, Y)
-    rng = np.random.default_rng(seed)
-    batches = -(-len(X) // BATCH)
-    seconds = []
-    with ThreadpoolController().limit(limits=kernel.blas_threads, user_api="blas"):
-        for _ in range(epochs):
-            start = time.perf_counter()
-            order = rng.permutation(len(X))
-            kernel.run(net.weights, net.biases, X, Y, 0, batches, ETA, 0.0, len(X), "l2", order)
-            seconds.append(time.perf_counter() - start)
-    return seconds
+    return kernel_epochs(net, X, ds.train.labels, BATCH, ETA, epochs, seed)
 
 
 class EpochClock:
