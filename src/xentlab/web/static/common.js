@@ -15,6 +15,20 @@ export async function api(url, options = {}) {
   return response.json();
 }
 
+// The server's JSON answer, or null once its refusal is shown in the error banner (what a
+// view does with a request the server refuses: say why, and draw nothing).
+export async function apiOrShow(url) {
+  try {
+    return await api(url);
+  } catch (exc) {
+    if (exc instanceof RefusedError) {
+      showError(exc.message);
+      return null;
+    }
+    throw exc;
+  }
+}
+
 // A refused request's message: the server always answers {"error": "..."}.
 export async function errorText(response) {
   try {

@@ -2,7 +2,7 @@
 // (GET /api/derivation). Each equation comes as MathML, which the browser draws itself; this
 // script only places the server's elements and words, in the language chosen.
 
-import { api, clearError, html, RefusedError, showError } from "./common.js";
+import { apiOrShow, clearError, html } from "./common.js";
 
 // How each language's choice is labelled, in its own words.
 const LANGUAGE_NAMES = { en: "English", zh: "中文" };
@@ -50,13 +50,8 @@ export class DerivationView {
     clearError();
     const query = new URLSearchParams(new FormData(this.form)).toString();
     this.body.dataset.loaded = "false";
-    let answer;
-    try {
-      answer = await api(`/api/derivation?${query}`);
-    } catch (exc) {
-      if (exc instanceof RefusedError) { showError(exc.message); return; }
-      throw exc;
-    }
+    const answer = await apiOrShow(`/api/derivation?${query}`);
+    if (answer === null) return;
     this.shown = query;
     this.render(answer);
     this.body.dataset.loaded = "true";

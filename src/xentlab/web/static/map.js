@@ -4,7 +4,7 @@
 // clicking opens the neuron view from that start.
 
 import { ticks, tickText } from "./charts.js";
-import { api, clearError, fillDefaults, formValues, RefusedError, showError } from "./common.js";
+import { apiOrShow, clearError, fillDefaults, formValues } from "./common.js";
 
 const MARGIN = { left: 44, right: 10, top: 8, bottom: 38 };
 const FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif';
@@ -43,14 +43,14 @@ export class MapView {
     clearError();
     this.loading = true;
     const query = new URLSearchParams(formValues(this.form));
+    let data;
     try {
-      this.data = await api(`/api/saturation?${query}`);
-    } catch (exc) {
-      if (exc instanceof RefusedError) { showError(exc.message); return; }
-      throw exc;
+      data = await apiOrShow(`/api/saturation?${query}`);
     } finally {
       this.loading = false;
     }
+    if (data === null) return;
+    this.data = data;
     this.paint();
     this.render();
     this.drawBar();

@@ -3,7 +3,7 @@
 // numbers) comes from GET /api/neuron, computed by xentlab.neuron; this file only draws it.
 
 import { LineChart } from "./charts.js";
-import { api, clearError, fillDefaults, fmt, formValues, html, RefusedError, show, showError, svg } from "./common.js";
+import { apiOrShow, clearError, fillDefaults, fmt, formValues, html, show, svg } from "./common.js";
 
 const SPEEDS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, Infinity]; // epochs a second
 const DEFAULT_SPEED = 5;
@@ -124,13 +124,8 @@ export class NeuronView {
     clearError();
     this.playing = false;
     const query = new URLSearchParams(formValues(this.form));
-    let data;
-    try {
-      data = await api(`/api/neuron?${query}`);
-    } catch (exc) {
-      if (exc instanceof RefusedError) { showError(exc.message); return; }
-      throw exc;
-    }
+    const data = await apiOrShow(`/api/neuron?${query}`);
+    if (data === null) return;
     this.data = data;
     this.build();
     this.t = 0;
