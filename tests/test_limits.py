@@ -59,6 +59,30 @@ def test_a_dead_network_does_not_end_silently(tmp_path, capsys):
     assert len(err) == 1 and err[0].startswith("xentlab: warning: the network has stopped")
 
 
+def test_a_linear_output_that_saturates_its_hidden_layer_is_named_dead():
+    # A linear output never saturates, but its unbounded δ = z − y can drive the hidden layer
+    # there at too large an η, and a hidden δ carries σ'(z) whatever the output.
+    spec = {"cost": "quadratic", "output": "linear", "init": "saturated", "epochs": 3}
+    dead = runs.prepare(runs.RunSpec.of(eta=0.5, **spec)).train()
+    (warning,) = dead.warnings
+    assert "stopped learning" in warning and "hidden layer's neurons are saturated" in warning
+    assert "try a smaller eta" in warning and "cross-entropy" not in warning
+    healthy = runs.prepare(runs.RunSpec.of(eta=0.1, **spec)).train()
+    assert healthy.warnings == ()
+
+
+def test_hidden_saturation_counts_each_hidden_layers_flat_neurons():
+    rng = np.random.default_rng(0)
+    net = Network.create([4, 3, 5, 2], seed=1)
+    X = rng.normal(size=(23, 4))
+    net.weights[0][:, 0] = 40.0  # the first hidden neuron saturates on most rows
+    layers = net.weighted_inputs(X)
+    expected = [np.mean(A * (1 - A) < 0.01) for A in layers[1:-1]]
+    assert net.hidden_saturation(X) == pytest.approx(expected)
+    assert net.hidden_saturation(X)[0] > 0
+    assert Network.create([4, 2], seed=1).hidden_saturation(X) == ()
+
+
 def test_a_run_stalled_in_saturation_is_named_once_while_it_trains(tmp_path, capsys):
     from xentlab.training import stall_warning
 

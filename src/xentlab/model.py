@@ -40,7 +40,8 @@ INITS = checks.OneOf(tuple(INIT_MEANINGS))
 # The output layer under the "saturated" init: z near +6, where σ'(6) ≈ 0.0025.
 SATURATED_BIAS = 6.0
 SATURATED_WEIGHT_SCALE = 0.25  # keeps every output's z within about ±1 of the bias
-SATURATION_THRESHOLD = 0.01  # an output with σ'(z) below this is saturated
+SATURATION_THRESHOLD = 0.01  # a neuron with σ'(z) below this is saturated
+OUTPUT_CHUNK_ROWS = 10_000  # rows of X in one forward pass when measuring, to bound memory
 DTYPES = checks.OneOf(("float32", "float64"))
 REGULARIZATIONS = checks.OneOf(("l2", "l1"))
 MAX_LAYER_SIZE = 100_000
@@ -217,7 +218,9 @@ class Network:
         layers.append(layers[-1] @ self.weights[-1] + self.biases[-1])
         return layers
 
-    def output_z(self, X: NDArray[np.floating], chunk: int = 10_000) -> NDArray[np.floating]:
+    def output_z(
+        self, X: NDArray[np.floating], chunk: int = OUTPUT_CHUNK_ROWS
+    ) -> NDArray[np.floating]:
         """The output layer's z for every row of X, computed in chunks of rows to bound memory."""
         parts = [self.weighted_inputs(X[i : i + chunk])[-1] for i in range(0, len(X), chunk)]
         return np.concatenate(parts) if parts else np.empty((0, self.sizes[-1]), self.dtype)
@@ -321,6 +324,20 @@ class Network:
         a = self.cost.activation(self.output_z(X).astype(np.float64))
         saturated = a * (1 - a) < threshold
         return float(np.mean(saturated)), float(np.mean(saturated & (np.abs(a - Y) > 0.5)))
+
+    def hidden_saturation(
+        self, X: NDArray[np.floating], threshold: float = SATURATION_THRESHOLD
+    ) -> tuple[float, ...]:
+        """For each hidden layer, the fraction of its (row, neuron) pairs saturated, σ'(z) =
+        a (1 − a) below ``threshold``. Every hidden δ carries σ'(z) whatever the cost, so a
+        saturated hidden layer stalls learning even under a cost or output that has none."""
+        saturated = np.zeros(len(self.sizes) - 2)
+        for i in range(0, len(X), OUTPUT_CHUNK_ROWS):
+            hidden = self.weighted_inputs(X[i : i + OUTPUT_CHUNK_ROWS])[1:-1]
+            saturated += [np.count_nonzero(A * (1 - A) < threshold) for A in hidden]
+        pairs = len(X) * np.asarray(self.sizes[1:-1], dtype=float)
+        fractions = np.divide(saturated, pairs, out=np.zeros_like(pairs), where=pairs > 0)
+        return tuple(float(f) for f in fractions)
 
     def accuracy(self, X: NDArray[np.floating], labels: NDArray[np.integer]) -> float:
         """The fraction of rows whose most active output neuron is the label."""
