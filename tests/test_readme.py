@@ -67,12 +67,17 @@ def test_the_saturation_map_shares_are_what_xentlab_saturation_computes():
     assert grid.slow_fraction("cross-entropy") == 0
 
 
-@pytest.mark.torch
-def test_the_saturation_monitor_summary_is_the_examples_output(tmp_path):
-    start = README.index("from xentlab.torch import SaturationMonitor")
-    code = README[
+def python_block_with(text: str) -> str:
+    """The README's Python block that holds ``text``."""
+    start = README.index(text)
+    return README[
         README.rindex("```python", 0, start) + len("```python") : README.index("```", start)
     ]
+
+
+@pytest.mark.torch
+def test_the_saturation_monitor_summary_is_the_examples_output(tmp_path):
+    code = python_block_with("from xentlab.torch import SaturationMonitor")
     shown = README.index("The summary below is its output")
     block_start = README.index("```\n", shown) + len("```\n")
     block = README[block_start : README.index("```", block_start)]
@@ -89,6 +94,25 @@ def test_the_saturation_monitor_summary_is_the_examples_output(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == block
+
+
+def test_the_estimators_grid_searches_print_what_the_readme_shows():
+    first = python_block_with("search = GridSearchCV(\n    pipeline,")
+    second = python_block_with('c + "output": ["linear"]')
+    shown = [line[2:] for line in (first + second).splitlines() if line.startswith("# {")]
+    source = str(Path(xentlab.__file__).parent.parent)
+    result = subprocess.run(
+        [sys.executable, "-c", first + second],
+        env={**os.environ, "PYTHONPATH": source},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout.splitlines()
+    best, score = printed[0].rsplit(" ", 1)
+    assert f"{best} {float(score):.3f}" == shown[0]  # the first search prints its score whole
+    assert printed[1:] == shown[1:]
 
 
 def test_the_readme_states_no_test_count():
