@@ -322,7 +322,18 @@ def test_mathml_keeps_the_parentheses_of_a_negated_sum(sp):
     assert shown.startswith('<math display="block">')
     assert "<mo>=</mo><mrow><mo>-</mo><mrow><mo>(</mo>" in shown
     assert tex_equation(C, "=", CROSS_ENTROPY_OF_A).startswith(r"C = - (y \ln")
-    assert pretty_equation(C, "=", CROSS_ENTROPY_OF_A) == "C = -(y⋅log(a) + (1 - y)⋅log(1 - a))"
+    assert pretty_equation(C, "=", CROSS_ENTROPY_OF_A) == "C = -(y⋅ln(a) + (1 - y)⋅ln(1 - a))"
+
+
+def test_every_format_writes_the_natural_logarithm_ln_as_the_article_does(sp):
+    from xentlab.experiments.derive_documents import mathml_equation, pretty_equation, tex_equation
+    from xentlab.experiments.derive_neuron import CROSS_ENTROPY_OF_A, C
+
+    mathml = mathml_equation(C, "=", CROSS_ENTROPY_OF_A)
+    assert mathml.count("<mi>ln</mi>") == 2 and "log" not in mathml
+    for unicode in (True, False):
+        assert "log" not in pretty_equation(C, "=", CROSS_ENTROPY_OF_A, unicode=unicode)
+    assert "log" not in tex_equation(C, "=", CROSS_ENTROPY_OF_A)
 
 
 def test_a_terminal_without_unicode_gets_the_equations_drawn_in_ascii(sp, tmp_path):

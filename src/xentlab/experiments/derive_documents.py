@@ -76,7 +76,11 @@ def numeric_line(derivation: Derivation, lang: str) -> str:
 
 
 class _Pretty(PrettyPrinter):  # type: ignore[misc]
-    """SymPy's pretty printer, but a sum of vectors prints its minus signs: aᴸ − y, not aᴸ -y."""
+    """SymPy's pretty printer, but a sum of vectors prints its minus signs (aᴸ − y, not aᴸ -y),
+    and the natural logarithm is ln, as the article writes it (SymPy's log is ln)."""
+
+    def _print_log(self, expr: sp.log) -> prettyForm:
+        return self._print_Function(expr, func_name="ln")
 
     def _print_MatAdd(self, expr: sp.MatAdd) -> prettyForm:
         shown = None
@@ -113,7 +117,8 @@ def tex_equation(lhs: sp.Basic, relation: str, rhs: sp.Basic) -> str:
 
 class _MathML(MathMLPresentationPrinter):  # type: ignore[misc]
     """SymPy's presentation MathML, but the negative of a sum keeps its parentheses: SymPy
-    prints −(y ln a + (1 − y) ln(1 − a)), written unevaluated, as −y ln a + (1 − y) ln(1 − a)."""
+    prints −(y ln a + (1 − y) ln(1 − a)), written unevaluated, as −y ln a + (1 − y) ln(1 − a).
+    The logarithm is written ln (``ln_notation``), as in the text and LaTeX."""
 
     def _print_Mul(self, expr: sp.Mul) -> object:
         if expr.could_extract_minus_sign() and isinstance(-expr, sp.Add):
@@ -128,7 +133,7 @@ class _MathML(MathMLPresentationPrinter):  # type: ignore[misc]
 
 def mathml_equation(lhs: sp.Basic, relation: str, rhs: sp.Basic) -> str:
     """``<math display="block">`` holding SymPy's presentation MathML of each side."""
-    printer = _MathML({"order": ORDER})
+    printer = _MathML({"order": ORDER, "ln_notation": True})
     left, right = (printer.doprint(side) for side in (lhs, rhs))
     middle = f"<mo>{MATHML_RELATIONS[relation]}</mo>"
     return f'<math display="block"><mrow>{left}{middle}{right}</mrow></math>'

@@ -11,7 +11,7 @@ WORDS = {
         "title": "The article's algebra, checked by SymPy",
         "intro": "Every step below is computed by SymPy: ✓ marks a step it verified, each named "
         "quantity replaced by its definition (∂C/∂w_j by SymPy's derivative of C, σ(z) by "
-        "1/(1 + e^(−z)), σ'(z) by the derivative of that). log is the natural logarithm ln.",
+        "1/(1 + e^(−z)), σ'(z) by the derivative of that).",
         "given": "Given:",
         "and": " and ",
         "verified": "✓ verified",
@@ -26,8 +26,7 @@ WORDS = {
     "zh": {
         "title": "文章中的推导，由 SymPy 验证",
         "intro": "下面每一步都由 SymPy 计算：✓ 表示 SymPy 已验证该步，每个记号都替换为其定义"
-        "（∂C/∂w_j 为 SymPy 对 C 求出的导数，σ(z) 为 1/(1 + e^(−z))，σ'(z) 为其导数）。"
-        "log 即自然对数 ln。",
+        "（∂C/∂w_j 为 SymPy 对 C 求出的导数，σ(z) 为 1/(1 + e^(−z))，σ'(z) 为其导数）。",
         "given": "已知：",
         "and": "、",
         "verified": "✓ 已验证",
