@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,7 +35,7 @@ def assert_pngs(obj, count=1):
     images = notebook.pngs(obj)
     assert len(images) == count
     assert all(image.startswith(PNG_SIGNATURE) for image in images)
-    assert notebook.html(obj).count('<img src="data:image/png;base64,iVBORw0KGgo') == count
+    assert notebook.html(obj).count('" src="data:image/png;base64,iVBORw0KGgo') == count
 
 
 def test_a_trajectory_shows_each_starts_output_and_cost():
@@ -44,6 +45,14 @@ def test_a_trajectory_shows_each_starts_output_and_cost():
     assert "<td>(2, 2)</td><td>0.982</td>" in shown  # a = σ(4) at the saturated start
     assert f"<td>{trajectory.cost[-1, 1]:.4g}</td>" in shown
     assert_pngs(trajectory, count=2)  # one figure a start
+
+
+def test_every_figure_shown_says_in_words_what_it_draws():
+    trajectory = neuron.train([0.6, 2.0], [0.9, 2.0], cost="quadratic", eta=0.15, epochs=30)
+    shown = notebook.html(trajectory)
+    alts = re.findall(r'<img alt="([^"]*)" src=', shown)
+    assert len(alts) == shown.count("<img") == 2
+    assert alts[1] == "quadratic, η = 0.15, start (w, b) = (2, 2)"  # each start's own title
 
 
 def test_a_neuron_of_two_inputs_shows_both_weights_of_its_start():

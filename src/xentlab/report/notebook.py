@@ -355,21 +355,33 @@ def display_of(obj: Any) -> Display:
 
 def pngs(obj: Any) -> list[bytes]:
     """``obj``'s figures as PNG files' bytes (none for an object shown as a table alone)."""
+    return [png for png, _ in _drawn(obj)]
+
+
+def _drawn(obj: Any) -> list[tuple[bytes, str]]:
+    """Each of ``obj``'s figures as PNG bytes, with the words a reader who cannot see it gets
+    instead: its title (else the caption of ``obj``'s table)."""
     display = display_of(obj)
     if display.figures is None:
         return []
     from ..plots import png_bytes
 
-    return [png_bytes(fig) for fig in display.figures(obj)]
+    drawn = []
+    for fig in display.figures(obj):
+        titles = [fig.get_suptitle(), *(axes.get_title() for axes in fig.axes)]
+        words = next((t for t in titles if t), display.caption(obj))
+        drawn.append((png_bytes(fig), words))
+    return drawn
 
 
 def html(obj: Any) -> str:
     """``obj`` as HTML: its table, then its figures as embedded PNG images."""
     display = display_of(obj)
     images = "".join(
-        f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" '
+        f'<img alt="{markup.escape(words)}" '
+        f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" '
         'style="max-width: 100%">'
-        for png in pngs(obj)
+        for png, words in _drawn(obj)
     )
     return f"<div>{display.table(obj)}{images}</div>"
 
