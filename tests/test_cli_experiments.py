@@ -43,6 +43,8 @@ def test_saturation_draws_a_map_for_each_contender_the_linear_neuron_among_them(
     for refused, needle in (
         ("cross-entropy/linear", "cost 'cross-entropy' does not go with a linear output"),
         ("log-likelihood", "cost must be one of quadratic, cross-entropy"),
+        ("quadratic/sigmoid,quadratic", "--contenders must not repeat; got quadratic/sigmoid"),
+        ("quadratic,,cross-entropy", "argument --contenders: must be names separated by commas"),
     ):
         assert main(["saturation", "--contenders", refused, "--out", "other.png"]) == 2
         err = capsys.readouterr().err
@@ -113,6 +115,8 @@ def test_compare_takes_contenders_a_cost_and_its_output(tmp_path, monkeypatch, c
     ("args", "needle"),
     [
         (["compare", "--costs", "quadratic,hinge"], "cost must be one of"),
+        (["compare", "--costs", "quadratic,quadratic"], "--contenders must not repeat"),
+        (["sweep", "--costs", "quadratic,"], "argument --costs: must be names separated by"),
         (["compare", "--contenders", "cross-entropy/linear"], "does not go with a linear output"),
         (["compare", "--contenders", "log-likelihood/linear"], "goes with quadratic"),
         (["train", "--cost", "cross-entropy", "--output", "linear"], "does not go with a linear"),

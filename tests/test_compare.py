@@ -77,7 +77,8 @@ def test_the_result_serialises_to_json_and_rows(saturated):
     [
         ({"costs": ()}, "costs must name at least one cost"),
         ({"costs": ("quadratic", "hinge")}, "cost must be one of"),
-        ({"costs": ("quadratic", "quadratic")}, "costs must not repeat"),
+        ({"costs": ("quadratic", "quadratic")}, "costs must not repeat; got quadratic twice"),
+        ({"costs": ("quadratic/sigmoid", "quadratic")}, "quadratic/sigmoid and quadratic, both"),
         ({"eta": {"quadratic": 3.0}}, "eta for cross-entropy"),
         ({"eta": {"quadratic": 3.0, "cross-entropy": 0.5, "log-likelihood": 1.0}}, "not compared"),
         ({"eta": -1.0}, "eta for quadratic must be a finite number > 0"),

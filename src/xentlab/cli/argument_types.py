@@ -35,8 +35,8 @@ def sizes(text: str) -> tuple[int, ...]:
 
 
 def costs(text: str) -> tuple[str, ...]:
-    """Cost names, comma-separated."""
-    return tuple(part.strip() for part in _parts(text))
+    """Cost names (or contenders, COST/OUTPUT), comma-separated, none empty."""
+    return names(text)
 
 
 def etas(text: str) -> float | dict[str, float]:
@@ -74,8 +74,13 @@ def integer_lists(text: str) -> tuple[int, ...]:
 
 
 def names(text: str) -> tuple[str, ...]:
-    """Names, comma-separated: l2,l1."""
-    return tuple(part.strip() for part in _parts(text))
+    """Names, comma-separated, none empty: l2,l1 (not l2,,l1 nor l2,)."""
+    listed = tuple(part.strip() for part in _parts(text))
+    if not all(listed):
+        raise argparse.ArgumentTypeError(
+            f"must be names separated by commas, none empty; got {text!r}"
+        )
+    return listed
 
 
 def hidden_layers(text: str) -> tuple[tuple[int, ...], ...]:

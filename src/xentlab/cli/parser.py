@@ -57,9 +57,11 @@ Subcommands: TypeAlias = "argparse._SubParsersAction[Parser]"
 
 
 def option_names(parser: argparse.ArgumentParser) -> dict[str, str]:
-    """{dest: "--long-option"} for every option of ``parser``: how a user types a parameter."""
-    return {
-        action.dest: action.option_strings[-1]
-        for action in parser._actions
-        if action.option_strings and action.dest not in ("help", "version")
-    }
+    """{dest: "--long-option"} for every option of ``parser``: how a user types a parameter.
+    Where two options set one dest (a new name and the old one kept), the first declared names
+    it."""
+    names: dict[str, str] = {}
+    for action in parser._actions:
+        if action.option_strings and action.dest not in ("help", "version"):
+            names.setdefault(action.dest, action.option_strings[-1])
+    return names

@@ -27,7 +27,7 @@ from ..censored import CensoredMedian, censored_median
 from ..data import DatasetCache
 from ..errors import XentlabError
 from ..files import register_output_kind
-from ..functions import labelled_cost
+from ..functions import labelled_costs
 from ..runs import DatasetLoader, Run, RunSpec, prepare, train_together
 from ..settings import SETTINGS, NetworkSettings, TrainConfig
 from ..training import History, Observer, Probe, ProbeRecord, batches_per_epoch
@@ -79,13 +79,12 @@ class CompareSpec:
     _etas: dict[str, float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        """Refuse a bad comparison before any training: each contender (its cost and output
-        by :func:`~xentlab.functions.labelled_cost`), η and seed by the constraint its setting
-        declares."""
-        if not self.costs:
-            raise XentlabError("costs must name at least one cost")
+        """Refuse a bad comparison before any training: the contenders (each cost and output
+        by :func:`~xentlab.functions.labelled_costs`, none twice), and each η and seed by the
+        constraint its setting declares."""
         # each contender as its label: quadratic/sigmoid is quadratic
-        object.__setattr__(self, "costs", tuple(labelled_cost(c).label for c in self.costs))
+        labels = tuple(cost.label for cost in labelled_costs(self.costs, "costs"))
+        object.__setattr__(self, "costs", labels)
         if self.network.output is not None:
             raise XentlabError(
                 "output is set contender by contender: write it after the cost "
@@ -100,8 +99,6 @@ class CompareSpec:
             eta = self.eta[cost] if isinstance(self.eta, Mapping) else self.eta
             etas[cost] = float(SETTINGS["eta"].constraint.check(f"eta for {cost}", eta))
         object.__setattr__(self, "_etas", etas)
-        if len(set(self.costs)) != len(self.costs):
-            raise XentlabError(f"costs must not repeat; got {', '.join(self.costs)}")
         if isinstance(self.eta, Mapping):
             extra = sorted(set(self.eta) - set(self.costs))
             if extra:

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from .. import checks
 from ..censored import CensoredMedian, censored_median
 from ..errors import XentlabError
-from ..functions import labelled_cost
+from ..functions import labelled_costs
 from ..neuron import NEURON_COSTS, PassProgress, epochs_until, pass_progress
 from .slowdown import ARTICLE_STARTS, COMMON_ETA
 
@@ -116,7 +116,7 @@ def saturation_map(
             f"starts must hold at most {MAX_MARKED_STARTS} starts to mark; got {len(starts)}"
         )
     limit = checks.positive_number("limit", limit)
-    costs = {labelled_cost(contender).label: labelled_cost(contender) for contender in contenders}
+    costs = {cost.label: cost for cost in labelled_costs(contenders)}
     grid = np.linspace(-limit, limit, points)
     W, B = np.meshgrid(grid, grid)  # rows: b, columns: w
     marked_w = np.array([w for w, _ in starts], dtype=float)

@@ -53,8 +53,8 @@ def add_parser(subcommands: Subcommands) -> None:
         help="comma-separated, each a cost and, where it is not the cost's own, its output "
         f"after a slash: from {', '.join(cost.label for cost in PAIRED_COSTS)}",
     )
-    # the option's first name, kept: an error names the option typed; the same default, so
-    # that a hint tells a value given from one left out
+    # the option's first name, kept (an error names --contenders, declared first); the same
+    # default, so that a hint tells a value given from one left out
     p.add_argument(
         "--costs",
         dest="costs",
