@@ -34,7 +34,8 @@ def ready(page: Page, url: str, view: str) -> None:
 
 
 def neuron(page: Page, url: str) -> None:
-    """The article's saturated start under both costs, played to the end."""
+    """The article's saturated start as every contender (both costs, and the linear neuron),
+    played to the end."""
     ready(page, url, "neuron")
     page.click('.preset[data-preset="2,2"]')
     page.eval_on_selector("#n-speed", "e => { e.value = 10; e.dispatchEvent(new Event('input')); }")
@@ -46,12 +47,12 @@ def neuron(page: Page, url: str) -> None:
 
 
 def saturation(page: Page, url: str) -> None:
-    """Both maps, the pointer on a start that the quadratic cost never gets right."""
+    """A map per contender, the pointer on a start that the quadratic cost never gets right."""
     ready(page, url, "map")
     page.wait_for_selector("#m-maps[data-loaded=true]")
     box = page.locator('canvas.heat[data-cost="quadratic"]').bounding_box()
     assert box is not None
-    page.mouse.move(box["x"] + 0.66 * box["width"], box["y"] + 0.33 * box["height"])
+    page.mouse.move(box["x"] + 0.75 * box["width"], box["y"] + 0.3 * box["height"])
     page.wait_for_selector("#m-tip:not([hidden])")
     page.screenshot(path=str(DOCS / "page-map.png"), full_page=True)
 

@@ -10,6 +10,7 @@ import pytest
 
 from xentlab import neuron
 from xentlab.cli import main
+from xentlab.functions import labelled_cost
 from xentlab.plots import neuron_figure
 
 
@@ -93,6 +94,22 @@ def test_neuron_both_trains_each_cost_from_the_same_start(tmp_path, capsys, monk
     assert (quadratic.cost_name, entropy.cost_name) == tuple(neuron.NEURON_COSTS)
 
 
+def test_neuron_all_trains_the_linear_neuron_beside_the_sigmoid_ones(capsys):
+    """--cost all: each sigmoid cost and the linear neuron (a = z) from one start, the page's
+    shape of JSON; --cost quadratic/linear alone is --output linear's neuron."""
+    start = ["--w", "2", "--b", "2", "--eta", "0.15", "--epochs", "30"]
+    assert main(["neuron", "--cost", "all", *start, "--json"]) == 0
+    runs = json.loads(capsys.readouterr().out)["runs"]
+    assert [run["cost"] for run in runs] == list(neuron.NEURON_CONTENDERS)
+    linear = neuron.train(2.0, 2.0, cost=labelled_cost("quadratic/linear"), eta=0.15, epochs=30)
+    assert runs[-1]["trajectory"]["C"] == linear.cost[:, 0].tolist()
+    assert runs[-1]["trajectory"]["a"][0] == 4.0  # a = z = 2 + 2
+    assert main(["neuron", "--cost", "quadratic/linear", *start, "--json"]) == 0
+    alone = json.loads(capsys.readouterr().out)
+    assert main(["neuron", "--output", "linear", *start, "--json"]) == 0
+    assert alone == json.loads(capsys.readouterr().out) == runs[-1]
+
+
 def test_the_neuron_figure_has_a_panel_per_cost():
     trajectories = [neuron.train(2.0, 2.0, cost=c, epochs=5) for c in neuron.NEURON_COSTS]
     figure = neuron_figure(trajectories)
@@ -106,7 +123,10 @@ def test_the_neuron_figure_has_a_panel_per_cost():
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["neuron", "--cost", "Both"], "--cost must be one of quadratic, cross-entropy, both"),
+        (
+            ["neuron", "--cost", "Both"],
+            "--cost must be one of quadratic, cross-entropy, quadratic/linear, both, all",
+        ),
         (["neuron", "--eta", "0"], "eta"),
         (["neuron", "--eta", "-1"], "eta"),
         (["neuron", "--eta", "abc"], "--eta"),
@@ -119,6 +139,12 @@ def test_the_neuron_figure_has_a_panel_per_cost():
         (["neuron", "--cost", "hinge"], "cost must be one of"),
         (["neuron", "--output", "linear", "--cost", "cross-entropy"], "does not go with a linear"),
         (["neuron", "--output", "linear", "--cost", "both"], "does not go with a linear"),
+        (["neuron", "--output", "linear", "--cost", "all"], "does not go with a linear"),
+        (
+            ["neuron", "--output", "sigmoid", "--cost", "quadratic/linear"],
+            "cost 'quadratic/linear' is a neuron with a linear output; it does not go with "
+            "output 'sigmoid'",
+        ),
         (["neuron", "--output", "softmax"], "argument --output: invalid choice"),
         (["slowdown", "--common-eta", "-0.1"], "--common-eta"),
         (["slowdown", "--epochs", "0"], "epochs"),

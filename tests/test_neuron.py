@@ -12,6 +12,7 @@ from hypothesis.extra.numpy import arrays
 from xentlab import neuron
 from xentlab.errors import XentlabError
 from xentlab.experiments import slowdown
+from xentlab.experiments.slowdown import CONTENDERS
 from xentlab.functions import Output, labelled_cost, sigmoid, sigmoid_prime
 
 weights = st.floats(-3, 3)
@@ -317,3 +318,43 @@ def test_the_slowdown_shows_the_linear_neuron_beside_the_sigmoid_ones():
         linear = runs[setting, "quadratic/linear", 2.0]
         assert linear.eta == 0.15 and linear.epoch_output[0] == 4.0  # a = z = 2 + 2
         assert linear.steepest_epoch == 0 and linear.first_below[0.2] == 9
+
+
+def test_each_cost_choice_names_its_contenders_in_one_order():
+    """One declaration for every front end: a contender alone, "both" the sigmoid costs, "all"
+    the linear neuron too; anything else is refused in one line naming the choices."""
+    assert neuron.NEURON_CONTENDERS == ("quadratic", "cross-entropy", "quadratic/linear")
+    assert CONTENDERS == neuron.NEURON_CONTENDERS  # the slowdown's, in the same order
+    assert neuron.contenders_of("quadratic/linear") == ("quadratic/linear",)
+    assert neuron.contenders_of("both") == ("quadratic", "cross-entropy")
+    assert neuron.contenders_of("all") == neuron.NEURON_CONTENDERS
+    with pytest.raises(
+        XentlabError,
+        match=r"^cost must be one of quadratic, cross-entropy, "
+        r"quadratic/linear, both, all; got 'linear'$",
+    ):
+        neuron.contenders_of("linear")
+
+
+def test_contender_costs_put_each_cost_on_its_output():
+    costs = neuron.contender_costs("all")
+    assert [cost.label for cost in costs] == list(neuron.NEURON_CONTENDERS)
+    assert [cost.output for cost in costs] == [Output.SIGMOID, Output.SIGMOID, Output.LINEAR]
+    (linear,) = neuron.contender_costs("quadratic", output="linear")  # the command line's way
+    assert linear == labelled_cost("quadratic/linear") == costs[-1]
+    assert neuron.contender_costs("quadratic/linear", output="linear") == (linear,)
+    with pytest.raises(XentlabError, match="does not go with output 'sigmoid'"):
+        neuron.contender_costs("quadratic/linear", output="sigmoid")
+    with pytest.raises(XentlabError, match="'cross-entropy' does not go with a linear output"):
+        neuron.contender_costs("both", output="linear")
+
+
+def test_the_output_slope_is_sigma_prime_or_one():
+    """da/dz along a path: σ'(z) for a sigmoid neuron (≈ 0.018 at the saturated start), 1 for
+    the linear neuron, whatever z is."""
+    sigmoid_path = neuron.train(2.0, 2.0, cost="quadratic", epochs=5)
+    assert np.array_equal(sigmoid_path.output_slope, sigmoid_prime(sigmoid_path.z))
+    assert sigmoid_path.output_slope[0, 0, 0] == pytest.approx(0.0177, abs=1e-4)
+    linear_path = neuron.train(2.0, 2.0, cost=labelled_cost("quadratic/linear"), epochs=5)
+    assert linear_path.z[0, 0, 0] == 4.0
+    assert np.array_equal(linear_path.output_slope, np.ones_like(linear_path.z))

@@ -28,11 +28,14 @@ pytestmark = pytest.mark.chromium
 sync_api = pytest.importorskip("playwright.sync_api", reason=REASONS["chromium"])
 
 from xentlab import neuron  # noqa: E402
-from xentlab.experiments import prepare_cost_run, saturation_map  # noqa: E402
+from xentlab.experiments import prepare_cost_run, saturation_map, slowdown_runs  # noqa: E402
+from xentlab.functions import labelled_cost  # noqa: E402
 from xentlab.web import create_app  # noqa: E402
 from xentlab.web.races import RaceSettings  # noqa: E402
 
 COSTS = ("quadratic", "cross-entropy")
+CONTENDERS = (*COSTS, "quadratic/linear")  # the neuron and map views' default: "all"
+LINEAR = 'article[data-run="quadratic/linear"]'
 FASTEST = 10  # the speed slider's last step: the whole path at once
 
 
@@ -97,7 +100,9 @@ def check_neuron_at(page, epoch: int, paths: dict[str, neuron.Trajectory]) -> No
         for field, value in expected.items():
             text, exact = shown(page, f'{panel} [data-field="{field}"]')
             assert exact == value, (cost, field, epoch)  # the library's number, to the bit
-            assert float(text) == pytest.approx(value, rel=1e-4, abs=1e-9)  # and as read
+            # and as read: five significant digits, three in an exponent's form (below 1e-3)
+            rel = 1e-4 if abs(value) >= 1e-3 else 5e-3
+            assert float(text) == pytest.approx(value, rel=rel, abs=1e-9)
 
 
 def test_the_cost_choices_are_the_library_s(page, url):
@@ -106,7 +111,7 @@ def test_the_cost_choices_are_the_library_s(page, url):
     offered = [radios.nth(i).get_attribute("value") for i in range(radios.count())]
     assert offered == list(neuron.NEURON_COST_CHOICES)  # what `xentlab neuron --cost` takes
     assert page.inner_text("#n-cost").split() == ["cost", *neuron.NEURON_COST_CHOICES]
-    assert page.is_checked('#n-cost input[value="both"]')  # the page's default
+    assert page.is_checked('#n-cost input[value="all"]')  # the page's default: every contender
     page.click('#n-cost label:has-text("quadratic")')
     assert page.is_checked('#n-cost input[value="quadratic"]')
 
@@ -121,7 +126,8 @@ def test_the_saturated_preset_shows_the_library_s_trajectory(page, url):
     page.click("#n-run")
     page.wait_for_function(f"document.getElementById('n-epoch').textContent === '{epochs}'")
     paths = {
-        cost: neuron.train(2.0, 2.0, 1.0, 0.0, cost=cost, eta=0.15, epochs=epochs) for cost in COSTS
+        cost: neuron.train(2.0, 2.0, 1.0, 0.0, cost=labelled_cost(cost), eta=0.15, epochs=epochs)
+        for cost in CONTENDERS
     }
     check_neuron_at(page, epochs, paths)
     # The slowdown table: cross-entropy within 0.5 after 17 epochs, 0.2 after 31; the
@@ -131,6 +137,11 @@ def test_the_saturated_preset_shows_the_library_s_trajectory(page, url):
     assert page.inner_text(row.format("cross-entropy", "first-0.2")) == "31"
     assert page.inner_text(row.format("cross-entropy", "steepest")) == "epoch 0"
     assert page.inner_text(row.format("quadratic", "first-0.5")) == "not within 60"
+    (linear,) = slowdown_runs(paths["quadratic/linear"])  # no slow start either
+    assert page.inner_text(row.format("quadratic/linear", "first-0.2")) == str(
+        linear.first_below[0.2]
+    )
+    assert page.inner_text(row.format("quadratic/linear", "steepest")) == "epoch 0"
     # Back to any epoch with the slider: the same numbers as the library's at that epoch.
     set_range(page, "#n-scrub", 23)
     assert page.inner_text("#n-epoch") == "23"
@@ -149,10 +160,10 @@ def test_clicking_the_saturation_map_starts_the_neuron_there(page, url):
     tip.wait_for(state="visible")
     w, b = float(tip.get_attribute("data-w")), float(tip.get_attribute("data-b"))
     i, j = int(tip.get_attribute("data-i")), int(tip.get_attribute("data-j"))
-    grid = saturation_map()  # the map the page asked for: the defaults
+    grid = saturation_map(contenders=CONTENDERS)  # the map the page asked for: the defaults
     assert w == pytest.approx(grid.w_values[j], abs=1e-9)
     assert b == pytest.approx(grid.b_values[i], abs=1e-9)
-    for cost in COSTS:
+    for cost in CONTENDERS:
         e = int(grid.epochs[cost][i, j])
         said = f"{e} epochs" if e >= 0 else "not within 300 epochs"
         assert tip.locator(f'[data-field="{cost}"]').inner_text() == said
@@ -164,15 +175,73 @@ def test_clicking_the_saturation_map_starts_the_neuron_there(page, url):
     assert float(page.input_value("#n-w")) == w and float(page.input_value("#n-b")) == b
     assert page.input_value("#n-eta") == "0.15"
     assert page.inner_text('tr[data-run="quadratic"] [data-field="start"]') == f"({w:g}, {b:g})"
-    # The neuron view's epochs to |a − y| < 0.2 are the map's, for both costs.
-    for cost in COSTS:
+    # The neuron view opens with the map's contenders; its epochs to |a − y| < 0.2 are the map's.
+    assert page.locator("#n-panels article").count() == len(CONTENDERS)
+    for cost in CONTENDERS:
         e = int(grid.epochs[cost][i, j])
         cell = page.inner_text(f'tr[data-run="{cost}"] [data-field="first-0.2"]')
         assert cell == (str(e) if e >= 0 else "not within 300")
     set_range(page, "#n-scrub", 0)
-    for cost in COSTS:
+    for cost in CONTENDERS:
         assert shown(page, f'article[data-run="{cost}"] [data-field="w"]')[1] == w
         assert shown(page, f'article[data-run="{cost}"] [data-field="b"]')[1] == b
+
+
+def test_the_linear_neuron_s_panel_shows_a_line_not_a_sigmoid(page, url):
+    """By default three panels, side by side at 1280 px: the linear neuron's body, readouts,
+    curve and formula say a = z, with no σ anywhere; its output axis reaches a = 4."""
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    open_view(page, url, "neuron")
+    page.click('.preset[data-preset="2,2"]')
+    set_range(page, "#n-speed", FASTEST)
+    page.click("#n-run")
+    page.wait_for_function("document.getElementById('n-epoch').textContent === '300'")
+    panels = page.locator("#n-panels article")
+    assert [panels.nth(k).get_attribute("data-run") for k in range(3)] == list(CONTENDERS)
+    tops = {round(panels.nth(k).bounding_box()["y"]) for k in range(3)}
+    assert len(tops) == 1  # one row of three
+    shown_text = page.inner_text(LINEAR)
+    assert "σ" not in shown_text and "a = z" in shown_text
+    assert page.inner_text(f"{LINEAR} h3 .formula") == "∂C/∂w = x (a − y)"
+    assert page.text_content(f'{LINEAR} [data-field="body"]') == "a = z"  # SVG text
+    assert page.get_attribute(f"{LINEAR} polyline", "data-curve") == "linear"
+    set_range(page, "#n-scrub", 0)
+    readout = page.locator(f'{LINEAR} .readouts div:has([data-field="da_dz"])')
+    assert readout.locator("dt").inner_text() == "da/dz"
+    assert shown(page, f'{LINEAR} [data-field="da_dz"]')[1] == 1.0
+    assert shown(page, f'{LINEAR} [data-field="a"]')[1] == 4.0  # a = z = 2 + 2
+    assert float(page.get_attribute(f"{LINEAR} canvas.curve", "data-output-max")) == 4.0
+    # the sigmoid neurons keep their σ, σ'(z) and output axis [0, 1]
+    quadratic = 'article[data-run="quadratic"]'
+    assert page.text_content(f'{quadratic} [data-field="body"]') == "σ"
+    assert "σ′(z)" in page.inner_text(f"{quadratic} h3 .formula")
+    assert float(page.get_attribute(f"{quadratic} canvas.curve", "data-output-max")) == 1.0
+    rows = page.locator("#n-table tbody tr")
+    assert [rows.nth(k).get_attribute("data-run") for k in range(3)] == list(CONTENDERS)
+    page.screenshot(path=str(ARTIFACTS / "neuron-three-1280.png"), full_page=True)
+
+
+def test_the_map_draws_a_figure_per_contender_and_reads_each(page, url):
+    """By default three maps on one colour scale, the tooltip a line per contender; "both"
+    draws the two sigmoid costs' maps only."""
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    open_view(page, url, "map")
+    page.wait_for_selector("#m-maps[data-loaded=true]")
+    figures = page.locator("#m-maps figure")
+    assert [figures.nth(k).get_attribute("data-cost") for k in range(3)] == list(CONTENDERS)
+    assert figures.count() == 3 and page.locator("canvas.heat").count() == 3
+    canvas = page.locator('canvas.heat[data-cost="quadratic/linear"]').bounding_box()
+    page.mouse.move(canvas["x"] + 0.72 * canvas["width"], canvas["y"] + 0.3 * canvas["height"])
+    tip = page.locator("#m-tip")
+    tip.wait_for(state="visible")
+    lines = tip.locator("[data-field]")
+    fields = [lines.nth(k).get_attribute("data-field") for k in range(lines.count())]
+    assert fields == ["start", *CONTENDERS]
+    page.screenshot(path=str(ARTIFACTS / "map-three-1280.png"), full_page=True)
+    page.click('#m-contenders label:has-text("both")')
+    page.click("#m-run")
+    page.wait_for_selector('#m-maps[data-contenders="quadratic,cross-entropy"]')
+    assert page.locator("canvas.heat").count() == 2
 
 
 def start_race(page, epochs: int, pace: str) -> None:

@@ -23,6 +23,7 @@ from starlette.testclient import TestClient  # noqa: E402
 from xentlab import neuron  # noqa: E402
 from xentlab.cli import main  # noqa: E402
 from xentlab.experiments import prepare_cost_run, saturation_map, slowdown_runs  # noqa: E402
+from xentlab.functions import labelled_cost  # noqa: E402
 from xentlab.web import Limits, create_app, is_loopback, listen  # noqa: E402
 from xentlab.web.app import HostCheck  # noqa: E402
 from xentlab.web.races import RaceSettings  # noqa: E402
@@ -61,11 +62,17 @@ def test_setup_gives_the_article_the_defaults_and_the_bounds(client):
     eta = setup["parameters"]["neuron"]["eta"]
     assert eta == {"default": 0.15, "min": 0.0, "max": 100.0, "open_min": True}
     assert setup["parameters"]["race"]["epochs"]["max"] == Limits().race_epochs
-    assert setup["parameters"]["neuron"]["cost"]["choices"] == [
-        "quadratic",
-        "cross-entropy",
-        "both",
-    ]
+    assert setup["parameters"]["neuron"]["cost"] == {
+        "default": "all",  # a new visitor sees the linear neuron beside the sigmoid ones
+        "choices": ["quadratic", "cross-entropy", "quadratic/linear", "both", "all"],
+    }
+    contenders = setup["parameters"]["map"]["contenders"]
+    assert contenders == {"default": "all", "choices": ["both", "all"]}
+    assert setup["contender_groups"] == {
+        "both": ["quadratic", "cross-entropy"],
+        "all": ["quadratic", "cross-entropy", "quadratic/linear"],
+    }
+    assert set(setup["contender_groups"]["all"]) <= set(setup["colours"])  # each drawn in its own
     assert setup["datasets"]["digits"] is None
     assert len(setup["map_colours"]["scale"]) == 64 and setup["map_colours"]["never"] == "#d3d3d3"
 
@@ -74,21 +81,33 @@ def test_setup_gives_the_article_the_defaults_and_the_bounds(client):
 
 
 def test_the_neuron_path_is_the_library_s_to_the_last_bit(client):
+    """By default every contender from one start, the linear neuron (a = z) last: each run is
+    ``neuron.train``'s for the same cost on the same output, to the last bit."""
     answer = client.get("/api/neuron", params={"w": 2, "b": 2, "epochs": 50}).json()
-    assert [run["cost"] for run in answer["runs"]] == ["quadratic", "cross-entropy"]
+    contenders = ["quadratic", "cross-entropy", "quadratic/linear"]
+    assert [run["cost"] for run in answer["runs"]] == contenders
+    assert [run["output"] for run in answer["runs"]] == ["sigmoid", "sigmoid", "linear"]
     for run in answer["runs"]:
-        expected = neuron.train(2.0, 2.0, 1.0, 0.0, cost=run["cost"], eta=0.15, epochs=50)
+        cost = labelled_cost(run["cost"])
+        expected = neuron.train(2.0, 2.0, 1.0, 0.0, cost=cost, eta=0.15, epochs=50)
         path = run["trajectory"]
         assert path["w"] == expected.w[:, 0, 0].tolist()
         assert path["b"] == expected.b[:, 0].tolist()
         assert path["a"] == expected.output[:, 0, 0].tolist()
         assert path["C"] == expected.cost[:, 0].tolist()
         assert path["z"] == expected.z[:, 0, 0].tolist()
-        dw, db = neuron.gradient(expected.w[7, 0], expected.b[7, 0], 1.0, 0.0, run["cost"])
+        assert path["da_dz"] == expected.output_slope[:, 0, 0].tolist()
+        dw, db = neuron.gradient(expected.w[7, 0], expected.b[7, 0], 1.0, 0.0, cost)
         assert (path["dC_dw"][7], path["dC_db"][7]) == (dw[0], db)
         (numbers,) = slowdown_runs(expected)
         assert run["first_within"] == {f"{th:g}": numbers.first_below[th] for th in (0.5, 0.2)}
         assert run["steepest_epoch"] == numbers.steepest_epoch
+    quadratic, _, linear = (run["trajectory"] for run in answer["runs"])
+    # The linear neuron from (2, 2): a = z = 4, its slope 1, its gradient x (a − y) = 4, with no
+    # σ'(z); the sigmoid neuron's quadratic gradient carries σ'(4) ≈ 0.018.
+    assert linear["a"][0] == linear["z"][0] == 4.0 and set(linear["da_dz"]) == {1.0}
+    assert linear["dC_dw"][0] == linear["dC_db"][0] == 4.0
+    assert quadratic["da_dz"][0] == pytest.approx(0.0177, abs=1e-4)
     one = client.get("/api/neuron", params={"cost": "quadratic", "epochs": 300}).json()
     assert [run["first_within"]["0.5"] for run in one["runs"]] == [232]  # the article's table
 
@@ -110,14 +129,25 @@ def test_every_cost_the_page_offers_the_command_line_takes(client, capsys):
 
 
 def test_the_saturation_map_is_the_library_s(client):
+    """By default a map of each contender, the linear neuron's among them; "both" the two
+    sigmoid costs'. Each is ``saturation_map``'s for the same contenders, and a click on it opens
+    the neuron view with the same contenders."""
     answer = client.get("/api/saturation", params={"points": 21, "epochs": 100}).json()
-    expected = saturation_map(21, 6.0, 0.15, 100)
+    contenders = ("quadratic", "cross-entropy", "quadratic/linear")
+    expected = saturation_map(21, 6.0, 0.15, 100, contenders=contenders)
+    assert answer["contenders"] == list(answer["maps"]) == list(contenders)
+    assert answer["neuron_cost"] == "all" and answer["slow_epochs"] == 100
     assert answer["w_values"] == expected.w_values.tolist()
     for cost, map_ in answer["maps"].items():
         assert map_["epochs"] == expected.epochs[cost].tolist()
         assert map_["slow_fraction"] == expected.slow_fraction(cost)
     never = np.mean(expected.epochs["quadratic"] < 0)
     assert answer["maps"]["quadratic"]["never_fraction"] == pytest.approx(never)
+    assert answer["maps"]["quadratic/linear"]["slow_fraction"] == 0.0  # nothing to saturate
+    both = client.get("/api/saturation", params={"points": 21, "contenders": "both"}).json()
+    assert both["contenders"] == list(both["maps"]) == ["quadratic", "cross-entropy"]
+    assert both["neuron_cost"] == "both"
+    assert both["maps"]["quadratic"]["epochs"] == saturation_map(21).epochs["quadratic"].tolist()
 
 
 # --- bad requests: 400, one line, the parameter named ---------------------------------------
@@ -137,7 +167,12 @@ BAD_QUERIES = [
     ("/api/neuron", "w=" + "1" * 101, "w must be at most 100 characters"),
     ("/api/neuron", "x=11", "x must be a number in [-10, 10]"),
     ("/api/neuron", "y=1.5", "y must be a number in [0, 1]"),
-    ("/api/neuron", "cost=hinge", "cost must be one of quadratic, cross-entropy, both"),
+    (
+        "/api/neuron",
+        "cost=hinge",
+        "cost must be one of quadratic, cross-entropy, quadratic/linear, both, all; got 'hinge'",
+    ),
+    ("/api/neuron", "cost=cross-entropy/linear", "cost must be one of quadratic, cross-entropy,"),
     ("/api/neuron", "epoch=5", "unknown parameter 'epoch'; this endpoint takes w, b, x, y"),
     ("/api/neuron", "w=1&w=2", "w is given twice; give it once"),
     ("/api/neuron", "w=1&" * 300, "the query must be at most 1000 characters"),
@@ -146,6 +181,7 @@ BAD_QUERIES = [
     ("/api/saturation", "limit=0", "limit must be a number in (0, 20]"),
     ("/api/saturation", "epochs=1001", "epochs must be at most 1000"),
     ("/api/saturation", "eta=11", "eta must be a number in (0, 10]"),
+    ("/api/saturation", "contenders=quadratic", "contenders must be one of both, all; got 'quad"),
 ]
 
 

@@ -1,7 +1,8 @@
 """The saturation map view (static/map.js): the article's neuron (x = 1, y = 0) from every start
-(w, b) of a grid over [−limit, limit]², coloured by the epochs it takes under each cost.
+(w, b) of a grid over [−limit, limit]², coloured by the epochs it takes as each contender: the
+sigmoid neuron under each cost ("both"), and the linear neuron a = z too ("all").
 
-    GET /api/saturation?points=&limit=&eta=&epochs=    both costs' maps: ``answer``
+    GET /api/saturation?points=&limit=&eta=&epochs=&contenders=    a map each: ``answer``
 
 It adds to /api/setup the map's colour scale, the very colours of xentlab's saturation figure
 (``xentlab.colours``, no plotting library). The map is ``experiments.saturation_map``'s,
@@ -17,11 +18,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .. import checks
+from .. import checks, neuron
 from ..colours import saturation_colours
-from ..experiments import COMMON_ETA, saturation_map
+from ..experiments import COMMON_ETA, SLOW_EPOCHS, saturation_map
 from .limits import Limits
-from .params import Parameter, integer, number
+from .params import Parameter, integer, name, number
 from .view import Shared, View, cached_json
 
 MAP_COLOURS = 64  # steps of the colour scale the page draws the maps with
@@ -34,14 +35,21 @@ def parameters(limits: Limits) -> tuple[Parameter, ...]:
         Parameter("limit", number, checks.Interval(0.0, limits.map_limit, open_low=True), 6.0),
         Parameter("eta", number, checks.Interval(0.0, limits.map_eta, open_low=True), COMMON_ETA),
         Parameter("epochs", integer, checks.Integer(1, limits.map_epochs), 300),
+        Parameter("contenders", name, neuron.GROUP_CHOICES, neuron.ALL),
     )
 
 
-def answer(points: int, limit: float, eta: float, epochs: int) -> dict[str, Any]:
-    """The saturation map of both costs: the epochs of every start (−1: not within
-    ``epochs``), row i for b_values[i], column j for w_values[j]."""
-    grid = saturation_map(points, limit, eta, epochs)
+def answer(points: int, limit: float, eta: float, epochs: int, contenders: str) -> dict[str, Any]:
+    """The saturation map of each contender the group ``contenders`` names ("both" sigmoid
+    costs, or "all" three), in that order: the epochs of every start (−1: not within
+    ``epochs``), row i for b_values[i], column j for w_values[j]. ``neuron_cost`` is the
+    neuron view's choice that trains the same contenders (a click on a map opens it)."""
+    labels = neuron.contenders_of(contenders)
+    grid = saturation_map(points, limit, eta, epochs, contenders=labels)
     return {
+        "contenders": list(labels),
+        "neuron_cost": contenders,
+        "slow_epochs": SLOW_EPOCHS,
         "w_values": grid.w_values.tolist(),
         "b_values": grid.b_values.tolist(),
         "eta": grid.eta,

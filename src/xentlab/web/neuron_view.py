@@ -1,11 +1,14 @@
-"""The neuron view (static/neuron.js): one sigmoid neuron trained from (w, b) on one example
-(x, y), under one cost or both, every epoch of its path shown beside the sigmoid curve.
+"""The neuron view (static/neuron.js): one neuron trained from (w, b) on one example (x, y),
+under each contender its ``cost`` names (a sigmoid neuron under the quadratic cost or
+cross-entropy, the linear neuron a = z under the quadratic cost, "both" sigmoid costs, or "all"
+three), every epoch of each path shown beside its activation's curve.
 
     GET /api/neuron?w=&b=&x=&y=&eta=&epochs=&cost=    the path: ``answer``
 
 It adds to /api/setup the article's experiment (the page's presets, which the map view marks
-too) and the sigmoid curve. Nothing is computed here that the library does not compute
-(``xentlab.neuron``, ``experiments.slowdown_runs``); the page only draws.
+too), the sigmoid curve, and the contenders each group choice names ("both", "all"). Nothing
+is computed here that the library does not compute (``xentlab.neuron``,
+``experiments.slowdown_runs``); the page only draws.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from starlette.routing import Route
 
 from .. import checks, neuron
 from ..experiments import ARTICLE_ETAS, ARTICLE_STARTS, COMMON_ETA, OUTPUT_THRESHOLDS, slowdown_runs
-from ..functions import sigmoid, sigmoid_prime
+from ..functions import sigmoid
 from .limits import Limits
 from .params import Parameter, integer, name, number
 from .view import Shared, View, cached_json
@@ -29,7 +32,7 @@ SIGMOID_SAMPLES = 161  # the curve σ(z) drawn beside the neuron, z from −8 to
 
 def parameters(limits: Limits) -> tuple[Parameter, ...]:
     """One neuron trained from (w, b) on one example (x, y): the article's saturated start by
-    default."""
+    default, each contender beside the others."""
     w, b = ARTICLE_STARTS[-1]
     start = limits.neuron_start
     return (
@@ -41,32 +44,32 @@ def parameters(limits: Limits) -> tuple[Parameter, ...]:
             "eta", number, checks.Interval(0.0, limits.neuron_eta, open_low=True), COMMON_ETA
         ),
         Parameter("epochs", integer, checks.Integer(1, limits.neuron_epochs), 300),
-        Parameter("cost", name, neuron.NEURON_COST_CHOICES, neuron.BOTH),
+        Parameter("cost", name, neuron.NEURON_COST_CHOICES, neuron.ALL),
     )
 
 
 def answer(
     w: float, b: float, x: float, y: float, eta: float, epochs: int, cost: str
 ) -> dict[str, Any]:
-    """One neuron trained from (w, b) on (x, y) under each cost ``cost`` names (one, or both):
-    every epoch's w, b, z, a, C, σ'(z) and gradient (∂C/∂w, ∂C/∂b), and the slowdown table's
-    numbers."""
+    """One neuron trained from (w, b) on (x, y) as each contender ``cost`` names (one, "both"
+    or "all"): its output ("sigmoid" or "linear"), every epoch's w, b, z, a, C, da/dz (σ'(z),
+    or 1 for a = z) and gradient (∂C/∂w, ∂C/∂b), and the slowdown table's numbers."""
     runs = []
-    for cost_name in neuron.costs_of(cost):
-        trajectory = neuron.train(w, b, x, y, cost=cost_name, eta=eta, epochs=epochs)
+    for contender in neuron.contender_costs(cost):
+        trajectory = neuron.train(w, b, x, y, cost=contender, eta=eta, epochs=epochs)
         (numbers,) = slowdown_runs(trajectory)
-        z = trajectory.z[:, 0, 0]
-        dw, db = neuron.gradient(trajectory.w[:, 0], trajectory.b[:, 0], x, y, cost_name)
+        dw, db = neuron.gradient(trajectory.w[:, 0], trajectory.b[:, 0], x, y, contender)
         document = trajectory.to_dict()
         path = document["trajectory"]
         path["w"] = [row[0] for row in path["w"]]  # one input: one weight per epoch
         path.update(
-            z=z.tolist(),
-            sigma_prime=sigmoid_prime(z).tolist(),
+            z=trajectory.z[:, 0, 0].tolist(),
+            da_dz=trajectory.output_slope[:, 0, 0].tolist(),
             dC_dw=np.asarray(dw)[:, 0].tolist(),
             dC_db=np.asarray(db).tolist(),
         )
         document.update(
+            output=str(trajectory.activation),
             first_within={f"{th:g}": numbers.first_below[th] for th in OUTPUT_THRESHOLDS},
             steepest_epoch=numbers.steepest_epoch,
             initial_slope=numbers.initial_slope,
@@ -109,5 +112,9 @@ def build(shared: Shared) -> View:
         name="neuron",
         parameters=neuron_parameters,
         routes=(Route("/api/neuron", get_neuron),),
-        setup={"article": article(), "sigmoid": sigmoid_curve()},
+        setup={
+            "article": article(),
+            "sigmoid": sigmoid_curve(),
+            "contender_groups": neuron.CONTENDER_GROUPS,  # what "both" and "all" name
+        },
     )

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from ... import neuron
 from ...errors import XentlabError
-from ...neuron import BOTH, NEURON_COSTS, NEURON_OUTPUTS, Trajectory
+from ...neuron import ALL, BOTH, NEURON_CONTENDERS, NEURON_OUTPUTS, Trajectory
 from .. import render
 from ..argument_types import path
 from ..exit_codes import EXIT_OK
@@ -30,8 +30,9 @@ def add_parser(subcommands: Subcommands) -> None:
     )
     p.add_argument(
         "--cost",
-        help=f"{', '.join(NEURON_COSTS)} or {BOTH} (each cost from the same start; default: "
-        "cross-entropy, quadratic for a linear neuron)",
+        help=f"{', '.join(NEURON_CONTENDERS)}, {BOTH} (the two sigmoid costs) or {ALL} (the "
+        "linear neuron too), each from the same start (default: cross-entropy, quadratic for "
+        "a linear neuron)",
     )
     p.add_argument(
         "--output",
@@ -54,7 +55,7 @@ def add_parser(subcommands: Subcommands) -> None:
     p.add_argument(
         "--json",
         action="store_true",
-        help=f"print the whole trajectory as JSON ({BOTH}: the start and one run per cost)",
+        help=f"print the whole trajectory as JSON ({BOTH}, {ALL}: the start and one run per cost)",
     )
     add_language(p, "neuron")
     add_force(p)
@@ -73,9 +74,9 @@ def run(args: argparse.Namespace, out: Console) -> int:
         Console(stderr=True, highlight=False, markup=False, soft_wrap=True) if args.json else out
     )
     chosen = args.cost or ("quadratic" if args.output == "linear" else "cross-entropy")
-    costs = neuron.costs_of(chosen)
-    for cost in costs:  # every pair refused before any trains
-        neuron.cost(args.w, args.b, args.x, args.y, cost, output=args.output)
+    costs = neuron.contender_costs(chosen, args.output)  # every pair refused before any trains
+    for cost in costs:  # and every start
+        neuron.cost(args.w, args.b, args.x, args.y, cost)
     with render.PassesProgress(shown_on, "neuron") as progress:
         trajectories = [
             neuron.train(
@@ -86,8 +87,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
                 cost=cost,
                 eta=args.eta,
                 epochs=args.epochs,
-                progress=neuron.pass_progress(progress, f"{cost}, η = {args.eta:g}"),
-                output=args.output,
+                progress=neuron.pass_progress(progress, f"{cost.label}, η = {args.eta:g}"),
             )
             for cost in costs
         ]

@@ -71,6 +71,17 @@ export function fillDefaults(form, parameters, prefix) {
   }
 }
 
+// One radio per choice the server declares, in a segmented fieldset, the one `checked` checked; a
+// choice that names several contenders says which (setup.contender_groups) when pointed at.
+export function buildChoices(box, name, choices, groups, checked) {
+  for (const value of choices) {
+    const title = groups[value] ? { title: `${value}: ${groups[value].join(", ")}` } : {};
+    const radio = html("input", { type: "radio", name, value });
+    radio.checked = value === checked;
+    box.append(html("label", title, [radio, html("span", { text: value })]));
+  }
+}
+
 // A number for reading: five significant digits, or an exponent when very small or large.
 export function fmt(value) {
   if (value === null || value === undefined) return "—";

@@ -1,10 +1,11 @@
-// The saturation map view: the epochs every start (w, b) needs, under each cost, as two heat
-// maps on one colour scale (the colours of xentlab's own figure, sent by the server). The grid
-// comes from GET /api/saturation (xentlab.experiments.saturation_map); hovering reads it,
-// clicking opens the neuron view from that start.
+// The saturation map view: the epochs every start (w, b) needs as each contender (the sigmoid
+// neuron under each cost, the linear neuron a = z), a heat map each on one colour scale (the
+// colours of xentlab's own figure, sent by the server). The maps are whichever GET
+// /api/saturation returns (xentlab.experiments.saturation_map); hovering reads them, clicking
+// opens the neuron view from that start with the same contenders.
 
 import { ticks, tickText } from "./charts.js";
-import { apiOrShow, clearError, fillDefaults, formValues } from "./common.js";
+import { apiOrShow, buildChoices, clearError, fillDefaults, formValues, html } from "./common.js";
 
 const MARGIN = { left: 44, right: 10, top: 8, bottom: 38 };
 const FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif';
@@ -19,20 +20,41 @@ export class MapView {
     this.setup = setup;
     this.form = document.getElementById("m-form");
     this.tip = document.getElementById("m-tip");
-    this.canvases = [...document.querySelectorAll("canvas.heat")];
+    this.canvases = [];
+    this.resized = new ResizeObserver(() => this.render());
     this.scale = setup.map_colours.scale.map(rgb);
     this.never = rgb(setup.map_colours.never);
     this.data = null;
     this.hovered = null;
     fillDefaults(this.form, setup.parameters.map, "m");
+    const { choices, default: chosen } = setup.parameters.map.contenders;
+    buildChoices(document.getElementById("m-contenders"), "contenders", choices, setup.contender_groups, chosen);
     this.form.addEventListener("submit", (event) => { event.preventDefault(); this.load(); });
-    for (const canvas of this.canvases) {
+    new ResizeObserver(() => this.drawBar()).observe(document.getElementById("m-bar"));
+  }
+
+  // A figure per contender the server answered for, in its order, before the colour bar.
+  buildFigures(contenders) {
+    const box = document.getElementById("m-maps");
+    if (box.dataset.contenders === contenders.join(",")) return;
+    this.resized.disconnect();
+    for (const figure of box.querySelectorAll("figure")) figure.remove();
+    this.canvases = contenders.map((cost) => {
+      const canvas = html("canvas", { class: "heat", "data-cost": cost });
+      const caption = html("figcaption", {}, [
+        html("span", { class: "swatch", style: `background: ${this.setup.colours[cost]}` }),
+        html("b", { text: cost }),
+        html("span", { class: "summary", "data-field": "summary" }),
+      ]);
+      document.getElementById("m-bar").parentElement.before(html("figure", { "data-cost": cost }, [caption, canvas]));
       canvas.addEventListener("mousemove", (event) => this.hover(canvas, event));
       canvas.addEventListener("mouseleave", () => { this.hovered = null; this.tip.hidden = true; this.render(); });
       canvas.addEventListener("click", (event) => this.open(canvas, event));
-      new ResizeObserver(() => this.render()).observe(canvas);
-    }
-    new ResizeObserver(() => this.drawBar()).observe(document.getElementById("m-bar"));
+      this.resized.observe(canvas);
+      return canvas;
+    });
+    box.style.setProperty("--maps", contenders.length);
+    box.dataset.contenders = contenders.join(",");
   }
 
   show() {
@@ -51,6 +73,8 @@ export class MapView {
     }
     if (data === null) return;
     this.data = data;
+    this.hovered = null;
+    this.buildFigures(data.contenders);
     this.paint();
     this.render();
     this.drawBar();
@@ -63,7 +87,7 @@ export class MapView {
     return this.scale[Math.round((Math.min(epochs, this.data.max_epochs) / this.data.max_epochs) * top)];
   }
 
-  // One small image per cost, a pixel per start, row 0 at the top (the largest b).
+  // One small image per contender, a pixel per start, row 0 at the top (the largest b).
   paint() {
     const { data } = this;
     const n = data.w_values.length;
@@ -82,7 +106,7 @@ export class MapView {
       canvas.getContext("2d").putImageData(image, 0, 0);
       this.images[cost] = canvas;
       const summary = document.querySelector(`figure[data-cost="${cost}"] [data-field="summary"]`);
-      summary.textContent = `${(100 * map.slow_fraction).toFixed(1)}% of starts need more than 100 epochs, ${(100 * map.never_fraction).toFixed(1)}% never arrive within ${data.max_epochs}`;
+      summary.textContent = `${(100 * map.slow_fraction).toFixed(1)}% of starts need more than ${data.slow_epochs} epochs, ${(100 * map.never_fraction).toFixed(1)}% never arrive within ${data.max_epochs}`;
     }
   }
 
@@ -134,8 +158,7 @@ export class MapView {
       this.tip.append(row);
     };
     line("start", `(w, b) = (${w}, ${b})`, "start");
-    line("quadratic", said("quadratic"), "quadratic");
-    line("cross-entropy", said("cross-entropy"), "cross-entropy");
+    for (const cost of this.data.contenders) line(cost, said(cost), cost);
     const hint = document.createElement("div");
     hint.className = "click";
     hint.textContent = "click: watch this neuron learn";
@@ -152,7 +175,7 @@ export class MapView {
     if (!cell) return;
     const { w, b } = this.start(cell);
     const d = this.data;
-    const query = new URLSearchParams({ w, b, x: d.x, y: d.y, eta: d.eta, epochs: d.max_epochs, cost: "both", run: "1" });
+    const query = new URLSearchParams({ w, b, x: d.x, y: d.y, eta: d.eta, epochs: d.max_epochs, cost: d.neuron_cost, run: "1" });
     this.tip.hidden = true;
     location.hash = `#neuron?${query}`;
   }
@@ -160,6 +183,8 @@ export class MapView {
   render() {
     if (!this.data || !this.images) return;
     for (const canvas of this.canvases) this.renderMap(canvas);
+    const side = this.canvases.length ? this.canvases[0].clientHeight : 0;
+    if (side) document.getElementById("m-maps").style.setProperty("--map-side", `${side}px`);
   }
 
   renderMap(canvas) {
@@ -225,7 +250,7 @@ export class MapView {
       ctx.font = FONT;
     }
 
-    // the hovered start, on both maps
+    // the hovered start, on every map
     if (this.hovered) {
       const x = px(ws[this.hovered.j]);
       const y = py(bs[this.hovered.i]);

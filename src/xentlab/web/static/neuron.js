@@ -1,21 +1,31 @@
-// The neuron view: one sigmoid neuron's path under one cost or both, played back epoch by epoch.
-// The whole path (w, b, z, a, C, σ'(z) and the gradient of every epoch, and the slowdown table's
-// numbers) comes from GET /api/neuron, computed by xentlab.neuron; this file only draws it.
+// The neuron view: one neuron's path as each contender (a sigmoid neuron under the quadratic
+// cost or cross-entropy, the linear neuron a = z under the quadratic cost), played back epoch by
+// epoch. The whole path (w, b, z, a, C, da/dz and the gradient of every epoch, and the slowdown
+// table's numbers) comes from GET /api/neuron, computed by xentlab.neuron; this file only draws it.
 
 import { LineChart } from "./charts.js";
-import { apiOrShow, clearError, fillDefaults, fmt, formValues, html, show, svg } from "./common.js";
+import { apiOrShow, buildChoices, clearError, fillDefaults, fmt, formValues, html, show, svg } from "./common.js";
 
 const SPEEDS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, Infinity]; // epochs a second
 const DEFAULT_SPEED = 5;
 const GREY = "#8a96a3";
+// Each contender's gradient (its label: COST[/OUTPUT]): σ′(z) stays only in the sigmoid neuron's
+// under the quadratic cost; the linear neuron's a = z has slope 1.
 const GRADIENTS = {
   quadratic: "∂C/∂w = x (a − y) σ′(z)",
   "cross-entropy": "∂C/∂w = x (a − y)",
+  "quadratic/linear": "∂C/∂w = x (a − y)",
 };
-// What each panel shows at the current epoch: the neuron's state, then what drives learning.
+// How each output is drawn: the symbol in the neuron's body, the inset's curve, its slope's name.
+const OUTPUTS = {
+  sigmoid: { body: "σ", curve: "σ(z)", slope: "σ′(z)", a: [0, 1] },
+  linear: { body: "a = z", curve: "a = z", slope: "da/dz", a: [-8, 8] },
+};
+// What each panel shows at the current epoch: the neuron's state, then what drives learning
+// (da/dz is σ′(z) for a sigmoid neuron, 1 for a linear one; its label is the output's).
 const READOUTS = [
   ["epoch", "epoch"], ["w", "w"], ["b", "b"], ["z", "z"], ["a", "a"],
-  ["C", "cost C"], ["sigma_prime", "σ′(z)"], ["dC_dw", "∂C/∂w"], ["dC_db", "∂C/∂b"],
+  ["C", "cost C"], ["da_dz", null], ["dC_dw", "∂C/∂w"], ["dC_db", "∂C/∂b"],
 ];
 const KEY_READOUTS = new Set(["a", "C", "dC_dw"]);
 const PRESET_WORDS = ["mildly wrong", "saturated, badly wrong"];
@@ -33,8 +43,9 @@ export class NeuronView {
     this.panels = [];
 
     fillDefaults(this.form, setup.parameters.neuron, "n");
-    this.buildCostChoices(setup.parameters.neuron.cost.choices);
-    this.setCost(setup.parameters.neuron.cost.default);
+    const { choices, default: chosen } = setup.parameters.neuron.cost;
+    // the same choices as the command line's --cost: the server's one declaration of them
+    buildChoices(document.getElementById("n-cost"), "cost", choices, setup.contender_groups, chosen);
     this.speed.value = DEFAULT_SPEED;
     this.showSpeed();
     this.buildPresets();
@@ -50,17 +61,6 @@ export class NeuronView {
       this.t = Number(this.scrub.value);
       this.render();
     });
-  }
-
-  // The same choices as the command line's --cost: the server's one declaration of them.
-  buildCostChoices(choices) {
-    const box = document.getElementById("n-cost");
-    for (const name of choices) {
-      box.append(html("label", {}, [
-        html("input", { type: "radio", name: "cost", value: name }),
-        html("span", { text: name }),
-      ]));
-    }
   }
 
   buildPresets() {
@@ -164,7 +164,9 @@ export class NeuronView {
     document.getElementById("n-table-card").hidden = false;
     document.getElementById("n-total").textContent = data.epochs;
     this.scrub.max = data.epochs;
-    const within = (th) => (data.y === 0 ? `epochs to a < ${th}` : `epochs to |a − y| < ${th}`);
+    // "a < θ" says |a − y| < θ only for a sigmoid output (a > 0) and y = 0
+    const plain = data.y === 0 && data.runs.every((run) => run.output === "sigmoid");
+    const within = (th) => (plain ? `epochs to a < ${th}` : `epochs to |a − y| < ${th}`);
     document.getElementById("n-th-05").textContent = within(0.5);
     document.getElementById("n-th-02").textContent = within(0.2);
     const box = document.getElementById("n-panels");
@@ -190,34 +192,42 @@ export class NeuronView {
   }
 }
 
-// One cost's column: the neuron drawn with its current numbers, the curve, a row of the table.
+// One contender's column: the neuron drawn with its current numbers, its activation's curve, a
+// row of the table.
 class Panel {
   constructor(run, data, setup) {
     this.run = run;
     this.data = data;
     this.setup = setup;
+    this.output = OUTPUTS[run.output];
     this.colour = setup.colours[run.cost];
     this.path = run.trajectory;
-    this.element = html("article", { class: "panel card", "data-run": run.cost, style: `--panel-colour: ${this.colour}` });
-    const title = html("h3", {}, [html("span", { text: run.cost }), html("span", { class: "formula", text: GRADIENTS[run.cost] })]);
+    this.element = html("article", { class: "panel card", "data-run": run.cost, "data-output": run.output, style: `--panel-colour: ${this.colour}` });
+    const formula = GRADIENTS[run.cost] || "";
+    const title = html("h3", {}, [html("span", { text: run.cost }), html("span", { class: "formula", text: formula })]);
     this.fields = {};
     const readouts = html("dl", { class: "readouts" });
     for (const [key, label] of READOUTS) {
       const value = html("dd", { "data-field": key });
       this.fields[key] = value;
-      readouts.append(html("div", KEY_READOUTS.has(key) ? { class: "key" } : {}, [html("dt", { text: label }), value]));
+      const shown = label || this.output.slope;
+      readouts.append(html("div", KEY_READOUTS.has(key) ? { class: "key" } : {}, [html("dt", { text: shown }), value]));
     }
     const canvas = html("canvas", { class: "curve" });
     const legend = html("div", { class: "legend" }, [
       html("span", { class: "legend-line", style: `border-top-color: ${this.colour}` }), "cost C (left axis)",
       html("span", { class: "legend-line dashed", style: `border-top-color: ${GREY}` }), "output a (right axis)",
     ]);
-    this.element.append(title, this.diagram(), html("div", { class: "under" }, [readouts, this.sigmoid()]), legend, canvas);
+    this.element.append(title, this.diagram(), html("div", { class: "under" }, [readouts, this.activation()]), legend, canvas);
     const maxCost = Math.max(...this.path.C);
+    // a sigmoid's a lies in [0, 1]; a linear neuron's a = z wherever z goes (4 from (2, 2))
+    const outputs = [...this.path.a, data.y];
+    const outputRange = [Math.min(0, ...outputs), Math.max(1, ...outputs)];
+    Object.assign(canvas.dataset, { outputMin: outputRange[0], outputMax: outputRange[1] });
     this.chart = new LineChart(canvas, {
       x: [0, data.epochs],
       y: [0, maxCost * 1.08 || 1],
-      y2: [0, 1],
+      y2: outputRange,
       xLabel: "epoch",
       yLabel: "cost C",
       yColour: this.colour,
@@ -231,7 +241,7 @@ class Panel {
       steepest: cell("steepest", ""),
     };
     this.row.append(
-      html("td", {}, [html("span", { class: `swatch ${run.cost === "quadratic" ? "q" : "x"}` }), run.cost]),
+      html("td", {}, [html("span", { class: "swatch", style: `background: ${this.colour}` }), run.cost]),
       cell("eta", String(data.eta)),
       cell("start", `(${data.w}, ${data.b})`),
       this.cells.th05,
@@ -243,7 +253,7 @@ class Panel {
 
   diagram() {
     const c = this.colour;
-    const id = `arrow-${this.run.cost}`;
+    const id = `arrow-${this.run.cost.replace(/[^a-z0-9-]/gi, "-")}`; // an id has no "/"
     const d = svg("svg", { class: "diagram", viewBox: "0 0 420 122", role: "img", "aria-label": `the neuron under the ${this.run.cost} cost` });
     const defs = svg("defs");
     const marker = svg("marker", { id, viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "7", markerHeight: "7", orient: "auto" });
@@ -258,7 +268,8 @@ class Panel {
     d.append(svg("text", { x: 34, y: 108, "text-anchor": "middle", class: "label" }, "input x"));
     this.body = svg("circle", { cx: 226, cy: 68, r: 34, fill: c, "fill-opacity": 0.5, stroke: c, "stroke-width": 2 });
     d.append(this.body);
-    d.append(svg("text", { x: 226, y: 76, "text-anchor": "middle", class: "big" }, "σ"));
+    const body = this.output.body;
+    d.append(svg("text", { x: 226, y: body.length > 1 ? 74 : 76, "text-anchor": "middle", class: body.length > 1 ? "big wide" : "big", "data-field": "body" }, body));
     this.wText = svg("text", { x: 124, y: 58, "text-anchor": "middle", fill: c, class: "value" });
     this.bText = svg("text", { x: 226, y: 12, "text-anchor": "middle", class: "value" });
     this.aText = svg("text", { x: 305, y: 58, "text-anchor": "middle", class: "value" });
@@ -270,20 +281,27 @@ class Panel {
     return d;
   }
 
-  // σ(z) over [−8, 8] (sampled by the server) with the neuron's z on it: on the flat ends the
-  // slope σ'(z) is nearly 0, and the quadratic cost's gradient with it.
-  sigmoid() {
+  // The activation over z in [−8, 8] with the neuron's z on it, and the tangent whose slope is
+  // da/dz. σ(z) (sampled by the server): on its flat ends σ'(z) is nearly 0, and the quadratic
+  // cost's gradient with it. a = z: a line of slope 1 everywhere, nothing to saturate.
+  activation() {
     const { z, a } = this.setup.sigmoid;
-    this.toX = (value) => 10 + ((Math.max(-8, Math.min(8, value)) + 8) / 16) * 130;
-    this.toY = (value) => 84 - value * 72;
-    const s = svg("svg", { class: "sigmoid", viewBox: "0 0 150 104", role: "img", "aria-label": "where the neuron sits on σ(z)" });
-    s.append(svg("line", { x1: 10, y1: 84, x2: 140, y2: 84, stroke: "#d5dbe2" }));
+    const [low, high] = this.output.a;
+    const clamp = (value, lo, hi) => Math.max(lo, Math.min(hi, value));
+    this.zScale = 130 / 16; // pixels per unit of z, and of a
+    this.aScale = 72 / (high - low);
+    this.toX = (value) => 10 + (clamp(value, -8, 8) + 8) * this.zScale;
+    this.toY = (value) => 84 - (clamp(value, low, high) - low) * this.aScale;
+    const curve = this.output.curve;
+    const s = svg("svg", { class: "activation", viewBox: "0 0 150 104", role: "img", "aria-label": `where the neuron sits on ${curve}` });
+    s.append(svg("line", { x1: 10, y1: this.toY(0), x2: 140, y2: this.toY(0), stroke: "#d5dbe2" }));
     s.append(svg("line", { x1: 10, y1: 12, x2: 140, y2: 12, stroke: "#eef1f4", "stroke-dasharray": "3 3" }));
     s.append(svg("line", { x1: 75, y1: 8, x2: 75, y2: 88, stroke: "#eef1f4" }));
-    const points = z.map((v, i) => `${this.toX(v).toFixed(1)},${this.toY(a[i]).toFixed(1)}`);
-    s.append(svg("polyline", { points: points.join(" "), fill: "none", stroke: "#5e6a78", "stroke-width": 2 }));
+    const along = this.run.output === "linear" ? z : a; // a = z, or σ(z)
+    const points = z.map((v, i) => `${this.toX(v).toFixed(1)},${this.toY(along[i]).toFixed(1)}`);
+    s.append(svg("polyline", { points: points.join(" "), fill: "none", stroke: "#5e6a78", "stroke-width": 2, "data-curve": this.run.output }));
     s.append(svg("text", { x: 142, y: 98, "text-anchor": "end", class: "label" }, "z"));
-    s.append(svg("text", { x: 12, y: 9, class: "label" }, "σ(z)"));
+    s.append(svg("text", { x: 12, y: 9, class: "label" }, curve));
     this.tangent = svg("line", { stroke: this.colour, "stroke-width": 1.5, "stroke-dasharray": "4 2" });
     this.zDot = svg("circle", { r: 5, fill: this.colour, stroke: "#fff", "stroke-width": 2 });
     s.append(this.tangent, this.zDot);
@@ -294,17 +312,18 @@ class Panel {
     const p = this.path;
     const { fields } = this;
     show(fields.epoch, epoch, String(epoch));
-    for (const key of ["w", "b", "z", "a", "C", "sigma_prime", "dC_dw", "dC_db"]) show(fields[key], p[key][epoch]);
+    for (const key of ["w", "b", "z", "a", "C", "da_dz", "dC_dw", "dC_db"]) show(fields[key], p[key][epoch]);
     const short = (v) => (Math.abs(v) >= 1e-3 ? v.toPrecision(4) : fmt(v)); // room is tight here
     this.wText.textContent = `w = ${short(p.w[epoch])}`;
     this.bText.textContent = `b = ${short(p.b[epoch])}`;
     this.aText.textContent = `a = ${short(p.a[epoch])}`;
     this.zText.textContent = `z = ${short(p.z[epoch])}`;
-    this.body.setAttribute("fill-opacity", (0.12 + 0.78 * p.a[epoch]).toFixed(3));
-    // the dot on σ(z), and the tangent whose slope is σ'(z) (drawn in the inset's own scale)
+    const shade = Math.max(0, Math.min(1, p.a[epoch])); // a linear neuron's a leaves [0, 1]
+    this.body.setAttribute("fill-opacity", (0.12 + 0.78 * shade).toFixed(3));
+    // the dot on the curve, and the tangent whose slope is da/dz (in the inset's own scale)
     const x = this.toX(p.z[epoch]);
     const y = this.toY(p.a[epoch]);
-    const slope = (p.sigma_prime[epoch] * 72 * 16) / 130;
+    const slope = (p.da_dz[epoch] * this.aScale) / this.zScale;
     this.zDot.setAttribute("cx", x.toFixed(1));
     this.zDot.setAttribute("cy", y.toFixed(1));
     this.tangent.setAttribute("x1", (x - 22).toFixed(1));
@@ -319,7 +338,7 @@ class Panel {
     const thresholds = this.setup.article.thresholds;
     thresholds.forEach((th, i) => {
       const first = this.run.first_within[String(th)];
-      const name = this.data.y === 0 ? `a < ${th}` : `|a − y| < ${th}`;
+      const name = this.data.y === 0 && this.run.output === "sigmoid" ? `a < ${th}` : `|a − y| < ${th}`;
       if (first !== null && epoch >= first) marks.push({ x: first, label: `${name}: epoch ${first}`, colour: "#5e6a78", row: i + 1 });
     });
     this.chart.draw({
