@@ -10,6 +10,7 @@ import pytest
 
 from xentlab import neuron
 from xentlab.cli import main
+from xentlab.experiments import contenders
 from xentlab.functions import labelled_cost
 from xentlab.plots import neuron_figure
 
@@ -100,7 +101,7 @@ def test_neuron_all_trains_the_linear_neuron_beside_the_sigmoid_ones(capsys):
     start = ["--w", "2", "--b", "2", "--eta", "0.15", "--epochs", "30"]
     assert main(["neuron", "--cost", "all", *start, "--json"]) == 0
     runs = json.loads(capsys.readouterr().out)["runs"]
-    assert [run["cost"] for run in runs] == list(neuron.NEURON_CONTENDERS)
+    assert [run["cost"] for run in runs] == list(contenders.CONTENDERS)
     linear = neuron.train(2.0, 2.0, cost=labelled_cost("quadratic/linear"), eta=0.15, epochs=30)
     assert runs[-1]["trajectory"]["C"] == linear.cost[:, 0].tolist()
     assert runs[-1]["trajectory"]["a"][0] == 4.0  # a = z = 2 + 2

@@ -11,7 +11,7 @@ from hypothesis.extra.numpy import arrays
 
 from xentlab import neuron
 from xentlab.errors import XentlabError
-from xentlab.experiments import slowdown
+from xentlab.experiments import contenders, slowdown
 from xentlab.experiments.slowdown import CONTENDERS
 from xentlab.functions import Output, labelled_cost, sigmoid, sigmoid_prime
 
@@ -323,30 +323,30 @@ def test_the_slowdown_shows_the_linear_neuron_beside_the_sigmoid_ones():
 def test_each_cost_choice_names_its_contenders_in_one_order():
     """One declaration for every front end: a contender alone, "both" the sigmoid costs, "all"
     the linear neuron too; anything else is refused in one line naming the choices."""
-    assert neuron.NEURON_CONTENDERS == ("quadratic", "cross-entropy", "quadratic/linear")
-    assert CONTENDERS == neuron.NEURON_CONTENDERS  # the slowdown's, in the same order
-    assert neuron.contenders_of("quadratic/linear") == ("quadratic/linear",)
-    assert neuron.contenders_of("both") == ("quadratic", "cross-entropy")
-    assert neuron.contenders_of("all") == neuron.NEURON_CONTENDERS
+    assert contenders.CONTENDERS == ("quadratic", "cross-entropy", "quadratic/linear")
+    assert CONTENDERS == contenders.CONTENDERS  # the slowdown's, in the same order
+    assert contenders.contenders_of("quadratic/linear") == ("quadratic/linear",)
+    assert contenders.contenders_of("both") == ("quadratic", "cross-entropy")
+    assert contenders.contenders_of("all") == contenders.CONTENDERS
     with pytest.raises(
         XentlabError,
         match=r"^cost must be one of quadratic, cross-entropy, "
         r"quadratic/linear, both, all; got 'linear'$",
     ):
-        neuron.contenders_of("linear")
+        contenders.contenders_of("linear")
 
 
 def test_contender_costs_put_each_cost_on_its_output():
-    costs = neuron.contender_costs("all")
-    assert [cost.label for cost in costs] == list(neuron.NEURON_CONTENDERS)
+    costs = contenders.contender_costs("all")
+    assert [cost.label for cost in costs] == list(contenders.CONTENDERS)
     assert [cost.output for cost in costs] == [Output.SIGMOID, Output.SIGMOID, Output.LINEAR]
-    (linear,) = neuron.contender_costs("quadratic", output="linear")  # the command line's way
+    (linear,) = contenders.contender_costs("quadratic", output="linear")  # the command line's way
     assert linear == labelled_cost("quadratic/linear") == costs[-1]
-    assert neuron.contender_costs("quadratic/linear", output="linear") == (linear,)
+    assert contenders.contender_costs("quadratic/linear", output="linear") == (linear,)
     with pytest.raises(XentlabError, match="does not go with output 'sigmoid'"):
-        neuron.contender_costs("quadratic/linear", output="sigmoid")
+        contenders.contender_costs("quadratic/linear", output="sigmoid")
     with pytest.raises(XentlabError, match="'cross-entropy' does not go with a linear output"):
-        neuron.contender_costs("both", output="linear")
+        contenders.contender_costs("both", output="linear")
 
 
 def test_the_output_slope_is_sigma_prime_or_one():

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.chromium
 sync_api = pytest.importorskip("playwright.sync_api", reason=REASONS["chromium"])
 
 from xentlab import neuron  # noqa: E402
-from xentlab.experiments import prepare_cost_run, saturation_map, slowdown_runs  # noqa: E402
+from xentlab.experiments import contenders, prepare_cost_run, saturation_map, slowdown_runs  # noqa: E402
 from xentlab.functions import labelled_cost  # noqa: E402
 from xentlab.web import create_app  # noqa: E402
 from xentlab.web.races import RaceSettings  # noqa: E402
@@ -109,8 +109,8 @@ def test_the_cost_choices_are_the_library_s(page, url):
     open_view(page, url, "neuron")
     radios = page.locator('#n-cost input[name="cost"]')
     offered = [radios.nth(i).get_attribute("value") for i in range(radios.count())]
-    assert offered == list(neuron.NEURON_COST_CHOICES)  # what `xentlab neuron --cost` takes
-    assert page.inner_text("#n-cost").split() == ["cost", *neuron.NEURON_COST_CHOICES]
+    assert offered == list(contenders.NEURON_COST_CHOICES)  # what `xentlab neuron --cost` takes
+    assert page.inner_text("#n-cost").split() == ["cost", *contenders.NEURON_COST_CHOICES]
     assert page.is_checked('#n-cost input[value="all"]')  # the page's default: every contender
     page.click('#n-cost label:has-text("quadratic")')
     assert page.is_checked('#n-cost input[value="quadratic"]')

@@ -22,6 +22,7 @@ from starlette.routing import Route  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
 from xentlab import checks  # noqa: E402
+from xentlab.experiments import contenders
 from xentlab.web import Limits, create_app  # noqa: E402
 from xentlab.web.app import VIEWS, page_setup  # noqa: E402
 from xentlab.web.assets import load_assets  # noqa: E402
@@ -121,14 +122,13 @@ def test_two_views_may_not_give_setup_the_same_key_or_have_one_name():
 def test_every_map_s_contenders_open_the_neuron_view_with_the_same_contenders():
     """A click on a map opens the neuron view with the map's ``neuron_cost``: each group the
     map view offers is a choice of the neuron view that trains the very contenders mapped."""
-    from xentlab import neuron
 
     with TestClient(create_app(), base_url=BASE_URL) as client:
         offered = client.get("/api/setup").json()["parameters"]["map"]["contenders"]["choices"]
-        assert offered == list(neuron.CONTENDER_GROUPS)
+        assert offered == list(contenders.CONTENDER_GROUPS)
         for group in offered:
             query = {"points": 2, "epochs": 5, "contenders": group}
             grid = client.get("/api/saturation", params=query).json()
-            assert grid["contenders"] == list(neuron.contenders_of(group)), group
+            assert grid["contenders"] == list(contenders.contenders_of(group)), group
             opened = client.get("/api/neuron", params={"epochs": 1, "cost": grid["neuron_cost"]})
             assert [run["cost"] for run in opened.json()["runs"]] == grid["contenders"], group

@@ -27,28 +27,10 @@ from numpy.typing import ArrayLike, NDArray
 from . import checks
 from . import neuron_one_start as one_start
 from .errors import XentlabError
-from .functions import (
-    LINEAR_QUADRATIC,
-    SIGMOID_COST_NAMES,
-    Cost,
-    Output,
-    OutputRule,
-    get_cost,
-    sigmoid_prime,
-)
+from .functions import SIGMOID_COST_NAMES, Cost, Output, OutputRule, get_cost, sigmoid_prime
 from .neuron_one_start import OVERFLOW
 
 NEURON_COSTS = SIGMOID_COST_NAMES  # one sigmoid neuron: the costs of a sigmoid output
-# The neurons set side by side, each written COST[/OUTPUT] (Cost.label): a sigmoid neuron under
-# each of its costs, then the linear neuron a = z under the quadratic cost ("quadratic/linear").
-NEURON_CONTENDERS: tuple[str, ...] = (*NEURON_COSTS, LINEAR_QUADRATIC.label)
-BOTH = "both"  # the two sigmoid costs from one start: the article's comparison
-ALL = "all"  # every contender from one start: both sigmoid costs and the linear neuron
-# The choices that name several contenders, to be trained from one start and shown side by side.
-CONTENDER_GROUPS: dict[str, tuple[str, ...]] = {BOTH: NEURON_COSTS.values, ALL: NEURON_CONTENDERS}
-GROUP_CHOICES = checks.OneOf(tuple(CONTENDER_GROUPS))
-# What every front end (command line, page) takes for its cost: one contender, or a group.
-NEURON_COST_CHOICES = checks.OneOf((*NEURON_CONTENDERS, *CONTENDER_GROUPS))
 NEURON_OUTPUTS = checks.OneOf((str(Output.SIGMOID), str(Output.LINEAR)))  # softmax of one: 1
 MAX_TRAJECTORY_BYTES = 2**30
 PROGRESS_CALLS = 1000  # a pass tells its progress this many times at most, whatever its length
@@ -135,34 +117,6 @@ def _cost_and_gradient(p: NeuronProblem, w: F64, b: F64) -> tuple[F64, F64, F64]
     delta = p.cost.delta(z, y)[..., 0]
     cost = p.cost.per_example(z, y).mean(axis=-1)
     return cost, delta @ p.x / n, delta.mean(axis=-1)
-
-
-def contenders_of(choice: str) -> tuple[str, ...]:
-    """The contenders (COST[/OUTPUT] labels) a front end's ``cost`` choice names: that one, or
-    each of its group (CONTENDER_GROUPS: "both" the two sigmoid costs, "all" the linear neuron
-    too), in the order of NEURON_CONTENDERS."""
-    choice = NEURON_COST_CHOICES.check("cost", choice)
-    return CONTENDER_GROUPS.get(choice, (choice,))
-
-
-def contender_costs(choice: str, output: str | None = None) -> tuple[Cost, ...]:
-    """The cost of each contender ``choice`` names, on its output: a contender that names its
-    output (``quadratic/linear``) is on that one; any other on ``output`` if given (the command
-    line's ``--output``: quadratic on a linear output is the linear neuron), else on the output
-    its cost implies. An ``output`` other than a contender's own is refused, as is a pair that
-    does not go together (cross-entropy on a linear output)."""
-    if output is not None:
-        output = NEURON_OUTPUTS.check("output", output)
-    costs = []
-    for label in contenders_of(choice):
-        name, _, own = label.partition("/")
-        if own and output is not None and output != own:
-            raise XentlabError(
-                f"cost {label!r} is a neuron with a {own} output; it does not go with output "
-                f"{output!r} (give output {own!r}, or none)"
-            )
-        costs.append(get_cost(name, NEURON_COSTS, output=own or output))
-    return tuple(costs)
 
 
 def output(

@@ -1,5 +1,7 @@
 """The article's experiments, as functions that return result objects (never print, never plot).
 
+``contenders``: the neurons set side by side (both costs, and the linear neuron) and the
+choices that name them.
 ``slowdown``: one neuron from a mild and a saturated start under both costs.
 ``saturation``: the same neuron from every start of a grid: the saturation map.
 ``compare``: a network trained under each cost from the same start, probed as it learns.
@@ -15,6 +17,16 @@ from .compare import (
     compare,
     prepare_cost_run,
 )
+from .contenders import (
+    ALL,
+    BOTH,
+    CONTENDER_GROUPS,
+    CONTENDERS,
+    GROUP_CHOICES,
+    NEURON_COST_CHOICES,
+    contender_costs,
+    contenders_of,
+)
 from .saturation import SLOW_EPOCHS, MarkedStart, SaturationMap, saturation_map
 from .slowdown import (
     ARTICLE_ETAS,
@@ -29,6 +41,14 @@ from .slowdown import (
 )
 
 __all__ = [
+    "ALL",
+    "BOTH",
+    "CONTENDERS",
+    "CONTENDER_GROUPS",
+    "GROUP_CHOICES",
+    "NEURON_COST_CHOICES",
+    "contender_costs",
+    "contenders_of",
     "SLOW_EPOCHS",
     "TARGET_ACCURACIES",
     "CompareResult",

@@ -15,12 +15,10 @@ import numpy as np
 
 from .. import checks
 from ..functions import labelled_cost
-from ..neuron import NEURON_CONTENDERS, PassProgress, Trajectory, pass_progress, train
+from ..neuron import PassProgress, Trajectory, pass_progress, train
+from .contenders import CONTENDERS
 
 ARTICLE_STARTS: tuple[tuple[float, float], ...] = ((0.6, 0.9), (2.0, 2.0))
-# Each sigmoid neuron's cost, then the linear neuron (written as compare writes contenders);
-# the front ends' choices of them (one, "both", "all") are neuron.NEURON_COST_CHOICES.
-CONTENDERS = NEURON_CONTENDERS
 # The linear neuron has no rate in the article: it takes the quadratic cost's.
 ARTICLE_ETAS: dict[str, float] = {
     "quadratic": 0.15,

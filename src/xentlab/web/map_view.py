@@ -18,9 +18,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .. import checks, neuron
+from .. import checks
 from ..colours import saturation_colours
-from ..experiments import COMMON_ETA, SLOW_EPOCHS, saturation_map
+from ..experiments import ALL, COMMON_ETA, GROUP_CHOICES, SLOW_EPOCHS, contenders_of, saturation_map
 from .limits import Limits
 from .params import Parameter, integer, name, number
 from .view import Shared, View, cached_json
@@ -35,7 +35,7 @@ def parameters(limits: Limits) -> tuple[Parameter, ...]:
         Parameter("limit", number, checks.Interval(0.0, limits.map_limit, open_low=True), 6.0),
         Parameter("eta", number, checks.Interval(0.0, limits.map_eta, open_low=True), COMMON_ETA),
         Parameter("epochs", integer, checks.Integer(1, limits.map_epochs), 300),
-        Parameter("contenders", name, neuron.GROUP_CHOICES, neuron.ALL),
+        Parameter("contenders", name, GROUP_CHOICES, ALL),
     )
 
 
@@ -44,7 +44,7 @@ def answer(points: int, limit: float, eta: float, epochs: int, contenders: str) 
     costs, or "all" three), in that order: the epochs of every start (−1: not within
     ``epochs``), row i for b_values[i], column j for w_values[j]. ``neuron_cost`` is the
     neuron view's choice that trains the same contenders (a click on a map opens it)."""
-    labels = neuron.contenders_of(contenders)
+    labels = contenders_of(contenders)
     grid = saturation_map(points, limit, eta, epochs, contenders=labels)
     return {
         "contenders": list(labels),

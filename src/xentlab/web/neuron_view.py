@@ -21,7 +21,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import checks, neuron
-from ..experiments import ARTICLE_ETAS, ARTICLE_STARTS, COMMON_ETA, OUTPUT_THRESHOLDS, slowdown_runs
+from ..experiments import (
+    ALL,
+    ARTICLE_ETAS,
+    ARTICLE_STARTS,
+    COMMON_ETA,
+    CONTENDER_GROUPS,
+    NEURON_COST_CHOICES,
+    OUTPUT_THRESHOLDS,
+    contender_costs,
+    slowdown_runs,
+)
 from ..functions import sigmoid
 from .limits import Limits
 from .params import Parameter, integer, name, number
@@ -44,7 +54,7 @@ def parameters(limits: Limits) -> tuple[Parameter, ...]:
             "eta", number, checks.Interval(0.0, limits.neuron_eta, open_low=True), COMMON_ETA
         ),
         Parameter("epochs", integer, checks.Integer(1, limits.neuron_epochs), 300),
-        Parameter("cost", name, neuron.NEURON_COST_CHOICES, neuron.ALL),
+        Parameter("cost", name, NEURON_COST_CHOICES, ALL),
     )
 
 
@@ -55,7 +65,7 @@ def answer(
     or "all"): its output ("sigmoid" or "linear"), every epoch's w, b, z, a, C, da/dz (σ'(z),
     or 1 for a = z) and gradient (∂C/∂w, ∂C/∂b), and the slowdown table's numbers."""
     runs = []
-    for contender in neuron.contender_costs(cost):
+    for contender in contender_costs(cost):
         trajectory = neuron.train(w, b, x, y, cost=contender, eta=eta, epochs=epochs)
         (numbers,) = slowdown_runs(trajectory)
         dw, db = neuron.gradient(trajectory.w[:, 0], trajectory.b[:, 0], x, y, contender)
@@ -115,6 +125,6 @@ def build(shared: Shared) -> View:
         setup={
             "article": article(),
             "sigmoid": sigmoid_curve(),
-            "contender_groups": neuron.CONTENDER_GROUPS,  # what "both" and "all" name
+            "contender_groups": CONTENDER_GROUPS,  # what "both" and "all" name
         },
     )

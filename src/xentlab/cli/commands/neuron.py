@@ -12,7 +12,8 @@ from rich.console import Console
 
 from ... import neuron
 from ...errors import XentlabError
-from ...neuron import ALL, BOTH, NEURON_CONTENDERS, NEURON_OUTPUTS, Trajectory
+from ...experiments.contenders import ALL, BOTH, CONTENDERS, contender_costs
+from ...neuron import NEURON_OUTPUTS, Trajectory
 from .. import render
 from ..argument_types import path
 from ..exit_codes import EXIT_OK
@@ -30,7 +31,7 @@ def add_parser(subcommands: Subcommands) -> None:
     )
     p.add_argument(
         "--cost",
-        help=f"{', '.join(NEURON_CONTENDERS)}, {BOTH} (the two sigmoid costs) or {ALL} (the "
+        help=f"{', '.join(CONTENDERS)}, {BOTH} (the two sigmoid costs) or {ALL} (the "
         "linear neuron too), each from the same start (default: cross-entropy, quadratic for "
         "a linear neuron)",
     )
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
         Console(stderr=True, highlight=False, markup=False, soft_wrap=True) if args.json else out
     )
     chosen = args.cost or ("quadratic" if args.output == "linear" else "cross-entropy")
-    costs = neuron.contender_costs(chosen, args.output)  # every pair refused before any trains
+    costs = contender_costs(chosen, args.output)  # every pair refused before any trains
     for cost in costs:  # and every start
         neuron.cost(args.w, args.b, args.x, args.y, cost)
     with render.PassesProgress(shown_on, "neuron") as progress:
