@@ -313,7 +313,8 @@ class Panel {
     const { fields } = this;
     show(fields.epoch, epoch, String(epoch));
     for (const key of ["w", "b", "z", "a", "C", "da_dz", "dC_dw", "dC_db"]) show(fields[key], p[key][epoch]);
-    const short = (v) => (Math.abs(v) >= 1e-3 ? v.toPrecision(4) : fmt(v)); // room is tight here
+    // room is tight in the drawing (the readouts beside it say more): 0.2028, 1.4e-46
+    const short = (v) => (v === 0 ? "0" : Math.abs(v) >= 1e-3 ? v.toPrecision(4) : v.toExponential(1));
     this.wText.textContent = `w = ${short(p.w[epoch])}`;
     this.bText.textContent = `b = ${short(p.b[epoch])}`;
     this.aText.textContent = `a = ${short(p.a[epoch])}`;

@@ -31,7 +31,7 @@ export class RaceView {
     datasets.value = parameters.dataset.default;
     document.getElementById("r-init").value = parameters.init.default;
     const outputs = document.getElementById("r-output");
-    outputs.append(new Option("each cost's own", ""));
+    outputs.append(new Option("cost's own", ""));
     for (const name of parameters.output.choices) outputs.append(new Option(name, name));
     outputs.value = parameters.output.default ?? "";
     this.costs = COSTS;
