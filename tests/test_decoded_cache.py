@@ -351,3 +351,42 @@ def test_the_digits_are_kept_decoded_and_read_without_scikit_learn(cache, monkey
         assert same(getattr(first, part), getattr(reference, part))
         assert same(getattr(again, part), getattr(reference, part))
     assert not same(other_split.train, again.train)  # the seed still splits them
+
+
+def test_the_least_recently_used_entries_go_beyond_the_folders_budget(tmp_path, cache, monkeypatch):
+    """Entries for sources since moved or deleted do not pile up: past KEPT_BYTES, the entries
+    used longest ago are removed, a read renewing an entry's use; the one just written stays."""
+    sources = {}
+    for name in ("a", "b", "c"):
+        sources[name] = tmp_path / name
+        sources[name].write_bytes(name.encode())
+        aged(sources[name])
+
+    def load(name):
+        return decoded_cache.cached_arrays(
+            name, [sources[name]], lambda: (np.zeros(1000, np.uint8),)
+        )
+
+    load("a")
+    (entry_size,) = {p.stat().st_size for p in entries(cache)}
+    monkeypatch.setattr(decoded_cache, "KEPT_BYTES", 2 * entry_size)  # room for two
+    load("b")
+    assert len(entries(cache)) == 2
+    for at, path in enumerate(entries(cache)):  # a used long ago, then b
+        aged(path, at=LONG_AGO + at * 10**9)
+    load("a")  # a read: a is now the latest used
+    load("c")  # a third entry: b, used longest ago, goes
+    assert [p.name.split("-")[0] for p in entries(cache)] == ["a", "c"]
+
+
+def test_prune_keeps_the_entry_just_written_and_leaves_other_files(tmp_path):
+    folder = tmp_path / "decoded"
+    folder.mkdir()
+    for at, name in enumerate(["old.decoded", "new.decoded", "notes.txt"]):
+        (folder / name).write_bytes(b"x" * 100)
+        aged(folder / name, at=LONG_AGO + at * 10**9)
+    assert decoded_cache.prune(folder, keep=folder / "old.decoded", budget=0) == [
+        folder / "new.decoded"
+    ]
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt", "old.decoded"]
+    assert decoded_cache.prune(folder, keep=folder / "old.decoded", budget=100) == []

@@ -14,6 +14,10 @@ An entry is never trusted blindly:
 - its header is checked before anything is allocated: the declared types and shapes must add
   up to the file's size, within MAX_DECODED_BYTES.
 
+The folder is bounded: after an entry is written, the least recently used entries (by their
+modification time, which each read renews) are removed until all of them take at most
+KEPT_BYTES, so that entries for sources since moved or deleted do not pile up.
+
 A missing, truncated, corrupt, foreign or stale entry, or one that cannot be read, is no error:
 the sources are decoded as if there were no cache, and the entry is written again. Nothing is
 kept of a source changed less than RECENT_SECONDS before its decoding began: file systems keep
@@ -58,6 +62,8 @@ MAX_DECODED_BYTES = 2**30  # as much as one load of a data set may take (data.MA
 DTYPES = {code.encode(): np.dtype(code) for code in ("|u1", "<i4", "<i8", "<f4", "<f8")}
 RECENT_SECONDS = 3  # a source changed this recently is decoded, not kept
 SUFFIX = ".decoded"
+# The entries kept at most: MNIST's, Fashion-MNIST's and the book's pickle take about 330 MB.
+KEPT_BYTES = 2 * MAX_DECODED_BYTES
 
 Arrays = tuple[NDArray[Any], ...]
 
@@ -85,12 +91,49 @@ def cached_arrays(
     entry = folder / f"{label}-{_paths_digest(sources)}{SUFFIX}"
     found = read_entry(entry, key)
     if found is not None and fits(found):
+        _used(entry)
         return found
     started = time.time_ns()
     arrays = tuple(np.ascontiguousarray(a) for a in decode())
     if started - newest >= RECENT_SECONDS * 10**9 and _still(sources, key):
-        write_entry(entry, key, arrays)
+        if write_entry(entry, key, arrays):
+            prune(folder, entry, KEPT_BYTES)
     return arrays
+
+
+def _used(entry: Path) -> None:
+    """Mark ``entry`` as just used (its modification time), for :func:`prune`."""
+    try:
+        os.utime(entry)
+    except OSError:  # a folder that cannot be written: no cache to bound
+        pass
+
+
+def prune(folder: Path, keep: Path, budget: int = KEPT_BYTES) -> list[Path]:
+    """Remove the least recently used entries of ``folder``, all but ``keep`` (the entry just
+    written), until its entries take at most ``budget`` bytes; the entries removed. An entry
+    that cannot be looked at or removed is left (another process may be at it)."""
+    found = []
+    for path in folder.glob(f"*{SUFFIX}"):
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        found.append((info.st_mtime_ns, info.st_size, path))
+    total = sum(size for _, size, _ in found)
+    removed = []
+    for _, size, path in sorted(found):  # the least recently used first
+        if total <= budget:
+            break
+        if path == keep:
+            continue
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        total -= size
+        removed.append(path)
+    return removed
 
 
 def _identity(sources: Sequence[str | os.PathLike[str]]) -> tuple[bytes, int] | None:
