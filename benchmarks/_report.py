@@ -3,6 +3,7 @@ machine it ran on (its CPU model and its load)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -16,6 +17,14 @@ from rich.console import Console
 from rich.table import Table
 
 RESULTS = Path(os.environ.get("XENTLAB_BENCH_DIR", "bench-results"))
+
+
+def benchmark_parser(doc: str | None) -> argparse.ArgumentParser:
+    """A benchmark's argument parser, whose --help shows its whole docstring as written: what
+    it measures, against what, and how to run it."""
+    return argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
 
 
 def best_of(repeats: int, fn: Callable[[], object]) -> float:

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 from _kernel import kernel_epochs
-from _report import report
+from _report import benchmark_parser, report
 
 from xentlab.data import load_dataset
 from xentlab.errors import XentlabError
@@ -422,7 +422,7 @@ def book_seconds(ds: Any, kernel: str, full: bool) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--epochs", type=int, default=3, help="epochs per run (default 3)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per configuration")
     parser.add_argument("--no-sklearn", action="store_true", help="skip scikit-learn (slow)")
@@ -449,15 +449,10 @@ def main() -> None:
     runners = peers(args, notes, one_time)
     load = os.getloadavg()
     results = time_configurations(ds, runners, args.epochs, args.repeats)
-    fastest_peer = (
-        min(
-            statistics.median(s)
-            for name, (s, _) in results.items()
-            if not name.startswith("xentlab")
-        )
-        if len(results) > 2
-        else None
-    )
+    peer_medians = [
+        statistics.median(s) for name, (s, _) in results.items() if not name.startswith("xentlab")
+    ]
+    fastest_peer = min(peer_medians) if peer_medians else None  # none installed: no ratio
     rows = []
     compiled_name = "xentlab compiled (numba)"
     base = statistics.median(results[compiled_name][0]) if compiled_name in results else None

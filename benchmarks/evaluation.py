@@ -17,7 +17,6 @@ in the JSON.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -27,7 +26,7 @@ from typing import Any
 from unittest import mock
 
 from _kernel import kernel_epochs
-from _report import machine, report
+from _report import benchmark_parser, machine, report
 
 from xentlab.data import load_dataset
 from xentlab.errors import XentlabError
@@ -106,7 +105,7 @@ def compare_probes(dataset: str) -> tuple[float, float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--epochs", type=int, default=4, help="timed epochs per run (default 4)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per configuration")
     parser.add_argument("--no-compare", action="store_true", help="skip the comparison's probes")

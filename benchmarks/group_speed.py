@@ -13,13 +13,12 @@ network's: the issue's target is at most 2.5 for K = 8. Needs real MNIST (XENTLA
 
 from __future__ import annotations
 
-import argparse
 import os
 import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
-from _report import best_of, cpu_model, report
+from _report import benchmark_parser, best_of, cpu_model, report
 
 from xentlab.data import load_dataset
 from xentlab.functions import one_hot
@@ -30,7 +29,7 @@ SIZES, BATCH, DTYPE = (784, 30, 10), 10, np.dtype(np.float32)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--groups", default="1,2,4,8", help="the group sizes K to time")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--kernel", default="compiled", choices=["compiled", "numpy"])

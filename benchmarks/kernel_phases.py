@@ -13,13 +13,12 @@ fastest of the repeats, the runs interleaved. Needs real MNIST (XENTLAB_DATA).
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 from typing import Any
 
 import numpy as np
-from _report import report
+from _report import benchmark_parser, report
 from group_speed import cpu_model
 from numba import njit
 
@@ -176,7 +175,7 @@ class Group:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--groups", default="1,8", help="the group sizes K to profile")
     parser.add_argument("--hidden", type=int, default=30)
     parser.add_argument("--repeats", type=int, default=5)

@@ -7,17 +7,16 @@ array path (what it does for many), in the same run, with the largest difference
 
 from __future__ import annotations
 
-import argparse
 import functools
 
 import numpy as np
-from _report import best_of, report
+from _report import benchmark_parser, best_of, report
 
 from xentlab import neuron
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--epochs", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()

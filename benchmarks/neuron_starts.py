@@ -6,17 +6,16 @@ against training the same starts one at a time (the plain loop), in the same run
 
 from __future__ import annotations
 
-import argparse
 import functools
 
 import numpy as np
-from _report import best_of, report
+from _report import benchmark_parser, best_of, report
 
 from xentlab import neuron
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--starts", type=int, default=10_000)
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--loop-starts", type=int, default=300, help="starts timed in the loop")

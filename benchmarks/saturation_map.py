@@ -6,10 +6,8 @@ against training the same starts one at a time (timed on a sample and scaled up)
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
-from _report import best_of, report
+from _report import benchmark_parser, best_of, report
 
 from xentlab.experiments.saturation import saturation_map
 from xentlab.neuron import NEURON_COSTS, epochs_until
@@ -18,7 +16,7 @@ POINTS, EPOCHS, SAMPLE = 201, 300, 200
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     grid = np.linspace(-6, 6, POINTS)

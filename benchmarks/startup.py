@@ -14,7 +14,6 @@ Needs real MNIST (XENTLAB_DATA) and numba (the compiled kernel, the default wher
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -27,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _report import report
+from _report import benchmark_parser, report
 
 SOURCE = Path(__file__).resolve().parent.parent / "src"
 TRAIN = ["train", "--dataset", "mnist", "--epochs", "1"]
@@ -222,7 +221,7 @@ def best(repeats: int, measure: Callable[[], float]) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--repeats", type=int, default=5, help="processes per figure")
     parser.add_argument("--src", type=Path, default=SOURCE, help="the xentlab to time")
     parser.add_argument(

@@ -23,14 +23,13 @@ before and after each turn.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from _report import report
+from _report import benchmark_parser, report
 
 from xentlab import sweeps
 from xentlab.data import DatasetCache, check_available
@@ -84,7 +83,7 @@ def warm_up(spec: sweeps.SweepSpec, folder: Path, scheduler: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)

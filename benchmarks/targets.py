@@ -20,7 +20,6 @@ moment (a look, not a measurement).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -33,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _report import RESULTS, machine, report
+from _report import RESULTS, benchmark_parser, machine, report
 from startup import Processes
 
 HERE = Path(__file__).resolve().parent
@@ -144,7 +143,7 @@ def sweeps(after: Processes, before: Processes, folder: Path, repeats: int) -> d
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchmark_parser(__doc__)
     parser.add_argument(
         "--before", type=Path, metavar="SRC", help="an earlier checkout's src, for the sweeps"
     )
