@@ -25,7 +25,7 @@ from ..tables import Column, FittedTable
 def add_parser(subcommands: Subcommands) -> None:
     p = subcommands.add_parser(
         "neuron",
-        help="train one sigmoid neuron by gradient descent and show its path",
+        help="train one neuron (sigmoid, or linear) by gradient descent and show its path",
         description="Train one sigmoid neuron a = σ(wx + b) on one example by gradient "
         "descent; with --output linear, a linear neuron a = wx + b under the quadratic cost.",
     )

@@ -26,7 +26,7 @@ from ..parser import Subcommands
 def add_parser(subcommands: Subcommands) -> None:
     p = subcommands.add_parser(
         "report",
-        help="one document: the slowdown, the saturation map and a network comparison",
+        help="one document: the slowdown, the saturation map, a network comparison, the algebra",
         description="Run the article's slowdown experiment, the saturation map and a comparison "
         "of the costs inside a network (MNIST when its files are found, else the embedded "
         "digits), then check the article's algebra with SymPy where it is installed (as "

@@ -25,8 +25,9 @@ def add_parser(subcommands: Subcommands) -> None:
         "saturation",
         help="the saturation map: epochs until one neuron learns, from every start (w, b)",
         description="Train the article's one-input neuron from every start of a grid of (w, b) "
-        "under both costs at one common rate; draw the epochs each start needs as two heat "
-        "maps on one colour scale, and print the share of starts that are slow.",
+        "under both costs (or the contenders named, the linear neuron among them) at one "
+        "common rate; draw the epochs each start needs as a heat map per contender on one "
+        "colour scale, and print the share of starts that are slow.",
     )
     p.add_argument("--points", type=int, default=201, help="grid points along w and along b")
     p.add_argument("--limit", type=float, default=6.0, help="the grid spans [-limit, limit]²")

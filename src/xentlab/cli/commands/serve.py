@@ -24,10 +24,11 @@ DEFAULT_PORT = 8000
 def add_parser(subcommands: Subcommands) -> None:
     p = subcommands.add_parser(
         "serve",
-        help="the interactive page: the neuron, the saturation map and the race",
+        help="the interactive page: the neuron, the saturation map, the race and the algebra",
         description="Serve the interactive page on this machine: one neuron learning under "
-        "either cost, the saturation map (click a start to watch it learn), and a race of one "
-        "network under both costs, live. Everything the page needs is served from the package: "
+        "either cost (and the linear neuron beside them), the saturation map (click a start to "
+        "watch it learn), a race of one network under both costs, live, and the article's "
+        "algebra checked by SymPy. Everything the page needs is served from the package: "
         "it works without internet access. Needs the web extra (pip install 'xentlab[web]').",
     )
     p.add_argument(

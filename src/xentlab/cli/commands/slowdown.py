@@ -24,7 +24,7 @@ from ..tables import Column, FittedTable
 def add_parser(subcommands: Subcommands) -> None:
     p = subcommands.add_parser(
         "slowdown",
-        help="the article's experiment: both costs from two starts, one figure and two tables",
+        help="the article's experiment: both costs (and the linear neuron) from two starts",
         description="Train one neuron (x = 1, y = 0) from (w, b) = (0.6, 0.9) and (2.0, 2.0) "
         "under both costs, at the article's rates (quadratic 0.15, cross-entropy 0.005) and at "
         "one common rate, and beside them a linear neuron (a = z) under the quadratic cost at "
