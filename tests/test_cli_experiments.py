@@ -111,6 +111,20 @@ def test_compare_takes_contenders_a_cost_and_its_output(tmp_path, monkeypatch, c
     assert [r["probes"] for r in again["runs"]] == [r["probes"] for r in document["runs"]]
 
 
+def test_compare_names_a_contender_that_ended_dead(tmp_path, monkeypatch, capsys):
+    """A linear output at η = 0.5 drives the hidden layer into saturation and stays at chance:
+    compare says so in one warning line naming the contender, and keeps it in its JSON."""
+    monkeypatch.chdir(tmp_path)
+    args = ["compare", "--init", "saturated", "--epochs", "2", "--seeds", "1"]
+    assert main([*args, "--contenders", "cross-entropy,quadratic/linear"]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith("xentlab: warning: quadratic/linear, seed 1: the network has")
+    assert "hidden layer's neurons are saturated" in warnings[0]
+    runs = json.loads((tmp_path / "compare.json").read_text())["runs"]
+    assert [len(run["warnings"]) for run in runs] == [0, 1]
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [

@@ -186,6 +186,7 @@ class CostRun:
     history: History
     test_accuracy: float
     kernel: str | None = None  # the epoch loop the run used (numpy or compiled)
+    warnings: tuple[str, ...] = ()  # what went wrong though it finished (a dead network)
 
     def batches_to_reach(self, accuracy: float) -> int | None:
         """The first probed mini-batch count at which the validation accuracy on the probe
@@ -228,6 +229,7 @@ class CompareResult:
                     "batches_per_epoch": run.per_epoch,
                     "test_accuracy": run.test_accuracy,
                     "kernel": run.kernel,
+                    "warnings": list(run.warnings),
                     "probes": [probe.__dict__ for probe in run.probes],
                 }
                 for run in self.runs
@@ -313,6 +315,7 @@ def compare(
                     outcome.history,
                     outcome.test_accuracy,
                     run.kernel,
+                    outcome.warnings,
                 )
             )
     return CompareResult(spec, tuple(results), sizes)

@@ -28,6 +28,7 @@ from ..options import add_data_dir, add_dataset, add_force, add_language
 from ..parser import Subcommands
 from ..setting_options import add_setting_options, setting_values
 from ..tables import Column, FittedTable
+from ..text import warning_line
 
 COMPARE = CompareSpec.of()  # compare's defaults, as the experiment declares them
 COMPARE_DEFAULTS = settings.document(COMPARE.network, COMPARE.config)
@@ -135,6 +136,9 @@ def run(args: argparse.Namespace, out: Console) -> int:
     with render.RunsProgress(out, runs, spec.config.epochs, "compare") as progress:
         result = experiments.compare(spec, observers_for=progress.observers_for)
     out.print(compare_table(result, TARGET_ACCURACIES))
+    for run in result.runs:
+        for warning in run.warnings:
+            warning_line(f"{run.cost}, seed {run.seed}: {warning}")
     save(compare_figure(result, lang=args.lang), args.out, force=args.force)
     with atomic_write(json_path, "w", kind="data", force=args.force, encoding="utf-8") as handle:
         json.dump(result.to_dict(), handle, indent=1)
