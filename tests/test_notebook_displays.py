@@ -96,7 +96,11 @@ def test_a_comparison_shows_each_contenders_accuracy_and_speed():
         accuracy = np.mean([run.test_accuracy for run in result.of(cost)])
         assert f"<td>{cost}</td>" in shown and f"{100 * accuracy:.1f}%" in shown
         assert html.escape(str(result.batches_to_reach(cost, 0.5))) in shown
+    assert "warning" not in shown  # every contender learnt
     assert_pngs(result)
+    dead = dataclasses.replace(result.runs[0], warnings=("the network has stopped learning",))
+    shown = notebook.html(dataclasses.replace(result, runs=(dead, *result.runs[1:])))
+    assert "<p>warning: quadratic, seed 1: the network has stopped learning</p>" in shown
 
 
 def test_a_run_shows_its_test_accuracy_and_history():

@@ -222,7 +222,12 @@ def _compare_html(result: CompareResult) -> str:
             )
         )
     caption = f"{_compare_caption(result)} (> N: not reached by half the seeds in N mini-batches)"
-    return table(caption, headers, rows)
+    warnings = "".join(
+        f"<p>warning: {markup.escape(f'{run.cost}, seed {run.seed}: {warning}')}</p>"
+        for run in result.runs
+        for warning in run.warnings
+    )
+    return table(caption, headers, rows) + warnings
 
 
 def _compare_figures(result: CompareResult) -> list[Figure]:
