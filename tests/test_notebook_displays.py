@@ -24,7 +24,7 @@ from xentlab.experiments import (
     saturation_map,
     slowdown,
 )
-from xentlab.report import notebook
+from xentlab.report import displays, notebook
 from xentlab.sweeps.summary import SettingRow, SweepTable
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -73,7 +73,7 @@ def test_the_slowdown_shows_when_each_run_came_near_its_target():
     shown = notebook.html(runs_)
     for run in runs_:
         assert f"<td>{run.cost}</td><td>{run.eta:.4g}</td>" in shown
-        cells = [notebook.number(run.first_below[th]) for th in OUTPUT_THRESHOLDS]
+        cells = [displays.number(run.first_below[th]) for th in OUTPUT_THRESHOLDS]
         assert "</td><td>".join([f"({run.w0:g}, {run.b0:g})", *cells]) in shown
     assert_pngs(runs_)
 
