@@ -15,7 +15,7 @@ uses, for the same reason).
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -398,21 +398,3 @@ def labelled_cost(label: str) -> Cost:
     if slash and not output:
         raise XentlabError(f"{label!r}: an output must follow the '/' ({', '.join(OUTPUTS)})")
     return pair_cost(name, output or None)
-
-
-def labelled_costs(labels: Sequence[str], name: str = "contenders") -> tuple[Cost, ...]:
-    """The costs ``labels`` name (each by :func:`labelled_cost`), one or more, none twice:
-    ``quadratic/sigmoid`` and ``quadratic`` are one contender, refused as a repeat."""
-    if isinstance(labels, str) or not labels:
-        raise XentlabError(f"{name} must name at least one cost; got {labels!r}")
-    costs = tuple(labelled_cost(label) for label in labels)
-    first: dict[str, str] = {}
-    for label, cost in zip(labels, costs, strict=True):
-        if cost.label in first:
-            given = first[cost.label]
-            twice = (
-                f"{label} twice" if given == label else f"{given} and {label}, both {cost.label}"
-            )
-            raise XentlabError(f"{name} must not repeat; got {twice}")
-        first[cost.label] = label
-    return costs

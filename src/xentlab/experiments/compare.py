@@ -27,10 +27,10 @@ from ..censored import CensoredMedian, censored_median
 from ..data import DatasetCache
 from ..errors import XentlabError
 from ..files import register_output_kind
-from ..functions import labelled_costs
 from ..runs import DatasetLoader, Run, RunSpec, prepare, train_together
 from ..settings import SETTINGS, NetworkSettings, TrainConfig
 from ..training import History, Observer, Probe, ProbeRecord, batches_per_epoch
+from .contenders import labelled_costs
 
 TARGET_ACCURACIES = (0.5, 0.8, 0.9)
 BY_RUN = ("cost", "output", "eta", "seed")  # the settings a comparison sets run by run
@@ -80,7 +80,7 @@ class CompareSpec:
 
     def __post_init__(self) -> None:
         """Refuse a bad comparison before any training: the contenders (each cost and output
-        by :func:`~xentlab.functions.labelled_costs`, none twice), and each η and seed by the
+        by :func:`.contenders.labelled_costs`, none twice), and each η and seed by the
         constraint its setting declares."""
         # each contender as its label: quadratic/sigmoid is quadratic
         labels = tuple(cost.label for cost in labelled_costs(self.costs, "costs"))

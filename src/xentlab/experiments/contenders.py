@@ -4,13 +4,16 @@ A contender is written as compare writes it, ``COST[/OUTPUT]`` (``Cost.label``):
 neuron under each of its costs, then the linear neuron, a = z under the quadratic cost
 (``quadratic/linear``). A front end's ``cost`` choice (``xentlab neuron --cost``, the page's
 neuron view) names one of them, or a group: ``both`` (the article's comparison) or ``all``.
+Wherever several are named (compare, the saturation map), none may be named twice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .. import checks
 from ..errors import XentlabError
-from ..functions import LINEAR_QUADRATIC, Cost, get_cost
+from ..functions import LINEAR_QUADRATIC, Cost, get_cost, labelled_cost
 from ..neuron import NEURON_COSTS, NEURON_OUTPUTS
 
 # The neurons set side by side, each written COST[/OUTPUT] (Cost.label): a sigmoid neuron under
@@ -51,3 +54,21 @@ def contender_costs(choice: str, output: str | None = None) -> tuple[Cost, ...]:
             )
         costs.append(get_cost(name, NEURON_COSTS, output=own or output))
     return tuple(costs)
+
+
+def labelled_costs(labels: Sequence[str], name: str = "contenders") -> tuple[Cost, ...]:
+    """The costs ``labels`` name (each by :func:`labelled_cost`), one or more, none twice:
+    ``quadratic/sigmoid`` and ``quadratic`` are one contender, refused as a repeat."""
+    if isinstance(labels, str) or not labels:
+        raise XentlabError(f"{name} must name at least one cost; got {labels!r}")
+    costs = tuple(labelled_cost(label) for label in labels)
+    first: dict[str, str] = {}
+    for label, cost in zip(labels, costs, strict=True):
+        if cost.label in first:
+            given = first[cost.label]
+            twice = (
+                f"{label} twice" if given == label else f"{given} and {label}, both {cost.label}"
+            )
+            raise XentlabError(f"{name} must not repeat; got {twice}")
+        first[cost.label] = label
+    return costs

@@ -26,8 +26,8 @@ from numpy.typing import NDArray
 from .. import checks
 from ..censored import CensoredMedian, censored_median
 from ..errors import XentlabError
-from ..functions import labelled_costs
 from ..neuron import NEURON_COSTS, PassProgress, epochs_until, pass_progress
+from .contenders import labelled_costs
 from .slowdown import ARTICLE_STARTS, COMMON_ETA
 
 MAX_GRID_POINTS = 1_000_000
